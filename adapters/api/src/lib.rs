@@ -1,0 +1,106 @@
+//! The adapter contract between fedgate and its backends.
+//!
+//! A backend (one registered server) answers discovery questions (schemas, tables, Arrow
+//! schemas) and runs the part of a query that fedgate pushes to it. Remote SQL backends get
+//! the pushed part as SQL text in their own dialect ([`RemoteQuery`]) and stream Arrow record
+//! batches back; local backends (files) hand DataFusion a table provider directly.
+//!
+//! This crate depends on DataFusion and Arrow only, never on a database driver.
+
+mod error;
+mod options;
+
+pub use error::{AdapterError, Result};
+pub use options::ServerOptions;
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::TableProvider;
+use datafusion::execution::SendableRecordBatchStream;
+
+/// The SQL dialect a remote backend speaks; the planner renders pushed parts in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlDialect {
+    Postgres,
+    MySql,
+}
+
+/// What kind of relation a discovered table is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableKind {
+    Table,
+    View,
+}
+
+/// One table as listed by discovery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableEntry {
+    pub name: String,
+    pub kind: TableKind,
+}
+
+/// How DataFusion reaches one table of a backend.
+#[derive(Debug, Clone)]
+pub enum BackendTable {
+    /// DataFusion reads the table itself (files backend).
+    Local(Arc<dyn TableProvider>),
+    /// The backend evaluates SQL over the table; `schema` is the Arrow schema of its columns,
+    /// with the backend's column names as field names.
+    Remote { schema: SchemaRef },
+}
+
+/// A part of a query for a remote backend: SQL text in its dialect, and the Arrow schema the
+/// result stream must have (one field per selected column, in order).
+#[derive(Debug, Clone)]
+pub struct RemoteQuery {
+    pub sql: String,
+    pub schema: SchemaRef,
+}
+
+/// One registered server, seen through its adapter.
+#[async_trait]
+pub trait Backend: Send + Sync + Debug {
+    /// The foreign-data-wrapper name (`postgres`, `files`, ...).
+    fn wrapper(&self) -> &'static str;
+
+    /// Checks that the backend is reachable with the configured credentials; the error says
+    /// which part (host, authentication, database) failed.
+    async fn check_connection(&self) -> Result<()>;
+
+    /// Schemas visible to the configured user.
+    async fn list_schemas(&self) -> Result<Vec<String>>;
+
+    /// Tables and views of one schema.
+    async fn list_tables(&self, schema: &str) -> Result<Vec<TableEntry>>;
+
+    /// How to read one table; `None` when it does not exist.
+    async fn table(&self, schema: &str, table: &str) -> Result<Option<BackendTable>>;
+
+    /// The dialect of a remote SQL backend; `None` for local backends.
+    fn sql_dialect(&self) -> Option<SqlDialect> {
+        None
+    }
+
+    /// Runs a pushed query. The stream connects lazily, yields batches of `query.schema` as
+    /// they arrive, and cancels the remote query when it is dropped before its end.
+    fn execute(&self, query: RemoteQuery) -> SendableRecordBatchStream {
+        let schema = query.schema.clone();
+        let wrapper = self.wrapper();
+        error_stream(
+            schema,
+            AdapterError::feature_not_supported(format!(
+                "the {wrapper} backend does not run remote queries"
+            )),
+        )
+    }
+}
+
+/// A stream that yields one error; for adapters that fail before the first batch.
+pub fn error_stream(schema: SchemaRef, error: AdapterError) -> SendableRecordBatchStream {
+    use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+    let once = futures::stream::once(async move { Err(error.into_datafusion()) });
+    Box::pin(RecordBatchStreamAdapter::new(schema, once))
+}

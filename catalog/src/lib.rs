@@ -1,0 +1,40 @@
+//! The registered servers of fedgate: their options and secrets, persistence, discovery of
+//! their schemas and tables, and the DataFusion catalogs that expose them.
+//!
+//! - [`Catalog`] (module `registry`): `CREATE`/`ALTER`/`DROP SERVER`, refresh, listings.
+//! - [`CatalogStore`] (module `store`): persistence; [`FileStore`] is an atomically
+//!   replaced JSON file, [`MemoryStore`] is for tests.
+//! - [`FedgateCatalogList`] (module `datafusion_catalog`): catalog = server, plus the system
+//!   catalog `fedgate`.
+//!
+//! Errors are [`AdapterError`]s: each carries the SQLSTATE the client should see.
+
+mod datafusion_catalog;
+mod discovery;
+mod error;
+mod registry;
+mod server;
+mod store;
+
+#[cfg(test)]
+mod testing;
+
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+pub use datafusion_catalog::{FedgateCatalogList, SYSTEM_CATALOG, SYSTEM_PUBLIC_SCHEMA};
+pub use error::wrapper_not_found;
+pub use fedgate_adapter_api::AdapterError;
+pub use registry::{BackendFactory, Catalog, OptionChange, ServerInfo, RESERVED_NAMES};
+pub use store::{
+    CatalogStore, FileStore, MemoryStore, StoredCatalog, StoredServer, CATALOG_FILE, FORMAT_VERSION,
+};
+
+/// Read-locks, ignoring poisoning (values behind these locks are replaced whole).
+pub(crate) fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Write-locks, ignoring poisoning (values behind these locks are replaced whole).
+pub(crate) fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|e| e.into_inner())
+}

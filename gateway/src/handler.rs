@@ -1,0 +1,606 @@
+//! Query handling: the simple and extended protocols over one shared path.
+//!
+//! Each statement is, in order: a catalog statement (CREATE/ALTER/DROP/REFRESH SERVER), a
+//! session statement (SET, SHOW, RESET, BEGIN/COMMIT/ROLLBACK, DISCARD), or a query planned
+//! and run by DataFusion. Results stream from the plan to the socket; an error before the
+//! first row is reported without a row description, as PostgreSQL does.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::ParamValues;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::sql::parser::Statement as DfStatement;
+use datafusion::sql::sqlparser::ast::{Expr, Set, Statement, Value};
+use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+use fedgate_adapter_api::ServerOptions;
+use fedgate_catalog::Catalog;
+use futures::{stream, Sink, StreamExt};
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::results::{DataRowEncoder, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::stmt::{QueryParser, StoredStatement};
+use pgwire::api::store::PortalStore;
+use pgwire::api::{ClientInfo, ClientPortalStore, Type};
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::data::DataRow;
+use pgwire::messages::PgWireBackendMessage;
+use pgwire::types::format::FormatOptions;
+
+use crate::ddl::{parse_server_ddl, ServerDdl};
+use crate::errors::{from_adapter, from_datafusion, from_parser, user_error};
+use crate::session::Session;
+use crate::split::split_statements;
+use crate::system_tables::SystemTables;
+
+/// Settings whose value changes how results are formatted; mirrored into client metadata.
+const FORMAT_SETTINGS: &[&str] = &["datestyle", "intervalstyle", "bytea_output", "extra_float_digits"];
+
+/// A statement prepared with the extended protocol.
+#[derive(Debug, Clone)]
+pub enum Prepared {
+    Empty,
+    Ddl(ServerDdl),
+    /// A query planned by DataFusion (parameters still as placeholders).
+    Plan(Box<Statement>, Box<LogicalPlan>),
+    /// A session statement, run at Execute.
+    Other(Box<Statement>),
+}
+
+/// Shared by every connection.
+pub struct Gateway {
+    catalog: Catalog,
+    system_tables: Arc<SystemTables>,
+    parser: PostgresCompatibilityParser,
+}
+
+impl Gateway {
+    pub fn new(catalog: Catalog) -> Self {
+        Self {
+            system_tables: Arc::new(SystemTables::new(catalog.clone())),
+            catalog,
+            parser: PostgresCompatibilityParser::new(),
+        }
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The session of a connection, created on its first statement.
+    pub fn session<C: ClientInfo + ?Sized>(&self, client: &C) -> PgWireResult<Arc<Session>> {
+        if let Some(session) = client.session_extensions().get::<Arc<Session>>() {
+            return Ok(session.as_ref().clone());
+        }
+        let database = client
+            .metadata()
+            .get("database")
+            .cloned()
+            .unwrap_or_else(|| fedgate_catalog::SYSTEM_CATALOG.to_string());
+        let user = client.metadata().get("user").cloned().unwrap_or_default();
+        let session = Session::new(
+            self.catalog.catalog_list(),
+            self.system_tables.clone(),
+            &database,
+            &user,
+        )
+        .map_err(|e| from_datafusion(&e))?;
+        let session = Arc::new(session);
+        client.session_extensions().insert(session.clone());
+        Ok(session)
+    }
+
+    /// Parses one statement's text (already split from the others).
+    fn prepare(&self, session: &Session, text: &str) -> PgWireResult<Vec<Prepared>> {
+        if let Some(ddl) = parse_server_ddl(text) {
+            return ddl
+                .map(|d| vec![Prepared::Ddl(d)])
+                .map_err(|m| user_error("42601", format!("syntax error: {m}")));
+        }
+        let statements = self.parser.parse(text).map_err(|e| from_parser(&e))?;
+        Ok(statements
+            .into_iter()
+            .map(|mut s| {
+                if is_planned(&s) {
+                    session.resolve_names(&mut s);
+                }
+                Prepared::Other(Box::new(s))
+            })
+            .collect())
+    }
+
+    async fn plan(&self, session: &Session, statement: &Statement) -> PgWireResult<LogicalPlan> {
+        let state = session.context().state();
+        let plan = state
+            .statement_to_plan(DfStatement::Statement(Box::new(statement.clone())))
+            .await
+            .map_err(|e| from_datafusion(&e))?;
+        check_read_only(&plan)?;
+        Ok(plan)
+    }
+
+    /// Runs one prepared statement.
+    async fn execute<C>(
+        &self,
+        client: &mut C,
+        session: &Session,
+        prepared: &Prepared,
+        params: Option<&ParamValues>,
+        format: &Format,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + Send + Sync,
+    {
+        match prepared {
+            Prepared::Empty => Ok(Response::EmptyQuery),
+            Prepared::Ddl(ddl) => self.run_ddl(ddl).await,
+            Prepared::Plan(_, plan) => {
+                let plan = match params {
+                    Some(values) => (**plan)
+                        .clone()
+                        .replace_params_with_values(values)
+                        .map_err(|e| from_datafusion(&e))?,
+                    None => (**plan).clone(),
+                };
+                self.run_plan(client, session, plan, format).await
+            }
+            Prepared::Other(statement) => {
+                if let Some(response) = self.run_session_statement(client, session, statement)? {
+                    return Ok(response);
+                }
+                let plan = self.plan(session, statement).await?;
+                self.run_plan(client, session, plan, format).await
+            }
+        }
+    }
+
+    async fn run_plan<C: ClientInfo>(
+        &self,
+        client: &C,
+        session: &Session,
+        plan: LogicalPlan,
+        format: &Format,
+    ) -> PgWireResult<Response> {
+        let frame = session
+            .context()
+            .execute_logical_plan(plan)
+            .await
+            .map_err(|e| from_datafusion(&e))?;
+        let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+        let stream = frame.execute_stream().await.map_err(|e| from_datafusion(&e))?;
+        let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+        let response = encode_stream(schema, stream, format, options).await?;
+        Ok(Response::Query(response))
+    }
+
+    async fn run_ddl(&self, ddl: &ServerDdl) -> PgWireResult<Response> {
+        let catalog = &self.catalog;
+        let result = match ddl {
+            ServerDdl::Create {
+                name,
+                wrapper,
+                options,
+                if_not_exists,
+            } => catalog
+                .create_server(name, wrapper, ServerOptions::new(options.clone()), *if_not_exists)
+                .await
+                .map(|_| ()),
+            ServerDdl::Alter { name, changes } => {
+                catalog.alter_server(name, changes.clone()).await
+            }
+            ServerDdl::Drop { names, if_exists } => self.drop_servers(names, *if_exists).await,
+            ServerDdl::Refresh { name } => catalog.refresh(name.as_deref()).await,
+        };
+        result.map_err(|e| from_adapter(&e))?;
+        Ok(Response::Execution(Tag::new(ddl.tag())))
+    }
+
+    async fn drop_servers(
+        &self,
+        names: &[String],
+        if_exists: bool,
+    ) -> fedgate_adapter_api::Result<()> {
+        if !if_exists {
+            if let Some(missing) = names.iter().find(|n| self.catalog.server(n).is_none()) {
+                return Err(fedgate_adapter_api::AdapterError::new(
+                    "42704",
+                    format!("server \"{missing}\" does not exist"),
+                ));
+            }
+        }
+        for name in names {
+            self.catalog.drop_server(name, if_exists).await?;
+        }
+        Ok(())
+    }
+
+    /// SET/SHOW/RESET/transactions; `None` for statements DataFusion plans.
+    fn run_session_statement<C: ClientInfo>(
+        &self,
+        client: &mut C,
+        session: &Session,
+        statement: &Statement,
+    ) -> PgWireResult<Option<Response>> {
+        let response = match statement {
+            Statement::Set(set) => return self.run_set(client, session, set).map(Some),
+            Statement::ShowVariable { variable } => {
+                let name = variable
+                    .iter()
+                    .map(|i| i.value.clone())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                show(session, &name)?
+            }
+            Statement::Reset(reset) => {
+                use datafusion::sql::sqlparser::ast::Reset;
+                let name = match &reset.reset {
+                    Reset::ALL => None,
+                    Reset::ConfigurationParameter(n) => Some(n.to_string()),
+                };
+                session.reset(name.as_deref()).map_err(|m| user_error("22023", m))?;
+                Response::Execution(Tag::new("RESET"))
+            }
+            Statement::StartTransaction { .. } => Response::TransactionStart(Tag::new("BEGIN")),
+            Statement::Commit { .. } => Response::TransactionEnd(Tag::new("COMMIT")),
+            Statement::Rollback { .. } => Response::TransactionEnd(Tag::new("ROLLBACK")),
+            Statement::Discard { .. } => Response::Execution(Tag::new("DISCARD ALL")),
+            _ => return Ok(None),
+        };
+        Ok(Some(response))
+    }
+
+    fn run_set<C: ClientInfo>(
+        &self,
+        client: &mut C,
+        session: &Session,
+        set: &Set,
+    ) -> PgWireResult<Response> {
+        let (name, value) = match set {
+            Set::SingleAssignment {
+                variable, values, ..
+            } => (variable.to_string(), setting_value(values)),
+            Set::SetTimeZone { value, .. } => ("timezone".to_string(), setting_value(std::slice::from_ref(value))),
+            Set::SetNames { charset_name, .. } => ("client_encoding".to_string(), charset_name.value.clone()),
+            Set::SetTransaction { .. } | Set::SetSessionParam(_) | Set::SetRole { .. } => {
+                return Ok(Response::Execution(Tag::new("SET")));
+            }
+            other => {
+                return Err(user_error("0A000", format!("unsupported SET form: {other}")));
+            }
+        };
+        let lower = name.to_ascii_lowercase();
+        if lower.starts_with("datafusion.") {
+            let state = session.context().state_ref();
+            state
+                .write()
+                .config_mut()
+                .options_mut()
+                .set(&lower, &value)
+                .map_err(|e| from_datafusion(&e))?;
+        } else {
+            session.set(&lower, &value).map_err(|m| user_error("22023", m))?;
+        }
+        if FORMAT_SETTINGS.contains(&lower.as_str()) {
+            client.metadata_mut().insert(lower, value);
+        }
+        Ok(Response::Execution(Tag::new("SET")))
+    }
+
+    async fn run_text<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + Send + Sync,
+    {
+        let session = self.session(client)?;
+        let mut responses = Vec::new();
+        for text in split_statements(query) {
+            let outcome = self.run_one_text(client, &session, text).await;
+            match outcome {
+                Ok(mut more) => responses.append(&mut more),
+                Err(error) => {
+                    responses.push(error_response(error));
+                    break;
+                }
+            }
+        }
+        if responses.is_empty() {
+            responses.push(Response::EmptyQuery);
+        }
+        Ok(responses)
+    }
+
+    async fn run_one_text<C>(
+        &self,
+        client: &mut C,
+        session: &Session,
+        text: &str,
+    ) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + Send + Sync,
+    {
+        let mut responses = Vec::new();
+        for prepared in self.prepare(session, text)? {
+            let response = self
+                .execute(client, session, &prepared, None, &Format::UnifiedText)
+                .await?;
+            responses.push(response);
+        }
+        Ok(responses)
+    }
+}
+
+/// Statements DataFusion plans (their table names go through the search path).
+fn is_planned(statement: &Statement) -> bool {
+    matches!(
+        statement,
+        Statement::Query(_) | Statement::Explain { .. } | Statement::ExplainTable { .. }
+    )
+}
+
+fn check_read_only(plan: &LogicalPlan) -> PgWireResult<()> {
+    match plan {
+        LogicalPlan::Dml(_) | LogicalPlan::Ddl(_) | LogicalPlan::Copy(_) => Err(user_error(
+            "0A000",
+            "fedgate is read-only: only queries and catalog statements are supported",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn error_response(error: PgWireError) -> Response {
+    match error {
+        PgWireError::UserError(info) => Response::Error(info),
+        other => Response::Error(Box::new(pgwire::error::ErrorInfo::new(
+            "ERROR".to_string(),
+            "XX000".to_string(),
+            other.to_string(),
+        ))),
+    }
+}
+
+/// The text of a SET value list: strings unquoted, identifiers as written, joined by ", ".
+fn setting_value(values: &[Expr]) -> String {
+    values
+        .iter()
+        .map(|v| match v {
+            Expr::Value(value) => match &value.value {
+                Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) => s.clone(),
+                other => other.to_string(),
+            },
+            Expr::Identifier(ident) if ident.quote_style.is_none() => ident.value.clone(),
+            other => other.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn show(session: &Session, name: &str) -> PgWireResult<Response> {
+    let lower = name.to_ascii_lowercase();
+    let rows: Vec<(String, String)> = if lower == "all" {
+        session.all_settings()
+    } else {
+        let value = session.setting(&lower).ok_or_else(|| {
+            user_error("42704", format!("unrecognized configuration parameter \"{name}\""))
+        })?;
+        vec![(lower.clone(), value)]
+    };
+    let text_field = |n: &str| FieldInfo::new(n.to_string(), None, None, Type::TEXT, pgwire::api::results::FieldFormat::Text);
+    let fields = if lower == "all" {
+        vec![text_field("name"), text_field("setting")]
+    } else {
+        vec![text_field(&lower)]
+    };
+    let fields = Arc::new(fields);
+    let mut out: Vec<PgWireResult<DataRow>> = Vec::new();
+    for (k, v) in rows {
+        let mut encoder = DataRowEncoder::new(fields.clone());
+        if lower == "all" {
+            encoder.encode_field(&k)?;
+        }
+        encoder.encode_field(&v)?;
+        out.push(Ok(encoder.take_row()));
+    }
+    Ok(Response::Query(QueryResponse::new(fields, stream::iter(out))))
+}
+
+/// Streams record batches as data rows; an error before the first batch fails the statement.
+async fn encode_stream(
+    schema: SchemaRef,
+    mut batches: SendableRecordBatchStream,
+    format: &Format,
+    options: Arc<FormatOptions>,
+) -> PgWireResult<QueryResponse> {
+    let fields = Arc::new(arrow_pg::datatypes::arrow_schema_to_pg_fields(
+        &schema,
+        format,
+        Some(options),
+    )?);
+    let first: Option<datafusion::error::Result<RecordBatch>> = batches.next().await;
+    if let Some(Err(e)) = &first {
+        return Err(from_datafusion(e));
+    }
+    let encoder_fields = fields.clone();
+    let rows = stream::iter(first)
+        .chain(batches)
+        .map(move |batch| {
+            let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send + Sync> = match batch {
+                Ok(batch) => arrow_pg::datatypes::encode_recordbatch(encoder_fields.clone(), batch),
+                Err(e) => Box::new(std::iter::once(Err(from_datafusion(&e)))),
+            };
+            stream::iter(rows)
+        })
+        .flatten();
+    Ok(QueryResponse::new(fields, rows))
+}
+
+#[async_trait]
+impl SimpleQueryHandler for Gateway {
+    async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        self.run_text(client, query).await
+    }
+}
+
+/// The extended protocol's parser: plans at Parse time so Describe can answer.
+pub struct FedgateQueryParser {
+    gateway: Arc<Gateway>,
+}
+
+impl FedgateQueryParser {
+    pub fn new(gateway: Arc<Gateway>) -> Self {
+        Self { gateway }
+    }
+}
+
+#[async_trait]
+impl QueryParser for FedgateQueryParser {
+    type Statement = Prepared;
+
+    async fn parse_sql<C>(
+        &self,
+        client: &C,
+        sql: &str,
+        _types: &[Option<Type>],
+    ) -> PgWireResult<Option<Self::Statement>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let gateway = &self.gateway;
+        let session = gateway.session(client)?;
+        let texts = split_statements(sql);
+        let Some(text) = texts.first() else {
+            return Ok(Some(Prepared::Empty));
+        };
+        if texts.len() > 1 {
+            return Err(user_error(
+                "42601",
+                "cannot insert multiple commands into a prepared statement",
+            ));
+        }
+        let prepared = gateway.prepare(&session, text)?.into_iter().next();
+        match prepared {
+            Some(Prepared::Other(statement)) if is_planned(&statement) => {
+                let plan = gateway.plan(&session, &statement).await?;
+                Ok(Some(Prepared::Plan(statement, Box::new(plan))))
+            }
+            Some(other) => Ok(Some(other)),
+            None => Ok(Some(Prepared::Empty)),
+        }
+    }
+
+    fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
+        match stmt {
+            Prepared::Plan(_, plan) => parameter_types(plan)
+                .into_iter()
+                .map(|t| match t {
+                    Some(t) => arrow_pg::datatypes::into_pg_type(&t),
+                    None => Ok(Type::UNKNOWN),
+                })
+                .collect(),
+            _ => Ok(vec![]),
+        }
+    }
+
+    fn get_result_schema(
+        &self,
+        stmt: &Self::Statement,
+        column_format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
+        match stmt {
+            Prepared::Plan(_, plan) => arrow_pg::datatypes::arrow_schema_to_pg_fields(
+                plan.schema().as_arrow(),
+                column_format.unwrap_or(&Format::UnifiedText),
+                None,
+            ),
+            Prepared::Other(statement) => Ok(match statement.as_ref() {
+                Statement::ShowVariable { variable } => vec![FieldInfo::new(
+                    variable.iter().map(|i| i.value.to_lowercase()).collect::<Vec<_>>().join(" "),
+                    None,
+                    None,
+                    Type::TEXT,
+                    pgwire::api::results::FieldFormat::Text,
+                )],
+                _ => vec![],
+            }),
+            _ => Ok(vec![]),
+        }
+    }
+}
+
+/// The inferred types of `$1..$n`, in order.
+fn parameter_types(plan: &LogicalPlan) -> Vec<Option<DataType>> {
+    let types = plan.get_parameter_types().unwrap_or_default();
+    let count = types
+        .keys()
+        .filter_map(|k| k.trim_start_matches('$').parse::<usize>().ok())
+        .max()
+        .unwrap_or(0);
+    (1..=count)
+        .map(|i| types.get(&format!("${i}")).cloned().flatten())
+        .collect()
+}
+
+/// The extended-protocol handler (shares everything with the simple one).
+pub struct ExtendedHandler {
+    gateway: Arc<Gateway>,
+    parser: Arc<FedgateQueryParser>,
+}
+
+impl ExtendedHandler {
+    pub fn new(gateway: Arc<Gateway>) -> Self {
+        Self {
+            parser: Arc::new(FedgateQueryParser::new(gateway.clone())),
+            gateway,
+        }
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for ExtendedHandler {
+    type Statement = Prepared;
+    type QueryParser = FedgateQueryParser;
+
+    fn query_parser(&self) -> Arc<Self::QueryParser> {
+        self.parser.clone()
+    }
+
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Self::Statement>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let session = self.gateway.session(client)?;
+        let prepared: &StoredStatement<Prepared> = &portal.statement;
+        let params = match &prepared.statement {
+            Prepared::Plan(_, plan) => {
+                let types = parameter_types(plan);
+                let refs: Vec<Option<&DataType>> = types.iter().map(Option::as_ref).collect();
+                Some(arrow_pg::datatypes::df::deserialize_parameters(portal, &refs)?)
+            }
+            _ => None,
+        };
+        self.gateway
+            .execute(
+                client,
+                &session,
+                &prepared.statement,
+                params.as_ref(),
+                &portal.result_column_format,
+            )
+            .await
+    }
+}

@@ -1,0 +1,284 @@
+//! One client session: its DataFusion context, its database, its settings and search path.
+//!
+//! The database a client names at connect time is its default catalog: `fedgate` (the
+//! system database) or a server name. `search_path` entries are schemas of that database
+//! (`public`) or `server.schema` pairs of any server; an unqualified table name is looked up
+//! in `pg_catalog` first and then in each entry in order, as PostgreSQL does.
+
+use std::collections::{BTreeMap, HashSet};
+use std::ops::ControlFlow;
+use std::sync::{Arc, Mutex};
+
+use datafusion::catalog::CatalogProviderList;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::sql::sqlparser::ast::{
+    visit_relations_mut, Ident, ObjectName, ObjectNamePart, Query, Statement, Visit, Visitor,
+};
+use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
+use datafusion_pg_catalog::setup_pg_catalog;
+
+use crate::scoped_catalog::ScopedCatalogList;
+use crate::system_tables::{SystemTables, PG_CATALOG};
+
+/// The settings a new session starts with (names lower case).
+const DEFAULT_SETTINGS: &[(&str, &str)] = &[
+    ("application_name", ""),
+    ("client_encoding", "UTF8"),
+    ("datestyle", "ISO, MDY"),
+    ("default_transaction_isolation", "read committed"),
+    ("default_transaction_read_only", "off"),
+    ("extra_float_digits", "1"),
+    ("integer_datetimes", "on"),
+    ("intervalstyle", "postgres"),
+    ("lc_messages", "C"),
+    ("search_path", "public"),
+    ("server_encoding", "UTF8"),
+    ("server_version", crate::SERVER_VERSION),
+    ("server_version_num", crate::SERVER_VERSION_NUM),
+    ("standard_conforming_strings", "on"),
+    ("statement_timeout", "0"),
+    ("timezone", "UTC"),
+    ("transaction_isolation", "read committed"),
+    ("transaction_read_only", "off"),
+];
+
+/// One search-path entry: a schema, optionally of another server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathEntry {
+    pub catalog: Option<String>,
+    pub schema: String,
+}
+
+/// A session's state.
+pub struct Session {
+    pub database: String,
+    pub user: String,
+    ctx: SessionContext,
+    catalogs: Arc<dyn CatalogProviderList>,
+    settings: Mutex<BTreeMap<String, String>>,
+}
+
+impl Session {
+    pub fn new(
+        catalog_list: Arc<dyn CatalogProviderList>,
+        system_tables: Arc<SystemTables>,
+        database: &str,
+        user: &str,
+    ) -> datafusion::error::Result<Self> {
+        let scoped: Arc<dyn CatalogProviderList> =
+            Arc::new(ScopedCatalogList::new(catalog_list, database, system_tables));
+        let mut config = SessionConfig::new()
+            .with_information_schema(true)
+            .with_create_default_catalog_and_schema(false)
+            .with_default_catalog_and_schema(database, "public");
+        config.options_mut().sql_parser.parse_float_as_decimal = true;
+        config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
+        let state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_catalog_list(scoped.clone())
+            .with_default_features()
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        setup_pg_catalog(&ctx, database, EmptyContextProvider).map_err(|e| *e)?;
+        let settings = DEFAULT_SETTINGS
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Ok(Self {
+            database: database.to_string(),
+            user: user.to_string(),
+            ctx,
+            catalogs: scoped,
+            settings: Mutex::new(settings),
+        })
+    }
+
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    fn settings(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
+        self.settings.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The value of a setting, for SHOW.
+    pub fn setting(&self, name: &str) -> Option<String> {
+        let name = name.to_ascii_lowercase();
+        if name == "session_authorization" || name == "session_user" {
+            return Some(self.user.clone());
+        }
+        self.settings().get(&name).cloned()
+    }
+
+    /// All settings, for `SHOW ALL`.
+    pub fn all_settings(&self) -> Vec<(String, String)> {
+        self.settings().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+
+    /// SET name = value. Unknown names are kept (clients set many harmless ones).
+    pub fn set(&self, name: &str, value: &str) -> Result<(), String> {
+        let name = name.to_ascii_lowercase();
+        if name == "search_path" {
+            self.apply_search_path(value)?;
+        }
+        self.settings().insert(name, value.to_string());
+        Ok(())
+    }
+
+    /// RESET name / RESET ALL.
+    pub fn reset(&self, name: Option<&str>) -> Result<(), String> {
+        match name {
+            None => {
+                for (k, v) in DEFAULT_SETTINGS {
+                    self.set(k, v)?;
+                }
+            }
+            Some(name) => {
+                let lower = name.to_ascii_lowercase();
+                let default = DEFAULT_SETTINGS
+                    .iter()
+                    .find(|(k, _)| *k == lower)
+                    .map_or("", |(_, v)| v);
+                self.set(&lower, default)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_search_path(&self, value: &str) -> Result<(), String> {
+        let entries = parse_search_path(value)?;
+        let first_local = entries
+            .iter()
+            .find(|e| e.catalog.as_deref().is_none_or(|c| c == self.database))
+            .map_or_else(|| "public".to_string(), |e| e.schema.clone());
+        let state = self.ctx.state_ref();
+        state.write().config_mut().options_mut().catalog.default_schema = first_local;
+        Ok(())
+    }
+
+    pub fn search_path(&self) -> Vec<PathEntry> {
+        let value = self.setting("search_path").unwrap_or_default();
+        parse_search_path(&value).unwrap_or_default()
+    }
+
+    /// Qualifies unqualified table names along the search path (pg_catalog first).
+    pub fn resolve_names(&self, statement: &mut Statement) {
+        let ctes = cte_names(statement);
+        let path = self.search_path();
+        let _ = visit_relations_mut(statement, |name| {
+            if name.0.len() == 1 {
+                if let Some(ident) = name.0[0].as_ident() {
+                    if !ctes.contains(&ident.value.to_lowercase()) {
+                        if let Some(full) = self.find_table(&path, ident) {
+                            *name = full;
+                        }
+                    }
+                }
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    }
+
+    fn find_table(&self, path: &[PathEntry], table: &Ident) -> Option<ObjectName> {
+        let wanted = normalize(table);
+        let database = self.database.clone();
+        let candidates = std::iter::once((database.clone(), PG_CATALOG.to_string())).chain(
+            path.iter().map(|e| (e.catalog.clone().unwrap_or_else(|| database.clone()), e.schema.clone())),
+        );
+        for (catalog, schema) in candidates {
+            let found = self
+                .catalogs
+                .catalog(&catalog)
+                .and_then(|c| c.schema(&schema))
+                .is_some_and(|s| s.table_exist(&wanted));
+            if found {
+                let part = |v: &str| ObjectNamePart::Identifier(Ident::with_quote('"', v));
+                return Some(ObjectName(vec![part(&catalog), part(&schema), part(&wanted)]));
+            }
+        }
+        None
+    }
+}
+
+/// How DataFusion normalizes an identifier: unquoted folds to lower case.
+fn normalize(ident: &Ident) -> String {
+    match ident.quote_style {
+        Some(_) => ident.value.clone(),
+        None => ident.value.to_lowercase(),
+    }
+}
+
+/// Names defined by WITH clauses anywhere in the statement.
+fn cte_names(statement: &Statement) -> HashSet<String> {
+    struct Collect(HashSet<String>);
+    impl Visitor for Collect {
+        type Break = ();
+        fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+            if let Some(with) = &query.with {
+                for cte in &with.cte_tables {
+                    self.0.insert(normalize(&cte.alias.name));
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut collect = Collect(HashSet::new());
+    let _ = statement.visit(&mut collect);
+    collect.0
+}
+
+/// Parses `a, "B", srv.schema, '$user'` into entries (`$user` is ignored).
+pub fn parse_search_path(value: &str) -> Result<Vec<PathEntry>, String> {
+    let mut entries = Vec::new();
+    for raw in value.split(',') {
+        let item = raw.trim().trim_matches('\'');
+        if item.is_empty() || item == "\"$user\"" || item == "$user" {
+            continue;
+        }
+        let parts: Vec<String> = item.split('.').map(unquote_part).collect();
+        match parts.as_slice() {
+            [schema] => entries.push(PathEntry { catalog: None, schema: schema.clone() }),
+            [catalog, schema] => entries.push(PathEntry {
+                catalog: Some(catalog.clone()),
+                schema: schema.clone(),
+            }),
+            _ => return Err(format!("invalid search_path entry \"{item}\"")),
+        }
+    }
+    Ok(entries)
+}
+
+fn unquote_part(part: &str) -> String {
+    let part = part.trim();
+    match part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+        Some(quoted) => quoted.replace("\"\"", "\""),
+        None => part.to_lowercase(),
+    }
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("database", &self.database)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_path_entries() {
+        assert_eq!(
+            parse_search_path("\"$user\", public, Sales.\"Public\"").unwrap(),
+            vec![
+                PathEntry { catalog: None, schema: "public".into() },
+                PathEntry { catalog: Some("sales".into()), schema: "Public".into() },
+            ]
+        );
+        assert!(parse_search_path("a.b.c").is_err());
+    }
+}
