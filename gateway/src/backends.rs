@@ -17,6 +17,9 @@ impl BackendFactory for Adapters {
         options: &ServerOptions,
     ) -> Result<Arc<dyn Backend>, AdapterError> {
         match wrapper {
+            "postgres" | "postgresql" | "postgres_fdw" => Ok(Arc::new(
+                fedgate_adapter_postgres::PostgresBackend::new(server, options)?,
+            )),
             "files" => Ok(Arc::new(fedgate_adapter_files::FilesBackend::new(
                 server, options,
             )?)),

@@ -147,8 +147,7 @@ impl Cursor {
 
     fn string(&mut self) -> Result<String, String> {
         match self.peek().cloned() {
-            Some(Token::SingleQuotedString(s))
-            | Some(Token::EscapedStringLiteral(s)) => {
+            Some(Token::SingleQuotedString(s)) | Some(Token::EscapedStringLiteral(s)) => {
                 self.pos += 1;
                 Ok(s)
             }
@@ -273,7 +272,13 @@ mod tests {
         let ddl = parse(
             "CREATE SERVER Sales FOREIGN DATA WRAPPER postgres OPTIONS (host '127.0.0.1', \"Port\" '5432', password 'it''s');",
         );
-        let ServerDdl::Create { name, wrapper, options, if_not_exists } = ddl else {
+        let ServerDdl::Create {
+            name,
+            wrapper,
+            options,
+            if_not_exists,
+        } = ddl
+        else {
             panic!()
         };
         assert_eq!(name, "sales");
@@ -287,7 +292,13 @@ mod tests {
     #[test]
     fn create_if_not_exists_without_options() {
         let ddl = parse("create server if not exists lake foreign data wrapper files");
-        assert!(matches!(ddl, ServerDdl::Create { if_not_exists: true, .. }));
+        assert!(matches!(
+            ddl,
+            ServerDdl::Create {
+                if_not_exists: true,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -306,9 +317,17 @@ mod tests {
         );
         assert_eq!(
             parse("DROP SERVER IF EXISTS a, \"B\" CASCADE"),
-            ServerDdl::Drop { names: vec!["a".into(), "B".into()], if_exists: true }
+            ServerDdl::Drop {
+                names: vec!["a".into(), "B".into()],
+                if_exists: true
+            }
         );
-        assert_eq!(parse("REFRESH SERVER s"), ServerDdl::Refresh { name: Some("s".into()) });
+        assert_eq!(
+            parse("REFRESH SERVER s"),
+            ServerDdl::Refresh {
+                name: Some("s".into())
+            }
+        );
         assert_eq!(parse("refresh servers"), ServerDdl::Refresh { name: None });
     }
 
@@ -316,10 +335,20 @@ mod tests {
     fn errors_and_non_ddl() {
         assert!(parse_server_ddl("SELECT 1").is_none());
         assert!(parse_server_ddl("CREATE TABLE t (a int)").is_none());
-        let err = parse_server_ddl("CREATE SERVER s FOREIGN WRAPPER x").unwrap().unwrap_err();
+        let err = parse_server_ddl("CREATE SERVER s FOREIGN WRAPPER x")
+            .unwrap()
+            .unwrap_err();
         assert!(err.contains("FOREIGN DATA WRAPPER"), "{err}");
-        assert!(parse_server_ddl("CREATE SERVER s FOREIGN DATA WRAPPER x OPTIONS (a 1)").unwrap().is_err());
-        assert!(parse_server_ddl("CREATE SERVER s FOREIGN DATA WRAPPER x OPTIONS (a 'b', a 'c')").unwrap().is_err());
+        assert!(
+            parse_server_ddl("CREATE SERVER s FOREIGN DATA WRAPPER x OPTIONS (a 1)")
+                .unwrap()
+                .is_err()
+        );
+        assert!(
+            parse_server_ddl("CREATE SERVER s FOREIGN DATA WRAPPER x OPTIONS (a 'b', a 'c')")
+                .unwrap()
+                .is_err()
+        );
         assert!(parse_server_ddl("DROP SERVER s extra").unwrap().is_err());
     }
 }

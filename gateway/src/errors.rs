@@ -10,7 +10,12 @@ pub fn user_error(code: &str, message: impl Into<String>) -> PgWireError {
     PgWireError::UserError(Box::new(error_info(code, message.into(), None, None)))
 }
 
-fn error_info(code: &str, message: String, detail: Option<String>, hint: Option<String>) -> ErrorInfo {
+fn error_info(
+    code: &str,
+    message: String,
+    detail: Option<String>,
+    hint: Option<String>,
+) -> ErrorInfo {
     let mut info = ErrorInfo::new("ERROR".to_string(), code.to_string(), message);
     info.detail = detail;
     info.hint = hint;

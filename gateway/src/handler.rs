@@ -37,7 +37,12 @@ use crate::split::split_statements;
 use crate::system_tables::SystemTables;
 
 /// Settings whose value changes how results are formatted; mirrored into client metadata.
-const FORMAT_SETTINGS: &[&str] = &["datestyle", "intervalstyle", "bytea_output", "extra_float_digits"];
+const FORMAT_SETTINGS: &[&str] = &[
+    "datestyle",
+    "intervalstyle",
+    "bytea_output",
+    "extra_float_digits",
+];
 
 /// A statement prepared with the extended protocol.
 #[derive(Debug, Clone)]
@@ -106,6 +111,7 @@ impl Gateway {
             .map(|mut s| {
                 if is_planned(&s) {
                     session.resolve_names(&mut s);
+                    crate::column_names::apply_postgres_column_names(&mut s);
                 }
                 Prepared::Other(Box::new(s))
             })
@@ -170,7 +176,10 @@ impl Gateway {
             .await
             .map_err(|e| from_datafusion(&e))?;
         let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-        let stream = frame.execute_stream().await.map_err(|e| from_datafusion(&e))?;
+        let stream = frame
+            .execute_stream()
+            .await
+            .map_err(|e| from_datafusion(&e))?;
         let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
         let response = encode_stream(schema, stream, format, options).await?;
         Ok(Response::Query(response))
@@ -185,12 +194,15 @@ impl Gateway {
                 options,
                 if_not_exists,
             } => catalog
-                .create_server(name, wrapper, ServerOptions::new(options.clone()), *if_not_exists)
+                .create_server(
+                    name,
+                    wrapper,
+                    ServerOptions::new(options.clone()),
+                    *if_not_exists,
+                )
                 .await
                 .map(|_| ()),
-            ServerDdl::Alter { name, changes } => {
-                catalog.alter_server(name, changes.clone()).await
-            }
+            ServerDdl::Alter { name, changes } => catalog.alter_server(name, changes.clone()).await,
             ServerDdl::Drop { names, if_exists } => self.drop_servers(names, *if_exists).await,
             ServerDdl::Refresh { name } => catalog.refresh(name.as_deref()).await,
         };
@@ -240,7 +252,9 @@ impl Gateway {
                     Reset::ALL => None,
                     Reset::ConfigurationParameter(n) => Some(n.to_string()),
                 };
-                session.reset(name.as_deref()).map_err(|m| user_error("22023", m))?;
+                session
+                    .reset(name.as_deref())
+                    .map_err(|m| user_error("22023", m))?;
                 Response::Execution(Tag::new("RESET"))
             }
             Statement::StartTransaction { .. } => Response::TransactionStart(Tag::new("BEGIN")),
@@ -262,13 +276,21 @@ impl Gateway {
             Set::SingleAssignment {
                 variable, values, ..
             } => (variable.to_string(), setting_value(values)),
-            Set::SetTimeZone { value, .. } => ("timezone".to_string(), setting_value(std::slice::from_ref(value))),
-            Set::SetNames { charset_name, .. } => ("client_encoding".to_string(), charset_name.value.clone()),
+            Set::SetTimeZone { value, .. } => (
+                "timezone".to_string(),
+                setting_value(std::slice::from_ref(value)),
+            ),
+            Set::SetNames { charset_name, .. } => {
+                ("client_encoding".to_string(), charset_name.value.clone())
+            }
             Set::SetTransaction { .. } | Set::SetSessionParam(_) | Set::SetRole { .. } => {
                 return Ok(Response::Execution(Tag::new("SET")));
             }
             other => {
-                return Err(user_error("0A000", format!("unsupported SET form: {other}")));
+                return Err(user_error(
+                    "0A000",
+                    format!("unsupported SET form: {other}"),
+                ));
             }
         };
         let lower = name.to_ascii_lowercase();
@@ -281,7 +303,9 @@ impl Gateway {
                 .set(&lower, &value)
                 .map_err(|e| from_datafusion(&e))?;
         } else {
-            session.set(&lower, &value).map_err(|m| user_error("22023", m))?;
+            session
+                .set(&lower, &value)
+                .map_err(|m| user_error("22023", m))?;
         }
         if FORMAT_SETTINGS.contains(&lower.as_str()) {
             client.metadata_mut().insert(lower, value);
@@ -382,11 +406,22 @@ fn show(session: &Session, name: &str) -> PgWireResult<Response> {
         session.all_settings()
     } else {
         let value = session.setting(&lower).ok_or_else(|| {
-            user_error("42704", format!("unrecognized configuration parameter \"{name}\""))
+            user_error(
+                "42704",
+                format!("unrecognized configuration parameter \"{name}\""),
+            )
         })?;
         vec![(lower.clone(), value)]
     };
-    let text_field = |n: &str| FieldInfo::new(n.to_string(), None, None, Type::TEXT, pgwire::api::results::FieldFormat::Text);
+    let text_field = |n: &str| {
+        FieldInfo::new(
+            n.to_string(),
+            None,
+            None,
+            Type::TEXT,
+            pgwire::api::results::FieldFormat::Text,
+        )
+    };
     let fields = if lower == "all" {
         vec![text_field("name"), text_field("setting")]
     } else {
@@ -402,7 +437,10 @@ fn show(session: &Session, name: &str) -> PgWireResult<Response> {
         encoder.encode_field(&v)?;
         out.push(Ok(encoder.take_row()));
     }
-    Ok(Response::Query(QueryResponse::new(fields, stream::iter(out))))
+    Ok(Response::Query(QueryResponse::new(
+        fields,
+        stream::iter(out),
+    )))
 }
 
 /// Streams record batches as data rows; an error before the first batch fails the statement.
@@ -521,7 +559,11 @@ impl QueryParser for FedgateQueryParser {
             ),
             Prepared::Other(statement) => Ok(match statement.as_ref() {
                 Statement::ShowVariable { variable } => vec![FieldInfo::new(
-                    variable.iter().map(|i| i.value.to_lowercase()).collect::<Vec<_>>().join(" "),
+                    variable
+                        .iter()
+                        .map(|i| i.value.to_lowercase())
+                        .collect::<Vec<_>>()
+                        .join(" "),
                     None,
                     None,
                     Type::TEXT,
@@ -589,7 +631,9 @@ impl ExtendedQueryHandler for ExtendedHandler {
             Prepared::Plan(_, plan) => {
                 let types = parameter_types(plan);
                 let refs: Vec<Option<&DataType>> = types.iter().map(Option::as_ref).collect();
-                Some(arrow_pg::datatypes::df::deserialize_parameters(portal, &refs)?)
+                Some(arrow_pg::datatypes::df::deserialize_parameters(
+                    portal, &refs,
+                )?)
             }
             _ => None,
         };

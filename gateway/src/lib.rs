@@ -3,8 +3,10 @@
 //! catalog and the adapters.
 
 pub mod backends;
+pub mod column_names;
 pub mod ddl;
 pub mod errors;
+pub mod functions;
 pub mod handler;
 pub mod scoped_catalog;
 pub mod server;

@@ -14,7 +14,11 @@ use fedgate_gateway::handler::Gateway;
 const SAMPLE_SERVER: &str = "samples";
 
 #[derive(Debug, Parser)]
-#[command(name = "fedgate", version, about = "A PostgreSQL-protocol gateway that federates databases")]
+#[command(
+    name = "fedgate",
+    version,
+    about = "A PostgreSQL-protocol gateway that federates databases"
+)]
 struct Options {
     /// Address to listen on.
     #[arg(long, env = "FEDGATE_LISTEN", default_value = "127.0.0.1:5480")]
@@ -78,14 +82,19 @@ async fn register_samples_on_first_start(
     let dir = sample_dir.unwrap_or_else(default_sample_dir);
     if dir.is_dir() {
         let path = dir.canonicalize().map_err(|e| e.to_string())?;
-        let options = ServerOptions::new(
-            [("path".to_string(), path.to_string_lossy().to_string())].into(),
-        );
-        if let Err(e) = catalog.create_server(SAMPLE_SERVER, "files", options, true).await {
+        let options =
+            ServerOptions::new([("path".to_string(), path.to_string_lossy().to_string())].into());
+        if let Err(e) = catalog
+            .create_server(SAMPLE_SERVER, "files", options, true)
+            .await
+        {
             tracing::warn!("sample dataset not registered: {e}");
         }
     } else {
-        tracing::warn!("sample directory {} not found; no samples server", dir.display());
+        tracing::warn!(
+            "sample directory {} not found; no samples server",
+            dir.display()
+        );
     }
     catalog.mark_initialized().await.map_err(|e| e.to_string())
 }

@@ -105,7 +105,10 @@ impl Startup {
         let known = database == fedgate_catalog::SYSTEM_CATALOG
             || self.gateway.catalog().server(database).is_some();
         if !known {
-            return Err(user_error("3D000", format!("database \"{database}\" does not exist")));
+            return Err(user_error(
+                "3D000",
+                format!("database \"{database}\" does not exist"),
+            ));
         }
         Ok(())
     }
@@ -113,7 +116,11 @@ impl Startup {
 
 #[async_trait]
 impl StartupHandler for Startup {
-    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
         C::Error: Debug,
@@ -130,7 +137,9 @@ impl StartupHandler for Startup {
             .get("database")
             .cloned()
             .unwrap_or_else(|| user.clone());
-        client.metadata_mut().insert("database".to_string(), database.clone());
+        client
+            .metadata_mut()
+            .insert("database".to_string(), database.clone());
         self.check_client(client.socket_addr(), &user, &database)?;
         let (pid, secret) = RandomPidSecretKeyGenerator::default().generate(client);
         client.set_pid_and_secret_key(pid, secret.clone());

@@ -66,8 +66,11 @@ impl Session {
         database: &str,
         user: &str,
     ) -> datafusion::error::Result<Self> {
-        let scoped: Arc<dyn CatalogProviderList> =
-            Arc::new(ScopedCatalogList::new(catalog_list, database, system_tables));
+        let scoped: Arc<dyn CatalogProviderList> = Arc::new(ScopedCatalogList::new(
+            catalog_list,
+            database,
+            system_tables,
+        ));
         let mut config = SessionConfig::new()
             .with_information_schema(true)
             .with_create_default_catalog_and_schema(false)
@@ -81,6 +84,7 @@ impl Session {
             .build();
         let ctx = SessionContext::new_with_state(state);
         setup_pg_catalog(&ctx, database, EmptyContextProvider).map_err(|e| *e)?;
+        ctx.register_udf(crate::functions::version_udf());
         let settings = DEFAULT_SETTINGS
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -113,7 +117,10 @@ impl Session {
 
     /// All settings, for `SHOW ALL`.
     pub fn all_settings(&self) -> Vec<(String, String)> {
-        self.settings().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.settings()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 
     /// SET name = value. Unknown names are kept (clients set many harmless ones).
@@ -153,7 +160,12 @@ impl Session {
             .find(|e| e.catalog.as_deref().is_none_or(|c| c == self.database))
             .map_or_else(|| "public".to_string(), |e| e.schema.clone());
         let state = self.ctx.state_ref();
-        state.write().config_mut().options_mut().catalog.default_schema = first_local;
+        state
+            .write()
+            .config_mut()
+            .options_mut()
+            .catalog
+            .default_schema = first_local;
         Ok(())
     }
 
@@ -184,7 +196,12 @@ impl Session {
         let wanted = normalize(table);
         let database = self.database.clone();
         let candidates = std::iter::once((database.clone(), PG_CATALOG.to_string())).chain(
-            path.iter().map(|e| (e.catalog.clone().unwrap_or_else(|| database.clone()), e.schema.clone())),
+            path.iter().map(|e| {
+                (
+                    e.catalog.clone().unwrap_or_else(|| database.clone()),
+                    e.schema.clone(),
+                )
+            }),
         );
         for (catalog, schema) in candidates {
             let found = self
@@ -194,7 +211,11 @@ impl Session {
                 .is_some_and(|s| s.table_exist(&wanted));
             if found {
                 let part = |v: &str| ObjectNamePart::Identifier(Ident::with_quote('"', v));
-                return Some(ObjectName(vec![part(&catalog), part(&schema), part(&wanted)]));
+                return Some(ObjectName(vec![
+                    part(&catalog),
+                    part(&schema),
+                    part(&wanted),
+                ]));
             }
         }
         None
@@ -238,7 +259,10 @@ pub fn parse_search_path(value: &str) -> Result<Vec<PathEntry>, String> {
         }
         let parts: Vec<String> = item.split('.').map(unquote_part).collect();
         match parts.as_slice() {
-            [schema] => entries.push(PathEntry { catalog: None, schema: schema.clone() }),
+            [schema] => entries.push(PathEntry {
+                catalog: None,
+                schema: schema.clone(),
+            }),
             [catalog, schema] => entries.push(PathEntry {
                 catalog: Some(catalog.clone()),
                 schema: schema.clone(),
@@ -275,8 +299,14 @@ mod tests {
         assert_eq!(
             parse_search_path("\"$user\", public, Sales.\"Public\"").unwrap(),
             vec![
-                PathEntry { catalog: None, schema: "public".into() },
-                PathEntry { catalog: Some("sales".into()), schema: "Public".into() },
+                PathEntry {
+                    catalog: None,
+                    schema: "public".into()
+                },
+                PathEntry {
+                    catalog: Some("sales".into()),
+                    schema: "Public".into()
+                },
             ]
         );
         assert!(parse_search_path("a.b.c").is_err());

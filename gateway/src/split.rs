@@ -106,7 +106,9 @@ fn skip_dollar_quoted(sql: &str, start: usize) -> usize {
         return start + 1;
     };
     let tag = &rest[..end];
-    if !tag.chars().all(|c| c.is_alphanumeric() || c == '_') || tag.starts_with(|c: char| c.is_ascii_digit()) {
+    if !tag.chars().all(|c| c.is_alphanumeric() || c == '_')
+        || tag.starts_with(|c: char| c.is_ascii_digit())
+    {
         return start + 1;
     }
     let delimiter = format!("${tag}$");
@@ -133,7 +135,11 @@ mod tests {
     fn comments_and_dollar_quotes() {
         assert_eq!(
             split_statements("select 1 -- c;\n; /* a; /* b; */ */ select $q$;$q$; select $1"),
-            vec!["select 1 -- c;", "/* a; /* b; */ */ select $q$;$q$", "select $1"]
+            vec![
+                "select 1 -- c;",
+                "/* a; /* b; */ */ select $q$;$q$",
+                "select $1"
+            ]
         );
         assert!(split_statements(" ; -- only\n ;").is_empty());
     }

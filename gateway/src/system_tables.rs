@@ -22,7 +22,12 @@ const PG_FOREIGN_DATA_WRAPPER: &str = "pg_foreign_data_wrapper";
 const EXTRA_TABLES: &[&str] = &[FEDGATE_SERVERS, PG_FOREIGN_SERVER, PG_FOREIGN_DATA_WRAPPER];
 
 /// The wrappers fedgate knows, with stable OIDs for `pg_foreign_data_wrapper`.
-const WRAPPERS: &[(&str, i32)] = &[("postgres", 90001), ("files", 90002), ("mysql", 90003), ("mongodb", 90004)];
+const WRAPPERS: &[(&str, i32)] = &[
+    ("postgres", 90001),
+    ("files", 90002),
+    ("mysql", 90003),
+    ("mongodb", 90004),
+];
 
 /// Builds the extra tables from the live catalog.
 #[derive(Debug)]
@@ -36,7 +41,10 @@ impl SystemTables {
     }
 
     /// `pg_catalog` of datafusion-pg-catalog plus fedgate's tables.
-    pub fn extend_pg_catalog(self: &Arc<Self>, base: Arc<dyn SchemaProvider>) -> Arc<dyn SchemaProvider> {
+    pub fn extend_pg_catalog(
+        self: &Arc<Self>,
+        base: Arc<dyn SchemaProvider>,
+    ) -> Arc<dyn SchemaProvider> {
         Arc::new(ExtendedPgCatalog {
             base,
             tables: self.clone(),
@@ -72,9 +80,15 @@ fn servers_batch(servers: &[ServerInfo]) -> Result<RecordBatch> {
         Field::new("options", DataType::Utf8, false),
     ]));
     let columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from_iter_values(servers.iter().map(|s| s.name.as_str()))),
-        Arc::new(StringArray::from_iter_values(servers.iter().map(|s| s.wrapper.as_str()))),
-        Arc::new(StringArray::from_iter_values(servers.iter().map(options_text))),
+        Arc::new(StringArray::from_iter_values(
+            servers.iter().map(|s| s.name.as_str()),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            servers.iter().map(|s| s.wrapper.as_str()),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            servers.iter().map(options_text),
+        )),
     ];
     Ok(RecordBatch::try_new(schema, columns)?)
 }
@@ -102,14 +116,24 @@ fn foreign_server_batch(servers: &[ServerInfo]) -> Result<RecordBatch> {
         Field::new("srvtype", DataType::Utf8, true),
         Field::new("srvversion", DataType::Utf8, true),
         Field::new("srvacl", DataType::Utf8, true),
-        Field::new("srvoptions", DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))), true),
+        Field::new(
+            "srvoptions",
+            DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
+            true,
+        ),
     ]));
     let n = servers.len();
     let columns: Vec<ArrayRef> = vec![
-        Arc::new(Int32Array::from_iter_values((0..n as i32).map(|i| 91000 + i))),
-        Arc::new(StringArray::from_iter_values(servers.iter().map(|s| s.name.as_str()))),
+        Arc::new(Int32Array::from_iter_values(
+            (0..n as i32).map(|i| 91000 + i),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            servers.iter().map(|s| s.name.as_str()),
+        )),
         Arc::new(Int32Array::from_iter_values(std::iter::repeat_n(10, n))),
-        Arc::new(Int32Array::from_iter_values(servers.iter().map(|s| wrapper_oid(&s.wrapper)))),
+        Arc::new(Int32Array::from_iter_values(
+            servers.iter().map(|s| wrapper_oid(&s.wrapper)),
+        )),
         Arc::new(StringArray::new_null(n)),
         Arc::new(StringArray::new_null(n)),
         Arc::new(StringArray::new_null(n)),
@@ -130,8 +154,12 @@ fn wrapper_batch() -> Result<RecordBatch> {
     ]));
     let n = WRAPPERS.len();
     let columns: Vec<ArrayRef> = vec![
-        Arc::new(Int32Array::from_iter_values(WRAPPERS.iter().map(|(_, oid)| *oid))),
-        Arc::new(StringArray::from_iter_values(WRAPPERS.iter().map(|(name, _)| *name))),
+        Arc::new(Int32Array::from_iter_values(
+            WRAPPERS.iter().map(|(_, oid)| *oid),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            WRAPPERS.iter().map(|(name, _)| *name),
+        )),
         Arc::new(Int32Array::from_iter_values(std::iter::repeat_n(10, n))),
         Arc::new(Int32Array::from_iter_values(std::iter::repeat_n(0, n))),
         Arc::new(Int32Array::from_iter_values(std::iter::repeat_n(0, n))),
