@@ -463,6 +463,9 @@ async fn encode_stream(
     let rows = stream::iter(first)
         .chain(batches)
         .map(move |batch| {
+            let batch = batch.and_then(|b| {
+                crate::pg_text::to_postgres_text(b, &encoder_fields).map_err(Into::into)
+            });
             let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send + Sync> = match batch {
                 Ok(batch) => arrow_pg::datatypes::encode_recordbatch(encoder_fields.clone(), batch),
                 Err(e) => Box::new(std::iter::once(Err(from_datafusion(&e)))),
