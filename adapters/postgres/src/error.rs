@@ -1,0 +1,145 @@
+//! Turning tokio-postgres and pool errors into [`AdapterError`]s with a SQLSTATE.
+//!
+//! - An error the server sent (`DbError`) keeps its SQLSTATE, message, detail and hint:
+//!   `28P01`/`28000` for authentication, `3D000` for a missing database, `22012`, `57014`, ...
+//! - Failing to reach the server is `08001` and names `host:port` (refused, unreachable,
+//!   timed out, name not resolved).
+//! - A connection that breaks afterwards is `08006`.
+//!
+//! The server name prefix is added by the caller ([`AdapterError::for_server`]).
+
+use std::error::Error as _;
+use std::io;
+use std::time::Duration;
+
+use deadpool_postgres::{PoolError, TimeoutType};
+use fedgate_adapter_api::AdapterError;
+use tokio_postgres::error::DbError;
+
+/// Where a connection goes, for messages.
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoint {
+    pub address: String,
+    pub connect_timeout: Duration,
+    pub pool_size: usize,
+}
+
+/// An error from a tokio-postgres call.
+pub(crate) fn from_pg(error: &tokio_postgres::Error, endpoint: &Endpoint) -> AdapterError {
+    if let Some(db) = error.as_db_error() {
+        return from_db(db);
+    }
+    let address = &endpoint.address;
+    let kind = error.to_string();
+    let cause = error.source().map(|s| s.to_string());
+    if kind == "error connecting to server" {
+        return connect_failure(error, endpoint);
+    }
+    if kind == "authentication error" {
+        let why = cause.unwrap_or_else(|| "rejected".to_string());
+        return AdapterError::invalid_password(format!(
+            "authentication with {address} failed: {why}"
+        ))
+        .with_hint("set the password, password_env or password_file option of the server");
+    }
+    if kind == "connection closed" {
+        return AdapterError::connection_failure(format!(
+            "the connection to {address} was closed unexpectedly"
+        ));
+    }
+    let message = match cause {
+        Some(cause) => format!("{kind} ({address}): {cause}"),
+        None => format!("{kind} ({address})"),
+    };
+    AdapterError::connection_failure(message)
+}
+
+/// An error the server reported: its own SQLSTATE, message, detail and hint.
+pub(crate) fn from_db(db: &DbError) -> AdapterError {
+    let mut error = AdapterError::new(db.code().code(), db.message());
+    if let Some(detail) = db.detail() {
+        error = error.with_detail(detail);
+    }
+    if let Some(hint) = db.hint() {
+        error = error.with_hint(hint);
+    }
+    error
+}
+
+/// The server could not be reached: class 08001 naming `host:port`.
+fn connect_failure(error: &tokio_postgres::Error, endpoint: &Endpoint) -> AdapterError {
+    let address = &endpoint.address;
+    let io = error.source().and_then(|s| s.downcast_ref::<io::Error>());
+    let reason = match io.map(io::Error::kind) {
+        Some(io::ErrorKind::ConnectionRefused) => "connection refused".to_string(),
+        Some(io::ErrorKind::TimedOut) => {
+            return timed_out(endpoint);
+        }
+        Some(io::ErrorKind::HostUnreachable) => "host unreachable".to_string(),
+        Some(io::ErrorKind::NetworkUnreachable) => "network unreachable".to_string(),
+        _ => match error.source() {
+            Some(source) => source.to_string(),
+            None => "unknown error".to_string(),
+        },
+    };
+    AdapterError::unable_to_connect(format!("could not connect to {address}: {reason}"))
+}
+
+fn timed_out(endpoint: &Endpoint) -> AdapterError {
+    AdapterError::unable_to_connect(format!(
+        "could not connect to {}: timed out after {} s",
+        endpoint.address,
+        endpoint.connect_timeout.as_secs()
+    ))
+    .with_hint("check the host and port options, or raise connect_timeout")
+}
+
+/// An error from getting a pooled connection.
+pub(crate) fn from_pool(error: &PoolError, endpoint: &Endpoint) -> AdapterError {
+    match error {
+        PoolError::Backend(e) => from_pg(e, endpoint),
+        PoolError::Timeout(TimeoutType::Create) => timed_out(endpoint),
+        PoolError::Timeout(TimeoutType::Wait) => AdapterError::new(
+            "53300",
+            format!(
+                "timed out waiting for a free connection to {} (all {} pooled connections are busy)",
+                endpoint.address, endpoint.pool_size
+            ),
+        )
+        .with_hint("raise the pool_size option of the server"),
+        PoolError::Timeout(TimeoutType::Recycle) => AdapterError::connection_failure(format!(
+            "timed out checking a pooled connection to {}",
+            endpoint.address
+        )),
+        PoolError::Closed => AdapterError::connection_failure("the connection pool is closed"),
+        PoolError::NoRuntimeSpecified => {
+            AdapterError::internal("the connection pool has no async runtime")
+        }
+        PoolError::PostCreateHook(e) => {
+            AdapterError::unable_to_connect(format!("could not set up a connection: {e}"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint() -> Endpoint {
+        Endpoint {
+            address: "db:5432".into(),
+            connect_timeout: Duration::from_secs(7),
+            pool_size: 3,
+        }
+    }
+
+    #[test]
+    fn pool_timeouts() {
+        let e = from_pool(&PoolError::Timeout(TimeoutType::Create), &endpoint());
+        assert_eq!(e.sqlstate, "08001");
+        assert!(e.message.contains("db:5432") && e.message.contains("7 s"));
+        let e = from_pool(&PoolError::Timeout(TimeoutType::Wait), &endpoint());
+        assert_eq!(e.sqlstate, "53300");
+        assert!(e.message.contains("3 pooled"));
+    }
+}
