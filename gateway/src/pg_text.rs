@@ -269,7 +269,7 @@ mod tests {
         assert_eq!(f8(f64::NEG_INFINITY), "-Infinity");
         assert_eq!(f8(f64::NAN), "NaN");
         assert_eq!(f8(-0.0), "-0");
-        assert_eq!(f8(3.141592653589793), "3.141592653589793");
+        assert_eq!(f8(std::f64::consts::PI), "3.141592653589793");
         assert_eq!(f4(1e20), "1e+20");
         assert_eq!(f4(0.1), "0.1");
         assert_eq!(f4(12345678.9), "1.2345679e+07");

@@ -50,12 +50,7 @@ impl RemoteTable {
     }
 
     /// The SELECT for one scan: projected columns, rendered filters, limit.
-    pub fn select_sql(
-        &self,
-        projected: &Schema,
-        filters: &[Expr],
-        limit: Option<usize>,
-    ) -> String {
+    pub fn select_sql(&self, projected: &Schema, filters: &[Expr], limit: Option<usize>) -> String {
         let dialect = self.dialect();
         let columns = if projected.fields().is_empty() {
             "NULL".to_string()

@@ -120,9 +120,7 @@ impl<'a> FilterRenderer<'a> {
             Operator::LtEq => "<=",
             Operator::Gt => ">",
             Operator::GtEq => ">=",
-            Operator::IsDistinctFrom if self.dialect == SqlDialect::Postgres => {
-                "IS DISTINCT FROM"
-            }
+            Operator::IsDistinctFrom if self.dialect == SqlDialect::Postgres => "IS DISTINCT FROM",
             Operator::IsNotDistinctFrom if self.dialect == SqlDialect::Postgres => {
                 "IS NOT DISTINCT FROM"
             }
@@ -177,9 +175,7 @@ impl<'a> FilterRenderer<'a> {
             ""
         };
         let not = if between.negated { "NOT " } else { "" };
-        Some(format!(
-            "({target}{collate} {not}BETWEEN {low} AND {high})"
-        ))
+        Some(format!("({target}{collate} {not}BETWEEN {low} AND {high})"))
     }
 
     fn like(&self, like: &Like) -> Option<String> {
@@ -228,9 +224,9 @@ pub fn render_literal(dialect: SqlDialect, value: &ScalarValue) -> Option<String
         ScalarValue::Float32(Some(v)) => render_float(dialect, f64::from(*v), "float4")?,
         ScalarValue::Float64(Some(v)) => render_float(dialect, *v, "float8")?,
         ScalarValue::Decimal128(Some(_), _, _) => value.to_string(),
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
-            quote_string(dialect, s)
-        }
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => quote_string(dialect, s),
         ScalarValue::Date32(Some(_)) => format!("DATE '{value}'"),
         ScalarValue::TimestampMicrosecond(Some(v), tz)
         | ScalarValue::TimestampNanosecond(Some(v), tz) => {
@@ -300,8 +296,14 @@ mod tests {
 
     #[test]
     fn string_literals_are_escaped() {
-        assert_eq!(pg(col("name").eq(lit("O'Brien"))).unwrap(), "(\"name\" = 'O''Brien')");
-        assert_eq!(pg(col("name").eq(lit("a\\b"))).unwrap(), "(\"name\" = E'a\\\\b')");
+        assert_eq!(
+            pg(col("name").eq(lit("O'Brien"))).unwrap(),
+            "(\"name\" = 'O''Brien')"
+        );
+        assert_eq!(
+            pg(col("name").eq(lit("a\\b"))).unwrap(),
+            "(\"name\" = E'a\\\\b')"
+        );
     }
 
     #[test]
@@ -339,14 +341,21 @@ mod tests {
             pg(col("id").in_list(vec![lit(1i64), lit(ScalarValue::Int64(None))], true)).unwrap(),
             "(\"id\" NOT IN (1, NULL))"
         );
-        assert_eq!(pg(col("name").like(lit("a%"))).unwrap(), "(\"name\" LIKE 'a%')");
+        assert_eq!(
+            pg(col("name").like(lit("a%"))).unwrap(),
+            "(\"name\" LIKE 'a%')"
+        );
     }
 
     #[test]
     fn typed_literals() {
         let d = ScalarValue::Date32(Some(19723));
-        assert_eq!(render_literal(SqlDialect::Postgres, &d).unwrap(), "DATE '2024-01-01'");
-        let ts = ScalarValue::TimestampMicrosecond(Some(1_704_067_200_000_001), Some("+00:00".into()));
+        assert_eq!(
+            render_literal(SqlDialect::Postgres, &d).unwrap(),
+            "DATE '2024-01-01'"
+        );
+        let ts =
+            ScalarValue::TimestampMicrosecond(Some(1_704_067_200_000_001), Some("+00:00".into()));
         assert_eq!(
             render_literal(SqlDialect::Postgres, &ts).unwrap(),
             "TIMESTAMPTZ '2024-01-01 00:00:00.000001+00'"
@@ -356,9 +365,15 @@ mod tests {
             "'1.5'::float8"
         );
         assert_eq!(
-            render_literal(SqlDialect::Postgres, &ScalarValue::Decimal128(Some(1234), 10, 2)).unwrap(),
+            render_literal(
+                SqlDialect::Postgres,
+                &ScalarValue::Decimal128(Some(1234), 10, 2)
+            )
+            .unwrap(),
             "12.34"
         );
-        assert!(render_literal(SqlDialect::Postgres, &ScalarValue::Float64(Some(f64::NAN))).is_none());
+        assert!(
+            render_literal(SqlDialect::Postgres, &ScalarValue::Float64(Some(f64::NAN))).is_none()
+        );
     }
 }

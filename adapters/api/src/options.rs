@@ -128,19 +128,28 @@ mod tests {
     fn password_and_url_secret_are_redacted() {
         let o = opts(&[
             ("password", "hunter2"),
-            ("url", "postgres://app:hunter2@db:5432/sales?sslmode=disable"),
+            (
+                "url",
+                "postgres://app:hunter2@db:5432/sales?sslmode=disable",
+            ),
             ("host", "db"),
         ]);
         let shown = o.redacted();
         assert_eq!(shown["password"], "********");
-        assert_eq!(shown["url"], "postgres://app:********@db:5432/sales?sslmode=disable");
+        assert_eq!(
+            shown["url"],
+            "postgres://app:********@db:5432/sales?sslmode=disable"
+        );
         assert_eq!(shown["host"], "db");
         assert!(!format!("{shown:?}").contains("hunter2"));
     }
 
     #[test]
     fn url_without_password_is_unchanged() {
-        assert_eq!(redact_url_password("postgres://app@db/x"), "postgres://app@db/x");
+        assert_eq!(
+            redact_url_password("postgres://app@db/x"),
+            "postgres://app@db/x"
+        );
         assert_eq!(redact_url_password("not a url"), "not a url");
     }
 

@@ -52,8 +52,7 @@ pub fn schemas(root: &Path) -> Result<Vec<String>, String> {
             if let Some(name) = file_name(&entry) {
                 names.push(name);
             }
-        } else if FileKind::from_path(&entry).is_some() && !names.iter().any(|n| n == ROOT_SCHEMA)
-        {
+        } else if FileKind::from_path(&entry).is_some() && !names.iter().any(|n| n == ROOT_SCHEMA) {
             names.push(ROOT_SCHEMA.to_string());
         }
     }
@@ -107,7 +106,10 @@ fn table_at(root: &Path, entry: &Path, only_files: bool) -> Result<Option<TableL
     let Some(kind) = FileKind::from_path(entry) else {
         return Ok(None);
     };
-    let name = entry.file_stem().and_then(|s| s.to_str()).map(str::to_string);
+    let name = entry
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .map(str::to_string);
     Ok(name.map(|name| TableLocation {
         name,
         path: entry.to_path_buf(),
@@ -165,10 +167,16 @@ mod tests {
         let dir = tree();
         let root = dir.path().canonicalize().unwrap();
         let shop = tables(&root, "shop").unwrap();
-        let names: Vec<_> = shop.iter().map(|t| (t.name.as_str(), t.kind, t.is_dir)).collect();
+        let names: Vec<_> = shop
+            .iter()
+            .map(|t| (t.name.as_str(), t.kind, t.is_dir))
+            .collect();
         assert_eq!(
             names,
-            vec![("customers", FileKind::Csv, false), ("events", FileKind::Json, true)]
+            vec![
+                ("customers", FileKind::Csv, false),
+                ("events", FileKind::Json, true)
+            ]
         );
         let public = tables(&root, "public").unwrap();
         assert_eq!(public.len(), 1);
@@ -190,6 +198,9 @@ mod tests {
         .unwrap();
         let root = dir.path().canonicalize().unwrap();
         assert!(!schemas(&root).unwrap().contains(&"escape".to_string()));
-        assert!(tables(&root, "shop").unwrap().iter().all(|t| t.name != "secret"));
+        assert!(tables(&root, "shop")
+            .unwrap()
+            .iter()
+            .all(|t| t.name != "secret"));
     }
 }

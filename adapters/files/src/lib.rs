@@ -23,7 +23,9 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::prelude::SessionContext;
-use fedgate_adapter_api::{AdapterError, Backend, BackendTable, Result, ServerOptions, TableEntry, TableKind};
+use fedgate_adapter_api::{
+    AdapterError, Backend, BackendTable, Result, ServerOptions, TableEntry, TableKind,
+};
 
 pub use layout::{FileKind, TableLocation};
 
@@ -102,8 +104,11 @@ impl Backend for FilesBackend {
         if root.is_dir() {
             Ok(())
         } else {
-            Err(AdapterError::new("58P01", format!("\"{}\" is not a directory", self.root.display()))
-                .for_server(&self.server))
+            Err(AdapterError::new(
+                "58P01",
+                format!("\"{}\" is not a directory", self.root.display()),
+            )
+            .for_server(&self.server))
         }
     }
 
