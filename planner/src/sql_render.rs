@@ -103,11 +103,24 @@ impl<'a> FilterRenderer<'a> {
     }
 
     /// An operand of a comparison: a column or a literal of a type with a faithful rendering.
+    /// On MySQL a string column is compared as bytes (`CAST(c AS BINARY)`): the default
+    /// collations ignore case, accents and trailing spaces, DataFusion does not.
     fn comparable(&self, expr: &Expr) -> Option<String> {
         match expr {
+            Expr::Column(c)
+                if self.dialect == SqlDialect::MySql && self.is_string_column(&c.name) =>
+            {
+                Some(format!("CAST({} AS BINARY)", self.column(&c.name)?))
+            }
             Expr::Column(_) | Expr::Literal(..) => self.expr(expr),
             _ => None,
         }
+    }
+
+    fn is_string_column(&self, name: &str) -> bool {
+        self.schema
+            .field_with_name(name)
+            .is_ok_and(|f| is_string_type(f.data_type()))
     }
 
     fn binary(&self, binary: &BinaryExpr) -> Option<String> {
@@ -345,6 +358,31 @@ mod tests {
             pg(col("name").like(lit("a%"))).unwrap(),
             "(\"name\" LIKE 'a%')"
         );
+    }
+
+    #[test]
+    fn mysql_compares_strings_as_bytes() {
+        let s = schema();
+        let my = |e: Expr| FilterRenderer::new(SqlDialect::MySql, &s).render(&e);
+        assert_eq!(
+            my(col("name").eq(lit("abc"))).unwrap(),
+            "(CAST(`name` AS BINARY) = 'abc')"
+        );
+        assert_eq!(
+            my(col("name").like(lit("a%"))).unwrap(),
+            "(CAST(`name` AS BINARY) LIKE 'a%')"
+        );
+        assert_eq!(my(col("id").lt(lit(3i64))).unwrap(), "(`id` < 3)");
+        assert_eq!(
+            my(col("name").eq(lit("a\\b'"))).unwrap(),
+            "(CAST(`name` AS BINARY) = 'a\\\\b''')"
+        );
+        let distinct = Expr::BinaryExpr(BinaryExpr::new(
+            Box::new(col("id")),
+            Operator::IsNotDistinctFrom,
+            Box::new(lit(1i64)),
+        ));
+        assert!(my(distinct).is_none());
     }
 
     #[test]
