@@ -81,6 +81,7 @@ impl Session {
             .with_config(config)
             .with_catalog_list(scoped.clone())
             .with_default_features()
+            .with_query_planner(Arc::new(fedgate_planner::FederatingQueryPlanner))
             .build();
         let ctx = SessionContext::new_with_state(state);
         setup_pg_catalog(&ctx, database, EmptyContextProvider).map_err(|e| *e)?;

@@ -6,9 +6,11 @@
 //! sub-plans (joins, aggregates) will be cut out by an optimizer rule that renders them with
 //! the same [`sql_render`] functions and runs them with the same [`RemoteScanExec`].
 
+mod federation;
 mod remote_scan;
 mod remote_table;
 pub mod sql_render;
 
+pub use federation::{federate, FederatingQueryPlanner};
 pub use remote_scan::RemoteScanExec;
 pub use remote_table::RemoteTable;

@@ -45,8 +45,26 @@ impl RemoteTable {
         }
     }
 
-    fn dialect(&self) -> SqlDialect {
+    pub(crate) fn dialect(&self) -> SqlDialect {
         self.backend.sql_dialect().unwrap_or(SqlDialect::Postgres)
+    }
+
+    pub(crate) fn server(&self) -> &str {
+        &self.server
+    }
+
+    pub(crate) fn backend(&self) -> Arc<dyn Backend> {
+        self.backend.clone()
+    }
+
+    /// `"schema"."table"` in the backend's dialect.
+    pub(crate) fn quoted_name(&self) -> String {
+        let dialect = self.dialect();
+        format!(
+            "{}.{}",
+            quote_identifier(dialect, &self.remote_schema),
+            quote_identifier(dialect, &self.remote_table)
+        )
     }
 
     /// The SELECT for one scan: projected columns, rendered filters, limit.

@@ -13,8 +13,8 @@
 //! - arithmetic, functions and casts are not pushed yet (integer division, overflow and
 //!   rounding differ between engines); DataFusion evaluates them.
 
-use datafusion::arrow::datatypes::{DataType, Schema};
-use datafusion::common::ScalarValue;
+use datafusion::arrow::datatypes::{DataType, FieldRef, Schema};
+use datafusion::common::{Column, ScalarValue};
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, Like, Operator};
 use fedgate_adapter_api::SqlDialect;
 
@@ -46,26 +46,98 @@ pub fn quote_string(dialect: SqlDialect, value: &str) -> String {
     }
 }
 
-/// Renders filter expressions over one table's columns (`schema`: the table's full schema).
-pub struct FilterRenderer<'a> {
+/// Where column references resolve: the SQL text of a column and its Arrow field.
+pub trait Scope {
+    fn column(&self, column: &Column) -> Option<(String, FieldRef)>;
+}
+
+/// The columns of one remote table, referenced by their plain (quoted) names.
+pub struct TableScope<'a> {
     dialect: SqlDialect,
     schema: &'a Schema,
 }
 
-impl<'a> FilterRenderer<'a> {
+impl<'a> TableScope<'a> {
     pub fn new(dialect: SqlDialect, schema: &'a Schema) -> Self {
         Self { dialect, schema }
+    }
+}
+
+impl Scope for TableScope<'_> {
+    fn column(&self, column: &Column) -> Option<(String, FieldRef)> {
+        let index = self.schema.index_of(&column.name).ok()?;
+        let field = self.schema.fields()[index].clone();
+        Some((quote_identifier(self.dialect, &column.name), field))
+    }
+}
+
+/// Renders expressions as backend SQL. In filter mode only comparisons and boolean logic are
+/// rendered (what a table scan pushes); in general mode also arithmetic with the same
+/// meaning in both engines, CASE, COALESCE, a few casts and functions, and aggregates (what
+/// a pushed sub-plan needs).
+pub struct ExprRenderer<'a> {
+    dialect: SqlDialect,
+    scope: &'a dyn Scope,
+    general: bool,
+}
+
+/// Filters over one table's columns (`schema`: the table's full schema).
+pub struct FilterRenderer<'a> {
+    scope: TableScope<'a>,
+}
+
+impl<'a> FilterRenderer<'a> {
+    pub fn new(dialect: SqlDialect, schema: &'a Schema) -> Self {
+        Self {
+            scope: TableScope::new(dialect, schema),
+        }
     }
 
     /// The SQL text of a boolean expression, or `None` if it cannot be pushed faithfully.
     pub fn render(&self, expr: &Expr) -> Option<String> {
+        ExprRenderer::filters(self.scope.dialect, &self.scope).render(expr)
+    }
+}
+
+impl<'a> ExprRenderer<'a> {
+    pub fn filters(dialect: SqlDialect, scope: &'a dyn Scope) -> Self {
+        Self {
+            dialect,
+            scope,
+            general: false,
+        }
+    }
+
+    pub fn general(dialect: SqlDialect, scope: &'a dyn Scope) -> Self {
+        Self {
+            dialect,
+            scope,
+            general: true,
+        }
+    }
+
+    /// The SQL text of an expression, or `None` if it cannot be pushed faithfully.
+    pub fn render(&self, expr: &Expr) -> Option<String> {
         self.expr(expr)
+    }
+
+    /// The Arrow type of an expression as far as the renderer needs it (columns, literals,
+    /// casts, and arithmetic over them).
+    fn type_of(&self, expr: &Expr) -> Option<DataType> {
+        match expr {
+            Expr::Column(c) => Some(self.scope.column(c)?.1.data_type().clone()),
+            Expr::Literal(v, _) => Some(v.data_type()),
+            Expr::Cast(cast) => Some(cast.field.data_type().clone()),
+            Expr::Alias(alias) => self.type_of(&alias.expr),
+            Expr::BinaryExpr(b) if is_arithmetic(b.op) => self.type_of(&b.left),
+            _ => None,
+        }
     }
 
     fn expr(&self, expr: &Expr) -> Option<String> {
         match expr {
-            Expr::Column(column) => self.column(&column.name),
-            Expr::Literal(value, _) => self.literal(value),
+            Expr::Column(column) => self.column(column),
+            Expr::Literal(value, _) => render_literal(self.dialect, value),
             Expr::BinaryExpr(binary) => self.binary(binary),
             Expr::Not(inner) => Some(format!("(NOT {})", self.expr(inner)?)),
             Expr::IsNull(inner) => Some(format!("({} IS NULL)", self.expr(inner)?)),
@@ -86,6 +158,20 @@ impl<'a> FilterRenderer<'a> {
                 Some(format!("({target} {not}IN ({}))", items.join(", ")))
             }
             Expr::Like(like) => self.like(like),
+            _ if self.general => self.general_expr(expr),
+            _ => None,
+        }
+    }
+
+    /// Expressions only a pushed sub-plan renders.
+    fn general_expr(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Alias(alias) => self.expr(&alias.expr),
+            Expr::Negative(inner) => Some(format!("(- {})", self.expr(inner)?)),
+            Expr::Case(case) => self.case(case),
+            Expr::Cast(cast) => self.cast(&cast.expr, cast.field.data_type()),
+            Expr::ScalarFunction(function) => self.scalar_function(function),
+            Expr::AggregateFunction(aggregate) => self.aggregate(aggregate),
             _ => None,
         }
     }
@@ -94,36 +180,36 @@ impl<'a> FilterRenderer<'a> {
         Some(format!("({} {test})", self.expr(inner)?))
     }
 
-    fn column(&self, name: &str) -> Option<String> {
-        let field = self.schema.field_with_name(name).ok()?;
+    fn column(&self, column: &Column) -> Option<String> {
+        let (sql, field) = self.scope.column(column)?;
         if field.metadata().contains_key(TEXT_FALLBACK_METADATA) {
             return None;
         }
-        Some(quote_identifier(self.dialect, name))
+        Some(sql)
     }
 
-    /// An operand of a comparison: a column or a literal of a type with a faithful rendering.
-    /// On MySQL a string column is compared as bytes (`CAST(c AS BINARY)`): the default
-    /// collations ignore case, accents and trailing spaces, DataFusion does not.
+    /// An operand of a comparison. On MySQL a string column is compared as bytes
+    /// (`CAST(c AS BINARY)`): the default collations ignore case, accents and trailing
+    /// spaces, DataFusion does not.
     fn comparable(&self, expr: &Expr) -> Option<String> {
         match expr {
-            Expr::Column(c)
-                if self.dialect == SqlDialect::MySql && self.is_string_column(&c.name) =>
-            {
-                Some(format!("CAST({} AS BINARY)", self.column(&c.name)?))
+            Expr::Column(c) if self.dialect == SqlDialect::MySql && self.is_string_expr(expr) => {
+                Some(format!("CAST({} AS BINARY)", self.column(c)?))
             }
             Expr::Column(_) | Expr::Literal(..) => self.expr(expr),
+            _ if self.general && self.dialect == SqlDialect::Postgres => self.expr(expr),
             _ => None,
         }
     }
 
-    fn is_string_column(&self, name: &str) -> bool {
-        self.schema
-            .field_with_name(name)
-            .is_ok_and(|f| is_string_type(f.data_type()))
+    fn is_string_expr(&self, expr: &Expr) -> bool {
+        self.type_of(expr).is_some_and(|t| is_string_type(&t))
     }
 
     fn binary(&self, binary: &BinaryExpr) -> Option<String> {
+        if is_arithmetic(binary.op) {
+            return self.arithmetic(binary);
+        }
         let op = match binary.op {
             Operator::And => "AND",
             Operator::Or => "OR",
@@ -150,6 +236,45 @@ impl<'a> FilterRenderer<'a> {
         Some(format!("({left} {op} {right}{collate})"))
     }
 
+    /// `+ - *` on numbers of one family, and `/ %` on integers (both engines truncate) or
+    /// floats. Decimal division is not pushed: result scales differ between engines.
+    fn arithmetic(&self, binary: &BinaryExpr) -> Option<String> {
+        if !self.general || self.dialect != SqlDialect::Postgres {
+            return None;
+        }
+        let left_type = self.type_of(&binary.left)?;
+        let right_type = self.type_of(&binary.right)?;
+        let op = match binary.op {
+            Operator::Plus => "+",
+            Operator::Minus => "-",
+            Operator::Multiply => "*",
+            Operator::Divide | Operator::Modulo => {
+                let both_int = left_type.is_integer() && right_type.is_integer();
+                let both_float = left_type.is_floating() && right_type.is_floating();
+                let allowed = if binary.op == Operator::Modulo {
+                    both_int
+                } else {
+                    both_int || both_float
+                };
+                if !allowed {
+                    return None;
+                }
+                if binary.op == Operator::Divide {
+                    "/"
+                } else {
+                    "%"
+                }
+            }
+            _ => return None,
+        };
+        if !left_type.is_numeric() || !right_type.is_numeric() {
+            return None;
+        }
+        let left = self.expr(&binary.left)?;
+        let right = self.expr(&binary.right)?;
+        Some(format!("({left} {op} {right})"))
+    }
+
     /// `COLLATE "C"` for string ordering comparisons on PostgreSQL, so the backend compares
     /// bytes as DataFusion does.
     fn ordering_collation(&self, op: Operator, left: &Expr, right: &Expr) -> &'static str {
@@ -165,15 +290,7 @@ impl<'a> FilterRenderer<'a> {
     }
 
     fn is_string(&self, left: &Expr, right: &Expr) -> bool {
-        [left, right].iter().any(|e| match e {
-            Expr::Column(c) => self
-                .schema
-                .field_with_name(&c.name)
-                .map(|f| is_string_type(f.data_type()))
-                .unwrap_or(false),
-            Expr::Literal(v, _) => is_string_type(&v.data_type()),
-            _ => false,
-        })
+        self.is_string_expr(left) || self.is_string_expr(right)
     }
 
     fn between(&self, between: &Between) -> Option<String> {
@@ -207,9 +324,143 @@ impl<'a> FilterRenderer<'a> {
         Some(format!("({target} {not}LIKE {pattern}{escape})"))
     }
 
-    fn literal(&self, value: &ScalarValue) -> Option<String> {
-        render_literal(self.dialect, value)
+    fn case(&self, case: &datafusion::logical_expr::expr::Case) -> Option<String> {
+        let mut sql = String::from("(CASE");
+        if let Some(operand) = &case.expr {
+            sql.push_str(&format!(" {}", self.expr(operand)?));
+        }
+        for (when, then) in &case.when_then_expr {
+            sql.push_str(&format!(
+                " WHEN {} THEN {}",
+                self.expr(when)?,
+                self.expr(then)?
+            ));
+        }
+        if let Some(otherwise) = &case.else_expr {
+            sql.push_str(&format!(" ELSE {}", self.expr(otherwise)?));
+        }
+        sql.push_str(" END)");
+        Some(sql)
     }
+
+    /// Casts whose result is the same in both engines: between integer widths (widening),
+    /// integers to floating point or decimal, floats to double.
+    fn cast(&self, inner: &Expr, to: &DataType) -> Option<String> {
+        let from = self.type_of(inner)?;
+        let allowed = match to {
+            DataType::Int16 | DataType::Int32 | DataType::Int64 => {
+                from.is_integer() && type_width(&from) <= type_width(to)
+            }
+            DataType::Float64 => from.is_integer() || from.is_floating(),
+            DataType::Decimal128(_, _) => {
+                from.is_integer() || matches!(from, DataType::Decimal128(..))
+            }
+            _ => false,
+        };
+        if !allowed || self.dialect != SqlDialect::Postgres {
+            return None;
+        }
+        let sql_type = match to {
+            DataType::Int16 => "int2".to_string(),
+            DataType::Int32 => "int4".to_string(),
+            DataType::Int64 => "int8".to_string(),
+            DataType::Float64 => "float8".to_string(),
+            DataType::Decimal128(p, s) => format!("numeric({p},{s})"),
+            _ => return None,
+        };
+        Some(format!("CAST({} AS {sql_type})", self.expr(inner)?))
+    }
+
+    fn scalar_function(
+        &self,
+        function: &datafusion::logical_expr::expr::ScalarFunction,
+    ) -> Option<String> {
+        if self.dialect != SqlDialect::Postgres {
+            return None;
+        }
+        let args = &function.args;
+        match function.func.name() {
+            "substr" | "substring" => {
+                let rendered = args
+                    .iter()
+                    .map(|a| self.expr(a))
+                    .collect::<Option<Vec<_>>>()?;
+                Some(format!("substr({})", rendered.join(", ")))
+            }
+            "coalesce" => {
+                let rendered = args
+                    .iter()
+                    .map(|a| self.expr(a))
+                    .collect::<Option<Vec<_>>>()?;
+                Some(format!("coalesce({})", rendered.join(", ")))
+            }
+            "date_part" => {
+                let Expr::Literal(ScalarValue::Utf8(Some(part)), _) = args.first()? else {
+                    return None;
+                };
+                let part = part.to_ascii_lowercase();
+                if !matches!(part.as_str(), "year" | "month" | "day") {
+                    return None;
+                }
+                let source = args.get(1)?;
+                if !matches!(self.type_of(source)?, DataType::Date32) {
+                    return None;
+                }
+                Some(format!(
+                    "CAST(extract({part} from {}) AS int4)",
+                    self.expr(source)?
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    fn aggregate(
+        &self,
+        aggregate: &datafusion::logical_expr::expr::AggregateFunction,
+    ) -> Option<String> {
+        let params = &aggregate.params;
+        if params.filter.is_some() || !params.order_by.is_empty() || params.null_treatment.is_some()
+        {
+            return None;
+        }
+        let name = aggregate.func.name();
+        let [argument] = params.args.as_slice() else {
+            return None;
+        };
+        let argument_type = self.type_of(argument);
+        let ok = match name {
+            "count" => true,
+            "sum" => argument_type.as_ref().is_some_and(|t| t.is_numeric()),
+            // AVG of decimals has a different scale in each engine; of ints/floats it is a double.
+            "avg" => argument_type
+                .as_ref()
+                .is_some_and(|t| t.is_integer() || t.is_floating()),
+            "min" | "max" => argument_type.as_ref().is_some_and(|t| !is_string_type(t)),
+            _ => false,
+        };
+        if !ok || self.dialect != SqlDialect::Postgres {
+            return None;
+        }
+        let distinct = if params.distinct { "DISTINCT " } else { "" };
+        let rendered = self.expr(argument)?;
+        let text = match (name, argument_type) {
+            ("avg", _) => format!("CAST(avg({distinct}{rendered}) AS float8)"),
+            _ => format!("{name}({distinct}{rendered})"),
+        };
+        Some(text)
+    }
+}
+
+fn is_arithmetic(op: Operator) -> bool {
+    matches!(
+        op,
+        Operator::Plus | Operator::Minus | Operator::Multiply | Operator::Divide | Operator::Modulo
+    )
+}
+
+fn type_width(data_type: &DataType) -> usize {
+    data_type.primitive_width().unwrap_or(usize::MAX)
 }
 
 fn is_string_type(data_type: &DataType) -> bool {
