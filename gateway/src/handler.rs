@@ -15,7 +15,6 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{Expr, Set, Statement, Value};
-use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use fedgate_adapter_api::ServerOptions;
 use fedgate_catalog::Catalog;
 use futures::{stream, Sink, StreamExt};
@@ -59,7 +58,7 @@ pub enum Prepared {
 pub struct Gateway {
     catalog: Catalog,
     system_tables: Arc<SystemTables>,
-    parser: PostgresCompatibilityParser,
+    parser: crate::parse::StatementParser,
 }
 
 impl Gateway {
@@ -67,7 +66,7 @@ impl Gateway {
         Self {
             system_tables: Arc::new(SystemTables::new(catalog.clone())),
             catalog,
-            parser: PostgresCompatibilityParser::new(),
+            parser: crate::parse::StatementParser::new(),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod ddl;
 pub mod errors;
 pub mod functions;
 pub mod handler;
+pub mod parse;
 pub mod pg_text;
 pub mod scoped_catalog;
 pub mod server;

@@ -21,9 +21,23 @@ pub struct ScopedCatalogList {
     database: String,
     pg_catalog: Arc<RwLock<Option<Arc<dyn SchemaProvider>>>>,
     system_tables: Arc<SystemTables>,
+    list_all: bool,
 }
 
 impl ScopedCatalogList {
+    /// The same catalogs with every database's schemas listed (for `information_schema`,
+    /// which PostgreSQL scopes to one database but fedgate lets span all servers); the
+    /// `pg_catalog` registered on either is shared.
+    pub fn listing_all(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            database: self.database.clone(),
+            pg_catalog: self.pg_catalog.clone(),
+            system_tables: self.system_tables.clone(),
+            list_all: true,
+        }
+    }
+
     pub fn new(
         inner: Arc<dyn CatalogProviderList>,
         database: &str,
@@ -34,6 +48,7 @@ impl ScopedCatalogList {
             database: database.to_string(),
             pg_catalog: Arc::new(RwLock::new(None)),
             system_tables,
+            list_all: false,
         }
     }
 }
@@ -55,7 +70,7 @@ impl CatalogProviderList for ScopedCatalogList {
         let inner = self.inner.catalog(name)?;
         Some(Arc::new(ScopedCatalog {
             inner,
-            listed: name == self.database,
+            listed: self.list_all || name == self.database,
             pg_catalog: self.pg_catalog.clone(),
             system_tables: self.system_tables.clone(),
         }))

@@ -66,11 +66,9 @@ impl Session {
         database: &str,
         user: &str,
     ) -> datafusion::error::Result<Self> {
-        let scoped: Arc<dyn CatalogProviderList> = Arc::new(ScopedCatalogList::new(
-            catalog_list,
-            database,
-            system_tables,
-        ));
+        let scoped_list = ScopedCatalogList::new(catalog_list, database, system_tables);
+        let all: Arc<dyn CatalogProviderList> = Arc::new(scoped_list.listing_all());
+        let scoped: Arc<dyn CatalogProviderList> = Arc::new(scoped_list);
         let mut config = SessionConfig::new()
             .with_information_schema(true)
             .with_create_default_catalog_and_schema(false)
@@ -84,7 +82,13 @@ impl Session {
             .with_query_planner(Arc::new(fedgate_planner::FederatingQueryPlanner))
             .build();
         let ctx = SessionContext::new_with_state(state);
+        // pg_catalog lists the connected database only; then the session itself gets the
+        // listing of every database (information_schema), sharing that pg_catalog.
         setup_pg_catalog(&ctx, database, EmptyContextProvider).map_err(|e| *e)?;
+        let state = SessionStateBuilder::new_from_existing(ctx.state())
+            .with_catalog_list(all.clone())
+            .build();
+        let ctx = SessionContext::new_with_state(state);
         ctx.register_udf(crate::functions::version_udf());
         let settings = DEFAULT_SETTINGS
             .iter()
@@ -94,7 +98,7 @@ impl Session {
             database: database.to_string(),
             user: user.to_string(),
             ctx,
-            catalogs: scoped,
+            catalogs: all,
             settings: Mutex::new(settings),
         })
     }

@@ -287,6 +287,15 @@ impl Fragment {
 }
 
 fn extend_projection(projection: &Projection, child: &Fragment) -> Option<Fragment> {
+    // An untyped NULL has no type to read it back as; DataFusion produces it locally.
+    if projection
+        .schema
+        .fields()
+        .iter()
+        .any(|f| f.data_type().is_null())
+    {
+        return None;
+    }
     let scope = FragmentScope {
         inputs: vec![("t0", projection.input.schema())],
     };
