@@ -169,16 +169,33 @@ impl Gateway {
         plan: LogicalPlan,
         format: &Format,
     ) -> PgWireResult<Response> {
+        let explain = crate::explain::is_explain(&plan).then(|| plan.clone());
         let frame = session
             .context()
             .execute_logical_plan(plan)
             .await
             .map_err(|e| from_datafusion(&e))?;
-        let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-        let stream = frame
-            .execute_stream()
-            .await
-            .map_err(|e| from_datafusion(&e))?;
+        let (schema, stream): (SchemaRef, SendableRecordBatchStream) = match explain {
+            Some(explain) => {
+                let batches = frame.collect().await.map_err(|e| from_datafusion(&e))?;
+                let batch = crate::explain::reshape(&explain, &batches);
+                let schema = batch.schema();
+                let once = stream::iter(vec![Ok(batch)]);
+                let adapter = datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(
+                    schema.clone(),
+                    once,
+                );
+                (schema, Box::pin(adapter))
+            }
+            None => {
+                let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+                let stream = frame
+                    .execute_stream()
+                    .await
+                    .map_err(|e| from_datafusion(&e))?;
+                (schema, stream)
+            }
+        };
         let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
         let response = encode_stream(schema, stream, format, options).await?;
         Ok(Response::Query(response))
@@ -554,6 +571,15 @@ impl QueryParser for FedgateQueryParser {
         column_format: Option<&Format>,
     ) -> PgWireResult<Vec<FieldInfo>> {
         match stmt {
+            Prepared::Plan(_, plan) if crate::explain::is_explain(plan) => {
+                Ok(vec![FieldInfo::new(
+                    crate::explain::QUERY_PLAN.to_string(),
+                    None,
+                    None,
+                    Type::TEXT,
+                    pgwire::api::results::FieldFormat::Text,
+                )])
+            }
             Prepared::Plan(_, plan) => arrow_pg::datatypes::arrow_schema_to_pg_fields(
                 plan.schema().as_arrow(),
                 column_format.unwrap_or(&Format::UnifiedText),

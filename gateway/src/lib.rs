@@ -6,6 +6,7 @@ pub mod backends;
 pub mod column_names;
 pub mod ddl;
 pub mod errors;
+pub mod explain;
 pub mod functions;
 pub mod handler;
 pub mod parse;

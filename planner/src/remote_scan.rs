@@ -17,6 +17,7 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::execution_plan::{
     Boundedness, ChildrenPropertiesMode, EmissionType, ReplaceChildrenOptions,
 };
+use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
@@ -32,6 +33,7 @@ pub struct RemoteScanExec {
     sql: String,
     schema: SchemaRef,
     properties: Arc<PlanProperties>,
+    metrics: ExecutionPlanMetricsSet,
 }
 
 impl RemoteScanExec {
@@ -48,7 +50,32 @@ impl RemoteScanExec {
             sql,
             schema,
             properties,
+            metrics: ExecutionPlanMetricsSet::new(),
         }
+    }
+
+    /// Counts rows and the time spent waiting for the backend (EXPLAIN ANALYZE shows both).
+    fn measured(
+        &self,
+        stream: SendableRecordBatchStream,
+        partition: usize,
+    ) -> SendableRecordBatchStream {
+        let baseline = BaselineMetrics::new(&self.metrics, partition);
+        let schema = stream.schema();
+        let timed =
+            futures::stream::unfold((stream, baseline), |(mut stream, baseline)| async move {
+                let timer = baseline.elapsed_compute().timer();
+                let next = stream.next().await;
+                timer.done();
+                let next = next?;
+                if let Ok(batch) = &next {
+                    baseline.record_output(batch.num_rows());
+                } else {
+                    baseline.done();
+                }
+                Some((next, (stream, baseline)))
+            });
+        Box::pin(RecordBatchStreamAdapter::new(schema, timed))
     }
 
     pub fn server(&self) -> &str {
@@ -145,12 +172,18 @@ impl ExecutionPlan for RemoteScanExec {
             ))
             .into_datafusion());
         }
-        if self.schema.fields().is_empty() {
-            return Ok(self.execute_without_columns());
-        }
-        Ok(self.backend.execute(RemoteQuery {
-            sql: self.sql.clone(),
-            schema: self.schema.clone(),
-        }))
+        let stream = if self.schema.fields().is_empty() {
+            self.execute_without_columns()
+        } else {
+            self.backend.execute(RemoteQuery {
+                sql: self.sql.clone(),
+                schema: self.schema.clone(),
+            })
+        };
+        Ok(self.measured(stream, partition))
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
     }
 }
