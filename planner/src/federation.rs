@@ -181,7 +181,7 @@ fn render_scan(scan: &TableScan, table: &RemoteTable) -> Option<Fragment> {
     if !filters.is_empty() {
         sql.push_str(&format!(" WHERE {}", filters.join(" AND ")));
     }
-    if let Some(fetch) = scan.fetch {
+    if let Some(fetch) = scan.fetch.filter(|_| table.backend().pushdown().limit) {
         sql.push_str(&format!(" LIMIT {fetch}"));
     }
     Some(Fragment {
@@ -229,6 +229,22 @@ fn select_list(items: &[String]) -> String {
 
 /// The fragment of `plan` over its children's fragments, when it can be pushed.
 fn try_extend(plan: &LogicalPlan, children: &[Analysis]) -> Option<Fragment> {
+    let allowed = children.iter().all(|c| match c {
+        Analysis::Remote(f) => {
+            let p = f.backend.pushdown();
+            p.sub_plans()
+                && match plan {
+                    LogicalPlan::Aggregate(_) | LogicalPlan::Distinct(_) => p.aggregates,
+                    LogicalPlan::Join(_) | LogicalPlan::Union(_) => p.joins,
+                    LogicalPlan::Filter(_) => p.filters,
+                    _ => true,
+                }
+        }
+        Analysis::Local(_) => false,
+    });
+    if !allowed {
+        return None;
+    }
     match plan {
         LogicalPlan::Projection(p) => extend_projection(p, single_remote(children)?),
         LogicalPlan::Filter(f) => extend_filter(f, single_remote(children)?),
@@ -456,9 +472,10 @@ fn extend_union(union: &Union, children: &[Analysis]) -> Option<Fragment> {
 
 /// A sort or limit over a remote fragment is pushed into it and also kept in DataFusion.
 fn push_order_and_limit(plan: &LogicalPlan, child: &mut Fragment) {
+    let allowed = child.backend.pushdown();
     let pushed = match plan {
-        LogicalPlan::Sort(sort) => sort_sql(sort, &child.sql, &sort.input),
-        LogicalPlan::Limit(limit) => limit_sql(limit, &child.sql),
+        LogicalPlan::Sort(sort) if allowed.sort => sort_sql(sort, &child.sql, &sort.input),
+        LogicalPlan::Limit(limit) if allowed.limit => limit_sql(limit, &child.sql),
         _ => None,
     };
     if let Some(sql) = pushed {

@@ -113,11 +113,12 @@ impl TableProvider for RemoteTable {
         filters: &[&Expr],
     ) -> Result<Vec<TableProviderFilterPushDown>> {
         let renderer = FilterRenderer::new(self.dialect(), &self.arrow_schema);
+        let enabled = self.backend.pushdown().filters;
         Ok(filters
             .iter()
             .map(|f| match renderer.render(f) {
-                Some(_) => TableProviderFilterPushDown::Exact,
-                None => TableProviderFilterPushDown::Unsupported,
+                Some(_) if enabled => TableProviderFilterPushDown::Exact,
+                _ => TableProviderFilterPushDown::Unsupported,
             })
             .collect())
     }
@@ -133,6 +134,7 @@ impl TableProvider for RemoteTable {
             Some(indices) => Arc::new(self.arrow_schema.project(indices)?),
             None => self.arrow_schema.clone(),
         };
+        let limit = limit.filter(|_| self.backend.pushdown().limit);
         let sql = self.select_sql(&projected, filters, limit);
         Ok(Arc::new(RemoteScanExec::new(
             &self.server,

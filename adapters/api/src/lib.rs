@@ -9,9 +9,11 @@
 
 mod error;
 mod options;
+mod pushdown;
 
 pub use error::{AdapterError, Result};
 pub use options::ServerOptions;
+pub use pushdown::{Pushdown, PUSHDOWN_OPTIONS};
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -78,6 +80,11 @@ pub trait Backend: Send + Sync + Debug {
 
     /// How to read one table; `None` when it does not exist.
     async fn table(&self, schema: &str, table: &str) -> Result<Option<BackendTable>>;
+
+    /// What the planner may push to this server (from its `pushdown*` options).
+    fn pushdown(&self) -> Pushdown {
+        Pushdown::all()
+    }
 
     /// The dialect of a remote SQL backend; `None` for local backends.
     fn sql_dialect(&self) -> Option<SqlDialect> {
