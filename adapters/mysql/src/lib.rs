@@ -1,1 +1,174 @@
-//! MySQL/MariaDB adapter (being written).
+//! The MySQL / MariaDB backend of fedgate.
+//!
+//! - Options and connection pool: [`options`] (a `mysql_async` pool per server over TCP, no
+//!   TLS; connections are made on first use). Every connection runs
+//!   `SET NAMES utf8mb4, time_zone = '+00:00', sql_mode = <server's mode minus
+//!   NO_BACKSLASH_ESCAPES>` ([`options::SESSION_SETUP`]): text is UTF-8 with 4-byte
+//!   characters, `TIMESTAMP` values are UTC, and the planner's backslash escapes in string
+//!   literals mean what it intends.
+//! - Discovery from `information_schema`: [`discovery`]; each MySQL database is a schema
+//!   (the `databases` option, or every visible one except `information_schema`, `mysql`,
+//!   `performance_schema`, `sys`). Types are mapped by [`types`] (summarised below, full table
+//!   in `TYPES.md`).
+//! - Scans: [`scan`] runs the planner's SQL with the text protocol and streams the rows into
+//!   Arrow batches of 8192 rows ([`values`]); dropping the stream early sends `KILL QUERY` from
+//!   a second connection and discards the scan's connection.
+//! - Errors: [`error`] maps server errors to SQLSTATEs (1045 → 28P01, 1049 → 3D000, a few
+//!   other PostgreSQL equivalents, else the server's own SQLSTATE); connection failures are
+//!   08001 naming `host:port`. Every error is prefixed with the server name.
+//!
+//! Type mapping (MySQL → Arrow): `tinyint` (also `tinyint(1)`/`BOOL`, which holds -128..127)
+//! → Int8, `smallint` → Int16, `mediumint`/`int` → Int32, `bigint` → Int64, their `unsigned`
+//! forms → UInt8/16/32/64 (`18446744073709551615` survives), `float`/`double` →
+//! Float32/Float64, `decimal(p,s)` → Decimal128(p,s) for p ≤ 38, else Utf8 with the exact text
+//! (text fallback `decimal`), `char`/`varchar`/`*text`/`json`/`enum`/`set` → Utf8,
+//! `binary`/`varbinary`/`*blob` → Binary, `date` → Date32, `time` → Interval(MonthDayNano)
+//! (MySQL `TIME` is a duration up to ±838:59:59, which a time of day cannot hold),
+//! `datetime` → Timestamp(µs), `timestamp` → Timestamp(µs, "+00:00"), `year` → Int16,
+//! `bit(n)` → UInt64, anything else → Utf8 with the field metadata `fedgate.text_fallback` =
+//! type name, read as the server prints it (`inet6`, `uuid`), as WKT through `ST_AsText`
+//! (spatial types) or through `CAST(.. AS CHAR)` (types the adapter does not know). Every field
+//! carries `fedgate.mysql_type` = `COLUMN_TYPE`. Zero dates (`0000-00-00`, and any date that
+//! is not a calendar day) read as NULL with a warning naming the column, once per query; date
+//! and time-stamp columns are therefore always nullable.
+
+pub mod discovery;
+pub mod error;
+pub mod options;
+mod pool;
+mod scan;
+pub mod types;
+pub mod values;
+
+use std::fmt;
+
+use async_trait::async_trait;
+use datafusion::execution::SendableRecordBatchStream;
+use fedgate_adapter_api::{
+    error_stream, AdapterError, Backend, BackendTable, RemoteQuery, Result, ServerOptions,
+    SqlDialect, TableEntry,
+};
+use mysql_async::prelude::Queryable;
+use mysql_async::Conn;
+
+pub use error::sqlstate_for;
+pub use options::MySqlOptions;
+pub use pool::PoolStatus;
+pub use types::{map_column_type, MYSQL_TYPE_METADATA, TEXT_FALLBACK_METADATA};
+
+use crate::pool::Connector;
+
+/// One registered MySQL or MariaDB server.
+pub struct MySqlBackend {
+    options: MySqlOptions,
+    connector: Connector,
+}
+
+impl fmt::Debug for MySqlBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MySqlBackend")
+            .field("server", &self.connector.server)
+            .field("endpoint", &self.connector.endpoint.address)
+            .field("user", &self.options.user)
+            .field("database", &self.options.database)
+            .field("databases", &self.options.databases)
+            .field("pool_size", &self.options.pool_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MySqlBackend {
+    /// Parses options and builds the pool; does not connect yet.
+    pub fn new(server_name: &str, options: &ServerOptions) -> Result<Self> {
+        let parsed = MySqlOptions::parse(options).map_err(|e| e.for_server(server_name))?;
+        Ok(Self {
+            connector: Connector::new(server_name, &parsed),
+            options: parsed,
+        })
+    }
+
+    /// The registered server name.
+    pub fn server_name(&self) -> &str {
+        &self.connector.server
+    }
+
+    /// The parsed options (the password is never shown).
+    pub fn options(&self) -> &MySqlOptions {
+        &self.options
+    }
+
+    /// Connections currently held by the pool.
+    pub fn pool_status(&self) -> PoolStatus {
+        self.connector.status()
+    }
+
+    async fn conn(&self) -> Result<Conn> {
+        self.connector.get().await.map_err(|e| self.fail(e))
+    }
+
+    fn query_error(&self, error: mysql_async::Error) -> AdapterError {
+        self.fail(self.connector.query_error(&error))
+    }
+
+    fn fail(&self, error: AdapterError) -> AdapterError {
+        error.for_server(&self.connector.server)
+    }
+}
+
+#[async_trait]
+impl Backend for MySqlBackend {
+    fn wrapper(&self) -> &'static str {
+        "mysql"
+    }
+
+    async fn check_connection(&self) -> Result<()> {
+        let mut conn = self.conn().await?;
+        conn.query_drop("SELECT 1")
+            .await
+            .map_err(|e| self.query_error(e))
+    }
+
+    async fn list_schemas(&self) -> Result<Vec<String>> {
+        let mut conn = self.conn().await?;
+        let visible = discovery::list_databases(&mut conn)
+            .await
+            .map_err(|e| self.query_error(e))?;
+        Ok(visible
+            .into_iter()
+            .filter(|name| self.options.exposes(name))
+            .collect())
+    }
+
+    async fn list_tables(&self, schema: &str) -> Result<Vec<TableEntry>> {
+        if !self.options.exposes(schema) {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.conn().await?;
+        discovery::list_tables(&mut conn, schema)
+            .await
+            .map_err(|e| self.query_error(e))
+    }
+
+    async fn table(&self, schema: &str, table: &str) -> Result<Option<BackendTable>> {
+        if !self.options.exposes(schema) {
+            return Ok(None);
+        }
+        let mut conn = self.conn().await?;
+        let found = discovery::table_schema(&mut conn, schema, table)
+            .await
+            .map_err(|e| self.query_error(e))?;
+        Ok(found.map(|schema| BackendTable::Remote { schema }))
+    }
+
+    fn sql_dialect(&self) -> Option<SqlDialect> {
+        Some(SqlDialect::MySql)
+    }
+
+    fn execute(&self, query: RemoteQuery) -> SendableRecordBatchStream {
+        if query.sql.trim().trim_end_matches(';').trim().is_empty() {
+            let error = AdapterError::internal("empty remote query").for_server(self.server_name());
+            return error_stream(query.schema, error);
+        }
+        scan::execute(self.connector.clone(), query)
+    }
+}
