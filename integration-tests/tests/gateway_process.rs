@@ -1,0 +1,539 @@
+//! Tests of the gateway as a process: persistence across restarts, crash safety of the
+//! server catalog under SIGKILL, and that backend passwords never reach logs or results.
+//!
+//! Each test starts its own `fedgate` child processes (see
+//! [`fedgate_integration_tests::gateway`]) on free ports with temporary data directories.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use fedgate_integration_tests::gateway::Gateway;
+use fedgate_integration_tests::{
+    backend, create_files_server_sql, create_postgres_server_sql, quote_ident, quote_literal,
+    LIST_SERVERS_SQL,
+};
+use tokio_postgres::types::Type;
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+/// Rows of a simple query as text (`NULL` for null).
+async fn query_rows(client: &Client, sql: &str) -> Result<Vec<Vec<String>>, String> {
+    let messages = tokio::time::timeout(Duration::from_secs(60), client.simple_query(sql))
+        .await
+        .map_err(|_| format!("`{sql}` did not finish within 60s"))?
+        .map_err(|e| format!("`{sql}` failed: {}", backend::describe(&e)))?;
+    Ok(messages
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).unwrap_or("NULL").to_string())
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect())
+}
+
+async fn execute(client: &Client, sql: &str) -> Result<(), String> {
+    query_rows(client, sql).await.map(|_| ())
+}
+
+/// The names of the registered servers, through [`LIST_SERVERS_SQL`].
+async fn list_servers(client: &Client) -> Result<BTreeSet<String>, String> {
+    Ok(query_rows(client, LIST_SERVERS_SQL)
+        .await?
+        .into_iter()
+        .filter_map(|row| row.into_iter().next())
+        .collect())
+}
+
+/// A directory holding `t.csv` with two rows (files server: table `public.t`).
+fn csv_dir() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("fedgate-csv-")
+        .tempdir()
+        .expect("temp dir");
+    std::fs::write(dir.path().join("t.csv"), "id,name\n1,ann\n2,bob\n").expect("write t.csv");
+    dir
+}
+
+fn data_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("fedgate-data-")
+        .tempdir()
+        .expect("temp dir")
+}
+
+fn start(data: &Path) -> Gateway {
+    Gateway::start(data).unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn connect(gateway: &Gateway) -> Client {
+    gateway.connect().await.unwrap_or_else(|e| {
+        panic!(
+            "cannot connect to the gateway: {}\n{}",
+            backend::describe(&e),
+            gateway.logs()
+        )
+    })
+}
+
+fn terminate_cleanly(gateway: &mut Gateway) {
+    match gateway.terminate() {
+        Ok(status) => assert!(
+            status.success(),
+            "fedgate exited with {status} after SIGTERM (expected 0); output:\n{}",
+            gateway.logs()
+        ),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn ok<T>(result: Result<T, String>, gateway: &Gateway) -> T {
+    result.unwrap_or_else(|e| panic!("{e}\ngateway output:\n{}", gateway.logs()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn created_server_survives_sigterm_and_restart() {
+    let data = data_dir();
+    let csv = csv_dir();
+
+    let mut gateway = start(data.path());
+    let client = connect(&gateway).await;
+    ok(
+        execute(&client, &create_files_server_sql("kept", csv.path())).await,
+        &gateway,
+    );
+    let rows = ok(
+        query_rows(&client, "SELECT id, name FROM kept.public.t ORDER BY id").await,
+        &gateway,
+    );
+    assert_eq!(rows, [["1", "ann"], ["2", "bob"]]);
+    // The session stays open: SIGTERM must still stop the gateway cleanly.
+    terminate_cleanly(&mut gateway);
+    drop(client);
+
+    let mut gateway = start(data.path());
+    let client = connect(&gateway).await;
+    let servers = ok(list_servers(&client).await, &gateway);
+    assert!(
+        servers.contains("kept") && servers.contains("samples"),
+        "servers after restart: {servers:?}"
+    );
+    let rows = ok(
+        query_rows(&client, "SELECT id, name FROM kept.public.t ORDER BY id").await,
+        &gateway,
+    );
+    assert_eq!(rows, [["1", "ann"], ["2", "bob"]]);
+    let rows = ok(
+        query_rows(&client, "SELECT count(*) FROM samples.shop.customers").await,
+        &gateway,
+    );
+    assert_eq!(rows, [["20"]]);
+    terminate_cleanly(&mut gateway);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_sample_server_stays_dropped_after_restart() {
+    let data = data_dir();
+
+    let mut gateway = start(data.path());
+    let client = connect(&gateway).await;
+    ok(execute(&client, "DROP SERVER samples").await, &gateway);
+    terminate_cleanly(&mut gateway);
+    drop(client);
+
+    let mut gateway = start(data.path());
+    let client = connect(&gateway).await;
+    let servers = ok(list_servers(&client).await, &gateway);
+    assert!(
+        !servers.contains("samples"),
+        "the sample server came back after it was dropped: {servers:?}"
+    );
+    let error = client
+        .simple_query("SELECT count(*) FROM samples.shop.customers")
+        .await
+        .expect_err("querying a dropped server must fail");
+    assert_eq!(
+        error.code().map(|c| c.code()),
+        Some("42P01"),
+        "{}",
+        backend::describe(&error)
+    );
+    terminate_cleanly(&mut gateway);
+}
+
+/// A tiny xorshift generator; the seed is printed so a failing run can be replayed with
+/// `CRASH_SEED=<seed>`.
+struct XorShift(u64);
+
+impl XorShift {
+    fn from_env_or_clock() -> Self {
+        let seed = std::env::var("CRASH_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                let nanos = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_nanos() as u64)
+                    .unwrap_or(0x9e37_79b9_7f4a_7c15);
+                nanos ^ u64::from(std::process::id())
+            })
+            | 1;
+        println!("crash test seed: CRASH_SEED={seed}");
+        XorShift(seed)
+    }
+
+    fn below(&mut self, bound: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % bound
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ddl {
+    Create,
+    Drop,
+}
+
+/// One DDL statement sent during a burst, and whether the gateway acknowledged it.
+#[derive(Debug)]
+struct SentDdl {
+    server: String,
+    ddl: Ddl,
+    acknowledged: bool,
+}
+
+const CRASH_ITERATIONS: usize = 30;
+const CRASH_TIME_BUDGET: Duration = Duration::from_secs(150);
+const CRASH_MIN_ITERATIONS: usize = 5;
+const BURST_STATEMENTS: usize = 200;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_during_ddl_leaves_a_usable_catalog() {
+    let data = data_dir();
+    let csv = csv_dir();
+    let mut rng = XorShift::from_env_or_clock();
+    let started = Instant::now();
+
+    // What acknowledged DDL says must (not) be listed after the next restart.
+    let mut must_exist: BTreeSet<String> = BTreeSet::new();
+    let mut must_not_exist: BTreeSet<String> = BTreeSet::new();
+
+    let mut iteration = 0;
+    let mut acknowledged_total = 0;
+    loop {
+        let mut gateway = Gateway::start(data.path())
+            .unwrap_or_else(|e| panic!("restart after SIGKILL (iteration {iteration}): {e}"));
+        let client = connect(&gateway).await;
+
+        // The catalog is consistent with every acknowledged statement...
+        let listed = ok(list_servers(&client).await, &gateway);
+        let missing: Vec<_> = must_exist.difference(&listed).collect();
+        let resurrected: Vec<_> = must_not_exist.intersection(&listed).collect();
+        assert!(
+            missing.is_empty() && resurrected.is_empty(),
+            "iteration {iteration}: acknowledged CREATE SERVER lost: {missing:?}; acknowledged \
+             DROP SERVER undone: {resurrected:?}; listed: {listed:?}\n{}",
+            gateway.logs()
+        );
+        // ...and every server it lists can be dropped, re-created and queried.
+        for server in &listed {
+            let ident = quote_ident(server);
+            ok(
+                execute(&client, &format!("DROP SERVER {ident}")).await,
+                &gateway,
+            );
+            ok(
+                execute(&client, &create_files_server_sql(server, csv.path())).await,
+                &gateway,
+            );
+            let rows = ok(
+                query_rows(&client, &format!("SELECT count(*) FROM {ident}.public.t")).await,
+                &gateway,
+            );
+            assert_eq!(rows, [["2"]], "server {server} after re-creation");
+            if server.starts_with("crash_") {
+                // Keep the catalog small across iterations.
+                ok(
+                    execute(&client, &format!("DROP SERVER {ident}")).await,
+                    &gateway,
+                );
+            }
+        }
+        must_exist = listed
+            .iter()
+            .filter(|s| !s.starts_with("crash_"))
+            .cloned()
+            .collect();
+        must_not_exist = listed
+            .iter()
+            .filter(|s| s.starts_with("crash_"))
+            .cloned()
+            .collect();
+
+        if iteration >= CRASH_ITERATIONS
+            || (iteration >= CRASH_MIN_ITERATIONS && started.elapsed() > CRASH_TIME_BUDGET)
+        {
+            terminate_cleanly(&mut gateway);
+            println!(
+                "crash test: {iteration} SIGKILLs survived, {acknowledged_total} DDL statements \
+                 acknowledged before them"
+            );
+            break;
+        }
+
+        // A burst of CREATE/DROP SERVER, killed at a random moment.
+        let sent = Arc::new(Mutex::new(Vec::<SentDdl>::new()));
+        let burst = {
+            let sent = sent.clone();
+            let csv_path = csv.path().to_path_buf();
+            tokio::spawn(async move {
+                for k in 0..BURST_STATEMENTS {
+                    let server = format!("crash_{iteration}_{}", k / 2);
+                    let (ddl, sql) = if k % 2 == 0 {
+                        (Ddl::Create, create_files_server_sql(&server, &csv_path))
+                    } else {
+                        (Ddl::Drop, format!("DROP SERVER {}", quote_ident(&server)))
+                    };
+                    let index = {
+                        let mut sent = sent.lock().unwrap();
+                        sent.push(SentDdl {
+                            server,
+                            ddl,
+                            acknowledged: false,
+                        });
+                        sent.len() - 1
+                    };
+                    if client.simple_query(&sql).await.is_err() {
+                        break;
+                    }
+                    sent.lock().unwrap()[index].acknowledged = true;
+                }
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(rng.below(51))).await;
+        gateway.kill();
+        let _ = tokio::time::timeout(Duration::from_secs(10), burst).await;
+
+        for statement in sent.lock().unwrap().iter() {
+            acknowledged_total += usize::from(statement.acknowledged);
+            let server = statement.server.clone();
+            match (statement.acknowledged, statement.ddl) {
+                (true, Ddl::Create) => {
+                    must_not_exist.remove(&server);
+                    must_exist.insert(server);
+                }
+                (true, Ddl::Drop) => {
+                    must_exist.remove(&server);
+                    must_not_exist.insert(server);
+                }
+                // Sent but not answered: either outcome is fine.
+                (false, _) => {
+                    must_exist.remove(&server);
+                    must_not_exist.remove(&server);
+                }
+            }
+        }
+        iteration += 1;
+    }
+}
+
+/// Creates PostgreSQL database `name` anew and runs `setup` in it, under the database's
+/// advisory lock (see [`backend::lock_database`]); returns the session holding the lock.
+async fn fresh_pg_database(name: &str, setup: &str) -> Client {
+    let lock = backend::lock_database(name)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    backend::recreate_database(name)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pg = backend::connect(name)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    pg.batch_execute(setup)
+        .await
+        .unwrap_or_else(|e| panic!("{}", backend::describe(&e)));
+    lock
+}
+
+/// The PostgreSQL database the extended-protocol test reads (created by the test).
+const EXTENDED_TEST_DB: &str = "fedgate_process_extended";
+
+/// Drivers use the extended protocol: Parse/Bind with typed parameters, and result columns
+/// typed with PostgreSQL's type OIDs (the same as the backend column's type).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extended_protocol_parameters_and_column_types() {
+    let _lock = fresh_pg_database(
+        EXTENDED_TEST_DB,
+        "CREATE TABLE t (id int4, big int8, f float8, b bool, s text); \
+         INSERT INTO t VALUES (1, 10000000000, 1.5, true, 'one'), (2, -1, -0.25, false, 'O''Brien');",
+    )
+    .await;
+    let data = data_dir();
+    let mut gateway = start(data.path());
+    let client = connect(&gateway).await;
+    ok(
+        execute(
+            &client,
+            &create_postgres_server_sql("pgx", EXTENDED_TEST_DB),
+        )
+        .await,
+        &gateway,
+    );
+
+    let sql = "SELECT id, big, f, b, s FROM pgx.public.t WHERE id = $1";
+    let statement = client.prepare(sql).await.unwrap_or_else(|e| {
+        panic!(
+            "prepare {sql}: {}\n{}",
+            backend::describe(&e),
+            gateway.logs()
+        )
+    });
+    let types: Vec<_> = statement
+        .columns()
+        .iter()
+        .map(|c| c.type_().clone())
+        .collect();
+    assert_eq!(
+        types,
+        [Type::INT4, Type::INT8, Type::FLOAT8, Type::BOOL, Type::TEXT],
+        "result column types of {sql}"
+    );
+    assert_eq!(statement.params(), [Type::INT4], "parameter types of {sql}");
+    let rows = client
+        .query(&statement, &[&2i32])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {}\n{}", backend::describe(&e), gateway.logs()));
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    assert_eq!(row.get::<_, i32>(0), 2);
+    assert_eq!(row.get::<_, i64>(1), -1);
+    assert_eq!(row.get::<_, f64>(2), -0.25);
+    assert!(!row.get::<_, bool>(3));
+    assert_eq!(row.get::<_, &str>(4), "O'Brien");
+
+    // A text parameter against the files backend.
+    let sql = "SELECT count(*) FROM samples.shop.orders WHERE status = $1";
+    let row = client
+        .query_one(sql, &[&"cancelled"])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {}\n{}", backend::describe(&e), gateway.logs()));
+    assert_eq!(row.get::<_, i64>(0), 32);
+
+    drop(client);
+    terminate_cleanly(&mut gateway);
+}
+
+/// The password given to the postgres server in the secret test.
+const SECRET: &str = "sekrit-do-not-print-42";
+
+/// The PostgreSQL database the secret test reads (created by the test).
+const SECRET_TEST_DB: &str = "fedgate_process_tests";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backend_password_is_never_printed_or_returned() {
+    let _lock = fresh_pg_database(
+        SECRET_TEST_DB,
+        "CREATE TABLE t (id int4 PRIMARY KEY, v text); \
+         INSERT INTO t VALUES (1, 'one'), (2, 'two');",
+    )
+    .await;
+
+    let data = data_dir();
+    let mut gateway = Gateway::builder(data.path())
+        .env("FEDGATE_LOG", "debug")
+        .env("RUST_LOG", "debug")
+        .start()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let client = connect(&gateway).await;
+
+    // The trust-authenticated fixture server ignores the password, so queries work.
+    let create = format!(
+        "{}, password {})",
+        create_postgres_server_sql("pw", SECRET_TEST_DB).trim_end_matches(')'),
+        quote_literal(SECRET)
+    );
+    ok(execute(&client, &create).await, &gateway);
+    let rows = ok(
+        query_rows(&client, "SELECT id, v FROM pw.public.t ORDER BY id").await,
+        &gateway,
+    );
+    assert_eq!(rows, [["1", "one"], ["2", "two"]]);
+
+    let statements = [
+        "SELECT v FROM pw.public.t WHERE id = 2".to_string(),
+        "SELECT no_such_column FROM pw.public.t".to_string(),
+        "SELECT * FROM pw.public.no_such_table".to_string(),
+        "SELECT id / (id - id) FROM pw.public.t".to_string(),
+        "EXPLAIN SELECT v FROM pw.public.t WHERE id = 1".to_string(),
+        "EXPLAIN VERBOSE SELECT v FROM pw.public.t WHERE id = 1".to_string(),
+        LIST_SERVERS_SQL.to_string(),
+        "SELECT * FROM pg_catalog.pg_foreign_server".to_string(),
+        "SELECT * FROM pg_catalog.fedgate_servers".to_string(),
+        "SELECT * FROM information_schema.foreign_servers".to_string(),
+        "SELECT * FROM information_schema.foreign_server_options".to_string(),
+        "SELECT * FROM information_schema.user_mapping_options".to_string(),
+        // Duplicate name: the error must not echo the statement.
+        create.clone(),
+        // Unreachable backend with a password: the connection error must not show it.
+        format!(
+            "CREATE SERVER pw_down FOREIGN DATA WRAPPER postgres OPTIONS (host '127.0.0.1', \
+             port '1', dbname 'x', user 'postgres', password {})",
+            quote_literal(SECRET)
+        ),
+        // A password inside a URL, and an invalid option next to a password.
+        format!(
+            "CREATE SERVER pw_url FOREIGN DATA WRAPPER postgres OPTIONS (url {})",
+            quote_literal(&format!(
+                "postgres://postgres:{SECRET}@127.0.0.1:1/{SECRET_TEST_DB}"
+            ))
+        ),
+        format!(
+            "CREATE SERVER pw_bad FOREIGN DATA WRAPPER postgres OPTIONS (hots 'x', password {})",
+            quote_literal(SECRET)
+        ),
+        "SELECT * FROM pw_down.public.t".to_string(),
+        "SELECT * FROM pw_url.public.t".to_string(),
+    ];
+    let mut seen = String::new();
+    for sql in &statements {
+        match client.simple_query(sql).await {
+            Ok(messages) => {
+                for message in messages {
+                    if let SimpleQueryMessage::Row(row) = message {
+                        for i in 0..row.len() {
+                            seen.push_str(row.get(i).unwrap_or("NULL"));
+                            seen.push('\t');
+                        }
+                        seen.push('\n');
+                    }
+                }
+            }
+            Err(e) => {
+                // Display and Debug: the latter carries detail, hint, where, ...
+                seen.push_str(&format!("{e}\n{e:?}\n"));
+            }
+        }
+        seen.push_str(
+            &format!("-- after: {sql}\n").replace(SECRET, "<the statement itself may contain it>"),
+        );
+    }
+    drop(client);
+    terminate_cleanly(&mut gateway);
+    let logs = gateway.logs();
+    assert!(!logs.is_empty(), "no gateway output was captured");
+
+    assert!(
+        !seen.contains(SECRET),
+        "a query result or error message contains the backend password:\n{seen}"
+    );
+    assert!(
+        !logs.contains(SECRET),
+        "the gateway output contains the backend password:\n{logs}"
+    );
+}
