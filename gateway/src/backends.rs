@@ -28,12 +28,12 @@ impl BackendFactory for Adapters {
                 fedgate_adapter_postgres::PostgresBackend::new(server, options)?,
             ),
             "files" => Arc::new(fedgate_adapter_files::FilesBackend::new(server, options)?),
-            "mysql" | "mariadb" | "mysql_fdw" => Arc::new(
-                fedgate_adapter_mysql::MySqlBackend::new(server, options)?,
-            ),
-            "mongodb" | "mongo" => Arc::new(fedgate_adapter_mongodb::MongoBackend::new(
-                server, options,
-            )?),
+            "mysql" | "mariadb" | "mysql_fdw" => {
+                Arc::new(fedgate_adapter_mysql::MySqlBackend::new(server, options)?)
+            }
+            "mongodb" | "mongo" => {
+                Arc::new(fedgate_adapter_mongodb::MongoBackend::new(server, options)?)
+            }
             other => return Err(wrapper_not_found(other)),
         };
         Ok(Arc::new(WithPushdown { backend, pushdown }))

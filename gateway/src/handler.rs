@@ -48,8 +48,9 @@ const FORMAT_SETTINGS: &[&str] = &[
 pub enum Prepared {
     Empty,
     Ddl(ServerDdl),
-    /// A query planned by DataFusion (parameters still as placeholders).
-    Plan(Box<Statement>, Box<LogicalPlan>),
+    /// A query planned by DataFusion (parameters still as placeholders), and the schema of
+    /// its result as executed (after analysis, which may change types).
+    Plan(Box<Statement>, Box<LogicalPlan>, SchemaRef),
     /// A session statement, run at Execute.
     Other(Box<Statement>),
 }
@@ -142,7 +143,7 @@ impl Gateway {
         match prepared {
             Prepared::Empty => Ok(Response::EmptyQuery),
             Prepared::Ddl(ddl) => self.run_ddl(ddl).await,
-            Prepared::Plan(_, plan) => {
+            Prepared::Plan(_, plan, _) => {
                 let plan = match params {
                     Some(values) => (**plan)
                         .clone()
@@ -188,10 +189,14 @@ impl Gateway {
                 (schema, Box::pin(adapter))
             }
             None => {
-                let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-                let stream = frame
-                    .execute_stream()
+                let task = Arc::new(frame.task_ctx());
+                let physical = frame
+                    .create_physical_plan()
                     .await
+                    .map_err(|e| from_datafusion(&e))?;
+                // The executed schema: analysis may have changed types since planning.
+                let schema = physical.schema();
+                let stream = datafusion::physical_plan::execute_stream(physical, task)
                     .map_err(|e| from_datafusion(&e))?;
                 (schema, stream)
             }
@@ -476,10 +481,12 @@ async fn encode_stream(
         return Err(from_datafusion(e));
     }
     let encoder_fields = fields.clone();
+    let declared = schema.clone();
     let rows = stream::iter(first)
         .chain(batches)
         .map(move |batch| {
             let batch = batch.and_then(|b| {
+                let b = conform_to_schema(b, &declared)?;
                 crate::pg_text::to_postgres_text(b, &encoder_fields).map_err(Into::into)
             });
             let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send + Sync> = match batch {
@@ -490,6 +497,47 @@ async fn encode_stream(
         })
         .flatten();
     Ok(QueryResponse::new(fields, rows))
+}
+
+/// Casts columns whose type differs from the plan's declared schema (DataFusion's UNION
+/// of float and decimal branches has produced batches of the other branch's type); the row
+/// description sent to the client follows the declared schema, so the data must too.
+fn conform_to_schema(
+    batch: RecordBatch,
+    declared: &SchemaRef,
+) -> datafusion::error::Result<RecordBatch> {
+    let same = batch
+        .schema()
+        .fields()
+        .iter()
+        .zip(declared.fields())
+        .all(|(have, want)| have.data_type() == want.data_type());
+    if same || batch.num_columns() != declared.fields().len() {
+        return Ok(batch);
+    }
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(declared.fields())
+        .map(|(column, want)| {
+            if column.data_type() == want.data_type() {
+                Ok(column.clone())
+            } else {
+                datafusion::arrow::compute::cast(column, want.data_type())
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let fields: Vec<_> = declared
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone().with_nullable(true))
+        .collect();
+    let schema = Arc::new(datafusion::arrow::datatypes::Schema::new(fields));
+    let options =
+        datafusion::arrow::array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+    Ok(RecordBatch::try_new_with_options(
+        schema, columns, &options,
+    )?)
 }
 
 #[async_trait]
@@ -545,7 +593,8 @@ impl QueryParser for FedgateQueryParser {
         match prepared {
             Some(Prepared::Other(statement)) if is_planned(&statement) => {
                 let plan = gateway.plan(&session, &statement).await?;
-                Ok(Some(Prepared::Plan(statement, Box::new(plan))))
+                let schema = executed_schema(&session, &plan);
+                Ok(Some(Prepared::Plan(statement, Box::new(plan), schema)))
             }
             Some(other) => Ok(Some(other)),
             None => Ok(Some(Prepared::Empty)),
@@ -554,7 +603,7 @@ impl QueryParser for FedgateQueryParser {
 
     fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
         match stmt {
-            Prepared::Plan(_, plan) => parameter_types(plan)
+            Prepared::Plan(_, plan, _) => parameter_types(plan)
                 .into_iter()
                 .map(|t| match t {
                     Some(t) => arrow_pg::datatypes::into_pg_type(&t),
@@ -571,7 +620,7 @@ impl QueryParser for FedgateQueryParser {
         column_format: Option<&Format>,
     ) -> PgWireResult<Vec<FieldInfo>> {
         match stmt {
-            Prepared::Plan(_, plan) if crate::explain::is_explain(plan) => {
+            Prepared::Plan(_, plan, _) if crate::explain::is_explain(plan) => {
                 Ok(vec![FieldInfo::new(
                     crate::explain::QUERY_PLAN.to_string(),
                     None,
@@ -580,8 +629,8 @@ impl QueryParser for FedgateQueryParser {
                     pgwire::api::results::FieldFormat::Text,
                 )])
             }
-            Prepared::Plan(_, plan) => arrow_pg::datatypes::arrow_schema_to_pg_fields(
-                plan.schema().as_arrow(),
+            Prepared::Plan(_, _, schema) => arrow_pg::datatypes::arrow_schema_to_pg_fields(
+                schema,
                 column_format.unwrap_or(&Format::UnifiedText),
                 None,
             ),
@@ -601,6 +650,29 @@ impl QueryParser for FedgateQueryParser {
             }),
             _ => Ok(vec![]),
         }
+    }
+}
+
+/// The schema a planned statement's result will have once analyzed (fedgate's analyzer
+/// rules may change types); the planned schema when the plan cannot be analyzed yet (e.g.
+/// untyped parameters).
+fn executed_schema(session: &Session, plan: &LogicalPlan) -> SchemaRef {
+    let planned = || Arc::new(plan.schema().as_arrow().clone());
+    match session.context().state().optimize(plan) {
+        Ok(optimized) if optimized.schema().fields().len() == plan.schema().fields().len() => {
+            let names_kept = optimized
+                .schema()
+                .fields()
+                .iter()
+                .zip(plan.schema().fields())
+                .all(|(a, b)| a.name() == b.name());
+            if names_kept {
+                Arc::new(optimized.schema().as_arrow().clone())
+            } else {
+                planned()
+            }
+        }
+        _ => planned(),
     }
 }
 
@@ -656,7 +728,7 @@ impl ExtendedQueryHandler for ExtendedHandler {
         let session = self.gateway.session(client)?;
         let prepared: &StoredStatement<Prepared> = &portal.statement;
         let params = match &prepared.statement {
-            Prepared::Plan(_, plan) => {
+            Prepared::Plan(_, plan, _) => {
                 let types = parameter_types(plan);
                 let refs: Vec<Option<&DataType>> = types.iter().map(Option::as_ref).collect();
                 Some(arrow_pg::datatypes::df::deserialize_parameters(

@@ -74,12 +74,15 @@ impl Session {
             .with_create_default_catalog_and_schema(false)
             .with_default_catalog_and_schema(database, "public");
         config.options_mut().sql_parser.parse_float_as_decimal = true;
+        // `timestamptz` values and casts are UTC instants, as PostgreSQL with TimeZone=UTC.
+        config.options_mut().execution.time_zone = Some("+00:00".to_string());
         config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
         let state = SessionStateBuilder::new()
             .with_config(config)
             .with_catalog_list(scoped.clone())
             .with_default_features()
             .with_query_planner(Arc::new(fedgate_planner::FederatingQueryPlanner))
+            .with_analyzer_rules(analyzer_rules())
             .build();
         let ctx = SessionContext::new_with_state(state);
         // pg_catalog lists the connected database only; then the session itself gets the
@@ -225,6 +228,14 @@ impl Session {
         }
         None
     }
+}
+
+/// DataFusion's analyzer rules with fedgate's PostgreSQL-semantics rewrites first.
+fn analyzer_rules() -> Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> {
+    let mut rules: Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> =
+        vec![Arc::new(fedgate_planner::PostgresSemantics)];
+    rules.extend(datafusion::optimizer::Analyzer::new().rules);
+    rules
 }
 
 /// How DataFusion normalizes an identifier: unquoted folds to lower case.

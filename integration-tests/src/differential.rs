@@ -37,9 +37,12 @@
 //!   results that cancel out to about zero); `NaN` equals `NaN`.
 //! * Otherwise two values that are both decimal literals (`-12.50`, `3`) are equal when they
 //!   are equal after normalising the text (sign, leading zeros, trailing fractional zeros):
-//!   `1.50` = `1.5`, `007` = `7`. No tolerance: integers and decimals must be exact. (When a
-//!   decimal differs only because one side rounded it to fewer fractional digits, the report
-//!   says so in a `note:` line, but it is still a difference.)
+//!   `1.50` = `1.5`, `007` = `7`. Integers must be exact. Decimals must be exact too, with one
+//!   stated tolerance: DataFusion gives decimal division and `avg` a fixed result scale (at
+//!   least 6 fractional digits, truncated), where PostgreSQL's numeric keeps about 16. A
+//!   decimal with at least 6 fractional digits that equals the other side's value truncated
+//!   or rounded to its own scale counts as equal; fewer digits than that is a difference (a
+//!   `note:` line says when a difference is such a cut).
 //! * Anything else (text, dates, booleans) must be byte-equal.
 //!
 //! Row order: a query without a top-level `ORDER BY` is compared as a multiset of rows. A query
@@ -1086,9 +1089,19 @@ pub fn values_equal(a: Option<&str>, b: Option<&str>, float: bool) -> bool {
         }
     }
     match (normalize_decimal(a), normalize_decimal(b)) {
-        (Some(x), Some(y)) => x == y,
+        (Some(x), Some(y)) => x == y || scale_cut_within_tolerance(a, b),
         _ => false,
     }
+}
+
+/// The fractional digits DataFusion keeps at least when it divides decimals.
+const MIN_CUT_SCALE: usize = 6;
+
+/// One side is the other cut (truncated or rounded) to at least [`MIN_CUT_SCALE`] digits.
+fn scale_cut_within_tolerance(a: &str, b: &str) -> bool {
+    let printed = |t: &str| t.trim().split_once('.').map_or(0, |(_, f)| f.len());
+    (printed(b) >= MIN_CUT_SCALE && cut_digits(a, b).is_some())
+        || (printed(a) >= MIN_CUT_SCALE && cut_digits(b, a).is_some())
 }
 
 /// A sort key of one value, equal for values that [`values_equal`] (nearly always, for
@@ -1231,10 +1244,11 @@ fn cut_digits(oracle: &str, gateway: &str) -> Option<&'static str> {
     } else {
         (o - half) / factor
     };
-    if rounded == g {
-        Some("rounded")
-    } else if o / factor == g {
+    // Truncation first: where both give the same digits, truncation is the simpler story.
+    if o / factor == g {
         Some("truncated")
+    } else if rounded == g {
+        Some("rounded")
     } else {
         None
     }
@@ -1482,6 +1496,31 @@ mod tests {
     }
 
     #[test]
+    fn decimal_scale_cut_tolerance() {
+        assert!(values_equal(
+            Some("25.5751546114546921"),
+            Some("25.575154"),
+            false
+        ));
+        assert!(values_equal(
+            Some("15.4865458122"),
+            Some("15.4865458122840715"),
+            false
+        ));
+        assert!(!values_equal(
+            Some("25.58"),
+            Some("25.5751546114546921"),
+            false
+        ));
+        assert!(!values_equal(
+            Some("25.575155"),
+            Some("25.5751536114546921"),
+            false
+        ));
+        assert!(!values_equal(Some("711"), Some("712"), false));
+    }
+
+    #[test]
     fn decimals_normalise() {
         assert_eq!(normalize_decimal("1.50").as_deref(), Some("1.5"));
         assert_eq!(normalize_decimal("001.000").as_deref(), Some("1"));
@@ -1592,6 +1631,10 @@ mod tests {
     fn rounding_is_diagnosed() {
         assert_eq!(
             cut_digits("0.33333333333333333333", "0.33333"),
+            Some("truncated")
+        );
+        assert_eq!(
+            cut_digits("0.66666666666666666667", "0.66667"),
             Some("rounded")
         );
         assert_eq!(

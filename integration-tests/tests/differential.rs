@@ -218,7 +218,7 @@ async fn run(options: &Options) -> (usize, usize) {
     for layout in &all_layouts {
         let (p, f) = runner.run_layout(layout, &queries).await;
         println!(
-            "differential: layout {}: {p} passed, {f} failed",
+            "differential: layout {} done: ok {p}, failed {f}",
             layout.name
         );
         passed += p;

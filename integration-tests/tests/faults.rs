@@ -86,8 +86,12 @@ impl Proxy {
 }
 
 async fn prepare_database() {
-    backend::recreate_database(DATABASE).await.expect("PostgreSQL must be reachable on 127.0.0.1:5432");
-    let client = backend::connect(DATABASE).await.expect("connect to the fault database");
+    backend::recreate_database(DATABASE)
+        .await
+        .expect("PostgreSQL must be reachable on 127.0.0.1:5432");
+    let client = backend::connect(DATABASE)
+        .await
+        .expect("connect to the fault database");
     client
         .batch_execute(
             "CREATE TABLE big AS SELECT g AS id, repeat('x', 50) AS pad FROM generate_series(1, 1000000) g;
@@ -99,7 +103,10 @@ async fn prepare_database() {
 }
 
 fn sqlstate(error: &tokio_postgres::Error) -> String {
-    error.code().map(|c| c.code().to_string()).unwrap_or_else(|| format!("no SQLSTATE: {error}"))
+    error
+        .code()
+        .map(|c| c.code().to_string())
+        .unwrap_or_else(|| format!("no SQLSTATE: {error}"))
 }
 
 async fn fedgate_connections() -> i64 {
@@ -128,7 +135,10 @@ async fn postgres_backend_down_and_dying_mid_query() {
         ))
         .await
         .expect("create server through the proxy");
-    let count = client.query_one("SELECT count(*) FROM flaky.public.big", &[]).await.unwrap();
+    let count = client
+        .query_one("SELECT count(*) FROM flaky.public.big", &[])
+        .await
+        .unwrap();
     assert_eq!(count.get::<_, i64>(0), 1_000_000);
 
     // Dies in the middle of a query: the remote query is running when its connection goes.
@@ -141,28 +151,54 @@ async fn postgres_backend_down_and_dying_mid_query() {
         .await
         .expect("second session");
         tokio::spawn(connection);
-        other.simple_query("SELECT count(*) FROM flaky.public.slow").await
+        other
+            .simple_query("SELECT count(*) FROM flaky.public.slow")
+            .await
     });
     tokio::time::sleep(Duration::from_secs(2)).await;
     proxy.cut();
-    let failure = running.await.unwrap().expect_err("the query fails when its backend dies");
-    assert!(sqlstate(&failure).starts_with("08"), "mid-query failure: {} {failure:?}", sqlstate(&failure));
-    assert!(format!("{failure:?}").contains("flaky"), "the error names the server: {failure:?}");
+    let failure = running
+        .await
+        .unwrap()
+        .expect_err("the query fails when its backend dies");
+    assert!(
+        sqlstate(&failure).starts_with("08"),
+        "mid-query failure: {} {failure:?}",
+        sqlstate(&failure)
+    );
+    assert!(
+        format!("{failure:?}").contains("flaky"),
+        "the error names the server: {failure:?}"
+    );
 
     // Down when the query starts.
-    let error = client.simple_query("SELECT count(*) FROM flaky.public.big").await.unwrap_err();
-    assert!(sqlstate(&error).starts_with("08"), "down: {} {error:?}", sqlstate(&error));
+    let error = client
+        .simple_query("SELECT count(*) FROM flaky.public.big")
+        .await
+        .unwrap_err();
+    assert!(
+        sqlstate(&error).starts_with("08"),
+        "down: {} {error:?}",
+        sqlstate(&error)
+    );
     assert!(format!("{error:?}").contains("flaky"), "{error:?}");
 
     // Other servers keep working, in the same session.
-    let rows = client.simple_query("SELECT count(*) FROM samples.shop.customers").await.unwrap();
+    let rows = client
+        .simple_query("SELECT count(*) FROM samples.shop.customers")
+        .await
+        .unwrap();
     assert!(rows.iter().any(|m| matches!(m, SimpleQueryMessage::Row(_))));
 
     // The backend comes back: queries work again without a restart, and no connection leaks.
     proxy.resume().await;
     let mut recovered = false;
     for _ in 0..30 {
-        if client.query_one("SELECT count(*) FROM flaky.public.big WHERE id <= 10", &[]).await.is_ok() {
+        if client
+            .query_one("SELECT count(*) FROM flaky.public.big WHERE id <= 10", &[])
+            .await
+            .is_ok()
+        {
             recovered = true;
             break;
         }
@@ -170,10 +206,16 @@ async fn postgres_backend_down_and_dying_mid_query() {
     }
     assert!(recovered, "queries work again once the backend is back");
     for _ in 0..5 {
-        client.query_one("SELECT count(*) FROM flaky.public.big WHERE id <= 10", &[]).await.unwrap();
+        client
+            .query_one("SELECT count(*) FROM flaky.public.big WHERE id <= 10", &[])
+            .await
+            .unwrap();
     }
     let open = fedgate_connections().await;
-    assert!(open <= 2, "at most pool_size connections stay open, found {open}");
+    assert!(
+        open <= 2,
+        "at most pool_size connections stay open, found {open}"
+    );
     assert!(gateway.pid().is_some(), "the gateway is still running");
     gateway.terminate().expect("clean stop");
 }

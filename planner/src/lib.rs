@@ -7,10 +7,12 @@
 //! the same [`sql_render`] functions and runs them with the same [`RemoteScanExec`].
 
 mod federation;
+mod postgres_semantics;
 mod remote_scan;
 mod remote_table;
 pub mod sql_render;
 
 pub use federation::{federate, FederatingQueryPlanner};
+pub use postgres_semantics::PostgresSemantics;
 pub use remote_scan::RemoteScanExec;
 pub use remote_table::RemoteTable;
