@@ -8,6 +8,7 @@
 //! This crate depends on DataFusion and Arrow only, never on a database driver.
 
 mod error;
+pub mod option_values;
 mod options;
 mod pushdown;
 

@@ -25,6 +25,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use fedgate_adapter_api::option_values;
 use fedgate_adapter_api::{AdapterError, Result, ServerOptions};
 use mongodb::options::{ClientOptions, ConnectionString, Credential, HostInfo, ServerAddress};
 
@@ -383,45 +384,19 @@ fn percent_decode_lossy(text: &str) -> String {
 }
 
 fn invalid_value(option: &str, value: &str, expected: &str) -> AdapterError {
-    AdapterError::invalid_option_value(format!(
-        "invalid value for option \"{option}\": \"{value}\" ({expected})"
-    ))
+    option_values::invalid_value(option, value, expected)
 }
 
 fn parse_port(text: &str) -> Result<u16> {
-    match text.trim().parse::<u16>() {
-        Ok(port) if port > 0 => Ok(port),
-        _ => Err(invalid_value(
-            "port",
-            text,
-            "expected an integer between 1 and 65535",
-        )),
-    }
+    option_values::parse_port(Some(text), 0)
 }
 
 fn parse_sample_size(value: Option<&str>) -> Result<usize> {
-    match value {
-        None => Ok(DEFAULT_SAMPLE_SIZE),
-        Some(text) => match text.trim().parse::<usize>() {
-            Ok(n) if (1..=MAX_SAMPLE_SIZE).contains(&n) => Ok(n),
-            _ => Err(invalid_value(
-                "sample_size",
-                text,
-                "expected an integer between 1 and 1000000",
-            )),
-        },
-    }
+    option_values::parse_count("sample_size", value, DEFAULT_SAMPLE_SIZE, MAX_SAMPLE_SIZE)
 }
 
 fn parse_connect_timeout(text: &str) -> Result<Duration> {
-    match text.trim().parse::<u64>() {
-        Ok(secs) if (1..=86_400).contains(&secs) => Ok(Duration::from_secs(secs)),
-        _ => Err(invalid_value(
-            "connect_timeout",
-            text,
-            "expected a number of seconds between 1 and 86400",
-        )),
-    }
+    option_values::parse_seconds("connect_timeout", Some(text), 0, 86_400)
 }
 
 /// `events, logs` → `["events", "logs"]`; names must be valid MongoDB database names.

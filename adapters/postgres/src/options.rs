@@ -22,6 +22,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use fedgate_adapter_api::option_values;
 use fedgate_adapter_api::{AdapterError, Result, ServerOptions};
 use tokio_postgres::config::SslMode;
 
@@ -255,9 +256,7 @@ fn percent_decode(text: &str, part: &str) -> Result<String> {
 }
 
 fn invalid_value(option: &str, value: &str, expected: &str) -> AdapterError {
-    AdapterError::invalid_option_value(format!(
-        "invalid value for option \"{option}\": \"{value}\" ({expected})"
-    ))
+    option_values::invalid_value(option, value, expected)
 }
 
 fn check_sslmode(mode: &str) -> Result<()> {
@@ -278,45 +277,20 @@ fn check_sslmode(mode: &str) -> Result<()> {
 }
 
 fn parse_port(value: Option<&str>) -> Result<u16> {
-    match value {
-        None => Ok(DEFAULT_PORT),
-        Some(text) => match text.trim().parse::<u16>() {
-            Ok(port) if port > 0 => Ok(port),
-            _ => Err(invalid_value(
-                "port",
-                text,
-                "expected an integer between 1 and 65535",
-            )),
-        },
-    }
+    option_values::parse_port(value, DEFAULT_PORT)
 }
 
 fn parse_connect_timeout(value: Option<&str>) -> Result<Duration> {
-    match value {
-        None => Ok(Duration::from_secs(DEFAULT_CONNECT_TIMEOUT_SECS)),
-        Some(text) => match text.trim().parse::<u64>() {
-            Ok(secs) if (1..=86_400).contains(&secs) => Ok(Duration::from_secs(secs)),
-            _ => Err(invalid_value(
-                "connect_timeout",
-                text,
-                "expected a number of seconds between 1 and 86400",
-            )),
-        },
-    }
+    option_values::parse_seconds(
+        "connect_timeout",
+        value,
+        DEFAULT_CONNECT_TIMEOUT_SECS,
+        86_400,
+    )
 }
 
 fn parse_pool_size(value: Option<&str>) -> Result<usize> {
-    match value {
-        None => Ok(DEFAULT_POOL_SIZE),
-        Some(text) => match text.trim().parse::<usize>() {
-            Ok(size) if (1..=MAX_POOL_SIZE).contains(&size) => Ok(size),
-            _ => Err(invalid_value(
-                "pool_size",
-                text,
-                "expected an integer between 1 and 1000",
-            )),
-        },
-    }
+    option_values::parse_count("pool_size", value, DEFAULT_POOL_SIZE, MAX_POOL_SIZE)
 }
 
 #[cfg(test)]
