@@ -17,15 +17,18 @@ use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{Expr, Set, Statement, Value};
 use fedgate_adapter_api::ServerOptions;
 use fedgate_catalog::Catalog;
-use futures::{stream, Sink, StreamExt};
+use futures::{stream, Sink, SinkExt, StreamExt};
+use pgwire::api::portal::PortalExecutionState;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{DataRowEncoder, FieldInfo, QueryResponse, Response, Tag};
 use pgwire::api::stmt::{QueryParser, StoredStatement};
+use pgwire::api::store::Entry;
 use pgwire::api::store::PortalStore;
-use pgwire::api::{ClientInfo, ClientPortalStore, Type};
+use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState, Type, DEFAULT_NAME};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
+use pgwire::messages::extendedquery::Execute;
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::types::format::FormatOptions;
 
@@ -689,6 +692,31 @@ fn parameter_types(plan: &LogicalPlan) -> Vec<Option<DataType>> {
         .collect()
 }
 
+impl ExtendedHandler {
+    async fn stream_portal<C>(&self, client: &mut C, portal: &Portal<Prepared>) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Prepared>,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let Response::Query(mut results) = self.do_query(client, portal, 0).await? else {
+            return Err(user_error("XX000", "a planned query did not return rows"));
+        };
+        let tag = results.command_tag().to_string();
+        let mut rows = 0;
+        while let Some(row) = results.data_rows().next().await {
+            client.feed(PgWireBackendMessage::DataRow(row?)).await?;
+            rows += 1;
+        }
+        let complete = Tag::new(&tag).with_rows(rows);
+        client
+            .send(PgWireBackendMessage::CommandComplete(complete.into()))
+            .await?;
+        Ok(())
+    }
+}
+
 /// The extended-protocol handler (shares everything with the simple one).
 pub struct ExtendedHandler {
     gateway: Arc<Gateway>,
@@ -711,6 +739,36 @@ impl ExtendedQueryHandler for ExtendedHandler {
 
     fn query_parser(&self) -> Arc<Self::QueryParser> {
         self.parser.clone()
+    }
+
+    /// pgwire collects every row of an Execute without a row limit into memory before
+    /// sending any; a query's rows are streamed here instead. Row-limited Executes
+    /// (portals fetched in steps) and non-query statements take pgwire's path.
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message
+            .name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NAME.to_string());
+        let portal = match client.portal_store().get_portal(&name) {
+            Some(Entry::Value(portal)) if message.max_rows == 0 => portal,
+            _ => return self._on_execute(client, message).await,
+        };
+        let streamable = matches!(portal.statement.statement, Prepared::Plan(..))
+            && matches!(*portal.state.lock().await, PortalExecutionState::Initial);
+        if !streamable || !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            return self._on_execute(client, message).await;
+        }
+        client.set_state(PgWireConnectionState::QueryInProgress);
+        let outcome = self.stream_portal(client, &portal).await;
+        *portal.state.lock().await = PortalExecutionState::Finished;
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        outcome
     }
 
     async fn do_query<C>(
