@@ -15,8 +15,8 @@
 //! registered in the gateway as one server. A placement loads its tables (unless a marker
 //! says the same data is already there), says how to `CREATE SERVER` it and which
 //! `server.schema` entry goes into the session's `search_path`, so the query files name tables
-//! unqualified. [`layouts`] lists the layouts; to add one (e.g. `pg_mysql_mongo`), write a
-//! placement for the new backend (implement [`Placement`]) and add a [`Layout`] there that
+//! unqualified. [`layouts`] lists the layouts; to add one, write a
+//! placement for the new backend (implement [`Placement`], as [`MongoPlacement`] does) and add a [`Layout`] there that
 //! uses it for some of the tables: every table of [`all_tables`] must be in exactly one
 //! placement of a layout (a unit test checks it).
 //!
@@ -63,6 +63,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::SinkExt;
+use mongodb::bson::{doc, Bson, DateTime, Document};
+use mongodb::options::ClientOptions;
+use mongodb::Client as MongoClient;
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
@@ -76,6 +79,23 @@ pub const PG_DATABASE: &str = "fedgate_diff_pg";
 
 /// The MariaDB database of the `pg_mysql` layout (a schema of server `my`).
 pub const MY_DATABASE: &str = "fedgate_diff_my";
+
+/// The MariaDB database of the `pg_mysql_mongo` layout: a database of its own, because that
+/// layout keeps fewer tables in MariaDB than `pg_mysql` (sharing one database would make the
+/// two layouts reload it in turn, and the harness prepares a placement only once per run).
+pub const MY_MONGO_DATABASE: &str = "fedgate_diff_my_mongo";
+
+/// The MongoDB database of the `pg_mysql_mongo` layout (a schema of server `mongo`).
+pub const MONGO_DATABASE: &str = "fedgate_diff_mongo";
+
+/// The fixture MongoDB-wire server (SecantusDB stand-in, `scripts/mongodb.sh`).
+pub const MONGO_URL: &str = "mongodb://127.0.0.1:27017/?directConnection=true";
+
+/// The tables the `pg_mysql_mongo` layout keeps in MariaDB.
+pub const MY_MONGO_TABLES: &[&str] = &["customer", "supplier", "part", "side_extra"];
+
+/// The tables the `pg_mysql_mongo` layout keeps in MongoDB (one collection each).
+pub const MONGO_TABLES: &[&str] = &["nation", "region"];
 
 /// The fixture MariaDB: 127.0.0.1:3306, user root, empty password (`scripts/backends.sh`).
 pub const MY_HOST: &str = "127.0.0.1";
@@ -757,6 +777,235 @@ impl Placement for MySqlPlacement {
     }
 }
 
+/// The columns of a `CREATE TABLE` statement of the schema files: (name, upper-case type).
+fn ddl_columns(ddl: &str) -> Vec<(String, String)> {
+    let body = ddl
+        .split_once('(')
+        .map_or("", |(_, rest)| rest)
+        .trim_end()
+        .trim_end_matches(';')
+        .trim_end()
+        .trim_end_matches(')');
+    body.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("--"))
+        .filter(|line| {
+            let upper = line.to_ascii_uppercase();
+            !["PRIMARY KEY", "UNIQUE", "CONSTRAINT", "FOREIGN KEY"]
+                .iter()
+                .any(|k| upper.starts_with(k))
+        })
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let name = words.next()?.to_string();
+            let ty = words.next()?.trim_end_matches(',').to_ascii_uppercase();
+            Some((name, ty))
+        })
+        .collect()
+}
+
+/// One `.tbl` field as the BSON value the MongoDB loader stores for a column of SQL type `ty`.
+///
+/// * `INTEGER` -> Int32, `BIGINT` -> Int64: the adapter infers `Int32`/`Int64`, the oracle's
+///   `int4`/`int8`, so integer results are exact and typed alike.
+/// * `DECIMAL` -> Double: the adapter reads Decimal128 as *text* (TYPES.md), which would make
+///   arithmetic, `sum`/`avg` and numeric comparisons differ from the oracle's numeric; Double
+///   becomes `Float64`, which the comparison treats with its float tolerance (the amounts of
+///   the dataset have two fractional digits and fit a double to well within 1e-9).
+/// * `VARCHAR`/`CHAR`/`TEXT` -> string; `DATE` -> BSON date at midnight UTC.
+/// * `\N` -> BSON null (read as NULL like a missing field).
+fn bson_value(table: &str, column: &str, ty: &str, field: &str) -> Result<Bson, String> {
+    if field == "\\N" {
+        return Ok(Bson::Null);
+    }
+    let bad = |e: &dyn std::fmt::Display| format!("{table}.{column} ({ty}): {field:?}: {e}");
+    let base = ty.split('(').next().unwrap_or(ty);
+    Ok(match base {
+        "INTEGER" | "INT" | "SMALLINT" => Bson::Int32(field.parse().map_err(|e| bad(&e))?),
+        "BIGINT" => Bson::Int64(field.parse().map_err(|e| bad(&e))?),
+        "DECIMAL" | "NUMERIC" | "DOUBLE" | "REAL" | "FLOAT" => {
+            Bson::Double(field.parse().map_err(|e| bad(&e))?)
+        }
+        "VARCHAR" | "CHAR" | "TEXT" => Bson::String(field.to_string()),
+        "DATE" => {
+            let date = format!("{field}T00:00:00Z");
+            Bson::DateTime(DateTime::parse_rfc3339_str(&date).map_err(|e| bad(&e))?)
+        }
+        _ => return Err(bad(&"no BSON mapping for this type in the MongoDB loader")),
+    })
+}
+
+/// The documents of a table: one per `.tbl` row, the columns as fields (no `_id`: the server
+/// gives each document an ObjectId).
+fn tbl_documents(source: &TableSource) -> Result<Vec<Document>, String> {
+    let columns = ddl_columns(&source.ddl);
+    if columns.is_empty() {
+        return Err(format!("no columns found in CREATE TABLE {}", source.name));
+    }
+    let text = read(&source.tbl)?;
+    let mut documents = Vec::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.is_empty())
+        .skip(usize::from(source.header))
+    {
+        let line = line.strip_suffix('|').unwrap_or(line);
+        let fields: Vec<&str> = line.split('|').collect();
+        if fields.len() != columns.len() {
+            return Err(format!(
+                "{}: a row has {} fields, the table {} columns: {line:?}",
+                source.tbl.display(),
+                fields.len(),
+                columns.len()
+            ));
+        }
+        let mut document = Document::new();
+        for ((name, ty), field) in columns.iter().zip(fields) {
+            document.insert(name.clone(), bson_value(&source.name, name, ty, field)?);
+        }
+        documents.push(document);
+    }
+    Ok(documents)
+}
+
+/// Loads `tables` of `data` into MongoDB database `database` (one collection per table) unless
+/// its marker collection says they are there.
+pub async fn load_mongodb(
+    data: &Dataset,
+    url: &str,
+    database: &str,
+    tables: &[String],
+) -> Result<String, String> {
+    let version = data.fingerprint("mongodb", tables)?;
+    let unreachable = |e: &dyn std::fmt::Display| {
+        format!(
+            "MongoDB at {url}: {e}. The differential test needs a MongoDB-wire server: \
+             run scripts/mongodb.sh"
+        )
+    };
+    let mut options = ClientOptions::parse(url)
+        .await
+        .map_err(|e| unreachable(&e))?;
+    options.server_selection_timeout = Some(Duration::from_secs(10));
+    options.connect_timeout = Some(Duration::from_secs(10));
+    options.app_name = Some("fedgate-differential".to_string());
+    let client = MongoClient::with_options(options).map_err(|e| unreachable(&e))?;
+    let db = client.database(database);
+    db.run_command(doc! { "ping": 1 })
+        .await
+        .map_err(|e| unreachable(&e))?;
+    let marker = db.collection::<Document>(MARKER_TABLE);
+    let current = marker
+        .find_one(doc! {})
+        .await
+        .ok()
+        .flatten()
+        .and_then(|d| d.get_str("version").ok().map(str::to_string));
+    if current.as_deref() == Some(version.as_str()) {
+        return Ok(format!("up to date ({version})"));
+    }
+
+    let started = std::time::Instant::now();
+    let fail = |what: String, e: mongodb::error::Error| format!("MongoDB {database}: {what}: {e}");
+    // Empty the database collection by collection (marker first in effect: it is dropped
+    // with the rest and written last), so an interrupted load is never taken as complete.
+    let existing = db
+        .list_collection_names()
+        .await
+        .map_err(|e| fail("listCollections".to_string(), e))?;
+    for name in existing {
+        db.collection::<Document>(&name)
+            .drop()
+            .await
+            .map_err(|e| fail(format!("drop {name}"), e))?;
+    }
+    for name in tables {
+        let source = data.table(name)?;
+        let documents = tbl_documents(source)?;
+        let expected = documents.len() as u64;
+        let collection = db.collection::<Document>(name);
+        // Modest batches: the Python stand-in handles them without large messages.
+        for chunk in documents.chunks(1000) {
+            collection
+                .insert_many(chunk.to_vec())
+                .await
+                .map_err(|e| fail(format!("insert into {name}"), e))?;
+        }
+        let counted = collection
+            .count_documents(doc! {})
+            .await
+            .map_err(|e| fail(format!("count {name}"), e))?;
+        if counted != expected {
+            return Err(format!(
+                "MongoDB {database}.{name}: loaded {counted} documents, {} has {expected} rows",
+                source.tbl.display()
+            ));
+        }
+    }
+    marker
+        .insert_one(doc! { "version": version.as_str() })
+        .await
+        .map_err(|e| fail("write the marker".to_string(), e))?;
+    Ok(format!(
+        "loaded {} collections in {:.1}s ({version})",
+        tables.len(),
+        started.elapsed().as_secs_f64()
+    ))
+}
+
+/// Tables as collections of a database of the fixture MongoDB-wire server (a database is a
+/// schema of the server, each collection a table whose columns the adapter infers by
+/// sampling, with an `_id` column first; the queries name their columns, so `_id` is never
+/// in a result).
+pub struct MongoPlacement {
+    server: String,
+    url: String,
+    database: String,
+    tables: Vec<String>,
+}
+
+impl MongoPlacement {
+    pub fn new(server: &str, url: &str, database: &str, tables: &[&str]) -> Self {
+        MongoPlacement {
+            server: server.to_string(),
+            url: url.to_string(),
+            database: database.to_string(),
+            tables: owned(tables),
+        }
+    }
+}
+
+#[async_trait]
+impl Placement for MongoPlacement {
+    fn server(&self) -> &str {
+        &self.server
+    }
+    fn tables(&self) -> &[String] {
+        &self.tables
+    }
+    fn describe(&self) -> String {
+        format!("mongodb database {}", self.database)
+    }
+    async fn prepare(&self, data: &Dataset) -> Result<String, String> {
+        load_mongodb(data, &self.url, &self.database, &self.tables).await
+    }
+    fn create_server_sql(&self) -> String {
+        format!(
+            "CREATE SERVER {} FOREIGN DATA WRAPPER mongodb OPTIONS (url {}, database {})",
+            quote_ident(&self.server),
+            quote_literal(&self.url),
+            quote_literal(&self.database)
+        )
+    }
+    fn search_path_entry(&self) -> String {
+        format!(
+            "{}.{}",
+            quote_ident(&self.server),
+            quote_ident(&self.database)
+        )
+    }
+}
+
 /// A named split of the tables over placements.
 pub struct Layout {
     pub name: String,
@@ -820,8 +1069,25 @@ pub fn layouts(files_root: &Path) -> Vec<Layout> {
         Layout {
             name: "pg_mysql".to_string(),
             placements: vec![
-                pg,
+                pg.clone(),
                 Arc::new(MySqlPlacement::new("my", MY_DATABASE, SIDE_TABLES)),
+            ],
+        },
+        Layout {
+            name: "pg_mysql_mongo".to_string(),
+            placements: vec![
+                pg,
+                Arc::new(MySqlPlacement::new(
+                    "my",
+                    MY_MONGO_DATABASE,
+                    MY_MONGO_TABLES,
+                )),
+                Arc::new(MongoPlacement::new(
+                    "mongo",
+                    MONGO_URL,
+                    MONGO_DATABASE,
+                    MONGO_TABLES,
+                )),
             ],
         },
     ]
@@ -1688,6 +1954,47 @@ mod tests {
         assert_eq!(tbl_to_copy_text("h|i|\n1|\\N|\n", true), "1|\\N\n");
         assert_eq!(tbl_to_csv("h|i|\n1|\\N|\n2|a,b|\n"), "h,i\n1,\n2,\"a,b\"\n");
         assert_eq!(tbl_rows("h|\n1|\n2|\n", true), 2);
+    }
+
+    #[test]
+    fn mongodb_documents_follow_the_ddl() {
+        let ddl = parse_ddl(
+            "CREATE TABLE t (\n  a INTEGER NOT NULL,\n  b BIGINT,\n  c DECIMAL(15,2),\n  \
+             d VARCHAR(20),\n  e DATE,\n  PRIMARY KEY (a)\n);\n",
+        );
+        let columns = ddl_columns(&ddl["t"]);
+        let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c", "d", "e"]);
+        assert_eq!(
+            bson_value("t", "a", "INTEGER", "7").unwrap(),
+            Bson::Int32(7)
+        );
+        assert_eq!(
+            bson_value("t", "b", "BIGINT", "5000000000").unwrap(),
+            Bson::Int64(5_000_000_000)
+        );
+        assert_eq!(
+            bson_value("t", "c", "DECIMAL(15,2)", "-1.50").unwrap(),
+            Bson::Double(-1.5)
+        );
+        assert_eq!(
+            bson_value("t", "d", "VARCHAR(20)", " x ").unwrap(),
+            Bson::String(" x ".into())
+        );
+        assert_eq!(
+            bson_value("t", "d", "VARCHAR(20)", "\\N").unwrap(),
+            Bson::Null
+        );
+        assert!(matches!(
+            bson_value("t", "e", "DATE", "1995-03-15").unwrap(),
+            Bson::DateTime(_)
+        ));
+        assert!(bson_value("t", "a", "INTEGER", "x").is_err());
+        // Every table of the layout's MongoDB placement maps.
+        let schema = parse_ddl(&read(&differential_dir().join("schema/tpch.sql")).unwrap());
+        for table in MONGO_TABLES {
+            assert!(!ddl_columns(&schema[*table]).is_empty(), "{table}");
+        }
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //!    (`target/differential-data/sf001/`; installs `tpchgen-cli` once per machine).
 //! 2. Loads the oracle (PostgreSQL `fedgate_diff_oracle`) and, per layout, each backend
 //!    (PostgreSQL `fedgate_diff_pg`, files in a temporary directory, MariaDB
-//!    `fedgate_diff_my`); databases whose marker table says they hold the same data are kept.
+//!    `fedgate_diff_my` and `fedgate_diff_my_mongo`, MongoDB `fedgate_diff_mongo` on the
+//!    stand-in of `scripts/mongodb.sh`); databases whose marker table (collection) says they
+//!    hold the same data are kept.
 //! 3. Starts `fedgate` with a temporary data directory. Per layout: registers its servers
 //!    (`CREATE SERVER`), sets `search_path` to their schemas, runs every query on both sides
 //!    and prints `diff <layout> <query> ... ok` or `... DIFF` with the first differing rows.
@@ -17,7 +19,7 @@
 //!    failed.
 //!
 //! Environment: `DIFF_FILTER=substring` (or a positional argument) keeps the queries whose id
-//! (`tpch/q01`, `cross/join_full`) contains it; `DIFF_LAYOUTS=pg_files,pg_mysql` keeps those
+//! (`tpch/q01`, `cross/join_full`) contains it; `DIFF_LAYOUTS=pg_files,pg_mysql,pg_mysql_mongo` keeps those
 //! layouts; `DIFF_TIMEOUT_S` (default 120) limits each statement; `DIFF_DATA_DIR` uses data
 //! made elsewhere by the script; `FEDGATE_BIN` overrides the gateway binary.
 
