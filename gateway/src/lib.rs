@@ -9,6 +9,7 @@ pub mod errors;
 pub mod explain;
 pub mod functions;
 pub mod handler;
+pub mod literals;
 pub mod parse;
 pub mod pg_text;
 pub mod scoped_catalog;

@@ -20,6 +20,8 @@ use datafusion_pg_catalog::sql::rules::{
 };
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
+use crate::literals::PostgresLiterals;
+
 /// Parses one statement's text into statements.
 pub struct StatementParser {
     compatibility: PostgresCompatibilityParser,
@@ -45,6 +47,7 @@ impl StatementParser {
             Arc::new(RewritePgCatalogOperator),
             Arc::new(RewriteRegCastToSubquery::new()),
             Arc::new(FixVersionColumnName),
+            Arc::new(PostgresLiterals),
         ];
         Self {
             compatibility: PostgresCompatibilityParser::new(),
@@ -53,10 +56,14 @@ impl StatementParser {
     }
 
     pub fn parse(&self, text: &str) -> Result<Vec<Statement>, ParserError> {
-        if reads_system_catalogs(text) {
+        let statements = match Parser::parse_sql(&PostgreSqlDialect {}, text) {
+            Ok(statements) => statements,
+            // Syntax only the compatibility parser accepts is left to it; it reports errors.
+            Err(_) => return self.compatibility.parse(text),
+        };
+        if statements.iter().any(reads_system_catalogs) {
             return self.compatibility.parse(text);
         }
-        let statements = Parser::parse_sql(&PostgreSqlDialect {}, text)?;
         Ok(statements
             .into_iter()
             .map(|s| self.safe_rules.iter().fold(s, |s, rule| rule.rewrite(s)))
@@ -64,20 +71,41 @@ impl StatementParser {
     }
 }
 
-/// True when the text names `pg_catalog`, `information_schema` or a `pg_*` relation or
-/// function: a client's catalog query.
-fn reads_system_catalogs(text: &str) -> bool {
-    use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
-    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize() else {
-        return false;
+/// True when the statement reads a relation in `pg_catalog` or `information_schema`, a
+/// `pg_*` relation, or calls a `pg_*` function: a client's catalog query. Aliases, column
+/// names and string literals that merely look like `pg_*` do not count.
+fn reads_system_catalogs(statement: &Statement) -> bool {
+    use datafusion::sql::sqlparser::ast::{visit_expressions, visit_relations, Expr, ObjectName};
+    use std::ops::ControlFlow;
+
+    let is_system_name = |name: &ObjectName, whole_name: bool| {
+        let parts: Vec<String> = name
+            .0
+            .iter()
+            .filter_map(|part| {
+                part.as_ident()
+                    .map(|ident| ident.value.to_ascii_lowercase())
+            })
+            .collect();
+        let last_is_pg = parts.last().is_some_and(|last| last.starts_with("pg_"));
+        let schema_is_system = whole_name
+            && parts
+                .iter()
+                .any(|part| part == "pg_catalog" || part == "information_schema");
+        last_is_pg || schema_is_system
     };
-    tokens.iter().any(|token| match token {
-        Token::Word(word) => {
-            let lower = word.value.to_ascii_lowercase();
-            lower.starts_with("pg_") || lower == "information_schema"
+    let relation = visit_relations(statement, |name| {
+        if is_system_name(name, true) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
         }
-        _ => false,
-    })
+    });
+    let function = visit_expressions(statement, |expr| match expr {
+        Expr::Function(function) if is_system_name(&function.name, true) => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    });
+    relation.is_break() || function.is_break()
 }
 
 #[cfg(test)]
@@ -93,13 +121,34 @@ mod tests {
         assert!(!statement.contains("NULL"), "{statement}");
     }
 
+    fn reads(sql: &str) -> bool {
+        let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap();
+        statements.iter().any(reads_system_catalogs)
+    }
+
     #[test]
     fn catalog_queries_use_the_compatibility_parser() {
-        assert!(reads_system_catalogs("SELECT * FROM pg_catalog.pg_class"));
-        assert!(reads_system_catalogs("select pg_table_is_visible(1)"));
-        assert!(reads_system_catalogs(
-            "SELECT * FROM information_schema.tables"
+        assert!(reads("SELECT * FROM pg_catalog.pg_class"));
+        assert!(reads("SELECT * FROM pg_namespace n JOIN x ON true"));
+        assert!(reads("select pg_table_is_visible(1)"));
+        assert!(reads("SELECT * FROM information_schema.tables"));
+        assert!(reads("SELECT (SELECT 1 FROM pg_class) AS c"));
+    }
+
+    #[test]
+    fn names_that_only_look_like_catalogs_do_not() {
+        assert!(!reads("SELECT 'pg_x' FROM shop.orders"));
+        assert!(!reads(
+            "SELECT pg_customers.id FROM shop.customers AS pg_customers"
         ));
-        assert!(!reads_system_catalogs("SELECT 'pg_x' FROM shop.orders"));
+        assert!(!reads("SELECT pg_total FROM shop.orders"));
+    }
+
+    #[test]
+    fn correlated_subquery_with_pg_alias_survives() {
+        let parser = StatementParser::new();
+        let sql = "SELECT (SELECT count(*) FROM o WHERE o.cid = pg_c.id) FROM c AS pg_c";
+        let statement = parser.parse(sql).unwrap().remove(0).to_string();
+        assert!(statement.contains("SELECT count(*)"), "{statement}");
     }
 }

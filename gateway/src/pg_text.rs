@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray};
 use datafusion::arrow::datatypes::{
-    DataType, Float32Type, Float64Type, IntervalMonthDayNanoType, IntervalUnit, Schema,
+    DataType, Date32Type, Float32Type, Float64Type, IntervalMonthDayNanoType, IntervalUnit, Schema,
     Time64MicrosecondType, Time64NanosecondType, TimeUnit, TimestampMicrosecondType,
     TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
 };
@@ -54,9 +54,11 @@ fn converts(data_type: &DataType) -> bool {
         data_type,
         DataType::Float32
             | DataType::Float64
+            | DataType::Date32
             | DataType::Time64(_)
             | DataType::Timestamp(_, _)
             | DataType::Interval(IntervalUnit::MonthDayNano)
+            | DataType::Struct(_)
     )
 }
 
@@ -68,6 +70,7 @@ fn format_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
         DataType::Float64 => map(column.as_primitive::<Float64Type>(), |v| {
             format_float(v, v.to_string(), format!("{v:e}"), 15)
         }),
+        DataType::Date32 => map(column.as_primitive::<Date32Type>(), format_date),
         DataType::Time64(TimeUnit::Microsecond) => map(
             column.as_primitive::<Time64MicrosecondType>(),
             format_time_micros,
@@ -107,6 +110,9 @@ fn format_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
                 format_interval(v.months, v.days, v.nanoseconds / 1000)
             })
         }
+        DataType::Struct(_) => (0..column.len())
+            .map(|row| nested_value(column, row))
+            .collect::<Result<StringArray, ArrowError>>()?,
         other => {
             return Err(ArrowError::NotYetImplemented(format!(
                 "text output of {other}"
@@ -114,6 +120,100 @@ fn format_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
         }
     };
     Ok(Arc::new(strings))
+}
+
+/// One value of any type as PostgreSQL prints it, `None` for NULL: the elements of records
+/// and arrays inside a record.
+fn nested_value(column: &ArrayRef, row: usize) -> Result<Option<String>, ArrowError> {
+    use datafusion::arrow::util::display::array_value_to_string;
+    if column.is_null(row) {
+        return Ok(None);
+    }
+    let text = match column.data_type() {
+        DataType::Struct(_) => {
+            let record = column.as_struct();
+            let fields = record
+                .columns()
+                .iter()
+                .map(|field| nested_value(field, row).map(|v| v.map(|v| quote_record_field(&v))))
+                .collect::<Result<Vec<_>, _>>()?;
+            let fields: Vec<String> = fields.into_iter().map(Option::unwrap_or_default).collect();
+            format!("({})", fields.join(","))
+        }
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _) => {
+            let elements = match column.data_type() {
+                DataType::List(_) => column.as_list::<i32>().value(row),
+                DataType::LargeList(_) => column.as_list::<i64>().value(row),
+                _ => column.as_fixed_size_list().value(row),
+            };
+            let items = (0..elements.len())
+                .map(|i| {
+                    nested_value(&elements, i)
+                        .map(|v| v.map_or_else(|| "NULL".to_string(), |v| quote_array_element(&v)))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            format!("{{{}}}", items.join(","))
+        }
+        DataType::Boolean => if column.as_boolean().value(row) {
+            "t"
+        } else {
+            "f"
+        }
+        .to_string(),
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => {
+            let bytes = array_value_to_string(column, row)?;
+            format!("\\x{bytes}")
+        }
+        data_type if converts(data_type) => {
+            let formatted = format_column(&column.slice(row, 1))?;
+            formatted.as_string::<i32>().value(0).to_string()
+        }
+        _ => array_value_to_string(column, row)?,
+    };
+    Ok(Some(text))
+}
+
+/// A field of PostgreSQL's record output: quoted when empty or holding `"`, `\`, `(`, `)`,
+/// `,` or white space, with `"` and `\` doubled inside the quotes.
+fn quote_record_field(value: &str) -> String {
+    let needs = value.is_empty()
+        || value
+            .chars()
+            .any(|c| matches!(c, '"' | '\\' | '(' | ')' | ',') || c.is_ascii_whitespace());
+    if !needs {
+        return value.to_string();
+    }
+    let mut out = String::from('"');
+    for c in value.chars() {
+        if matches!(c, '"' | '\\') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// An element of PostgreSQL's array output: quoted when empty, `NULL`, or holding `"`, `\`,
+/// `{`, `}`, `,` or white space, with `"` and `\` escaped by a backslash inside the quotes.
+fn quote_array_element(value: &str) -> String {
+    let needs = value.is_empty()
+        || value.eq_ignore_ascii_case("null")
+        || value
+            .chars()
+            .any(|c| matches!(c, '"' | '\\' | '{' | '}' | ',') || c.is_ascii_whitespace());
+    if !needs {
+        return value.to_string();
+    }
+    let mut out = String::from('"');
+    for c in value.chars() {
+        if matches!(c, '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
 }
 
 fn map<T, F>(array: &datafusion::arrow::array::PrimitiveArray<T>, f: F) -> StringArray
@@ -171,6 +271,17 @@ fn fraction_text(micros: i64) -> String {
     }
     let digits = format!("{micros:06}");
     format!(".{}", digits.trim_end_matches('0'))
+}
+
+/// `YYYY-MM-DD`, with ` BC` for years before 1 (year 0 is 1 BC).
+fn format_date(days: i32) -> String {
+    const MICROS_PER_DAY: i64 = 86_400_000_000;
+    let timestamp = format_timestamp_micros(i64::from(days) * MICROS_PER_DAY, false);
+    match timestamp.split_once(' ') {
+        Some((date, rest)) if rest.ends_with(" BC") => format!("{date} BC"),
+        Some((date, _)) => date.to_string(),
+        None => timestamp,
+    }
 }
 
 /// `YYYY-MM-DD HH:MM:SS[.f][+00]`, with ` BC` for years before 1.
@@ -289,6 +400,44 @@ mod tests {
         assert_eq!(format_interval(0, 0, -1_500_000), "-00:00:01.5");
         assert_eq!(format_interval(1, -1, 0), "1 mon -1 days");
         assert_eq!(format_interval(0, 1, 7_384_000_000), "1 day 02:03:04");
+    }
+
+    #[test]
+    fn records_like_postgres() {
+        use datafusion::arrow::array::{BooleanArray, Int32Array, StructArray};
+        use datafusion::arrow::datatypes::Field;
+        let deep = StructArray::from(vec![(
+            Arc::new(Field::new("c", DataType::Boolean, true)),
+            Arc::new(BooleanArray::from(vec![Some(true), None])) as ArrayRef,
+        )]);
+        let record: ArrayRef = Arc::new(StructArray::from(vec![
+            (
+                Arc::new(Field::new("a", DataType::Int32, true)),
+                Arc::new(Int32Array::from(vec![Some(1), None])) as ArrayRef,
+            ),
+            (
+                Arc::new(Field::new("b", DataType::Utf8, true)),
+                Arc::new(StringArray::from(vec![Some("x y"), Some("")])) as ArrayRef,
+            ),
+            (
+                Arc::new(Field::new("deep", deep.data_type().clone(), true)),
+                Arc::new(deep) as ArrayRef,
+            ),
+        ]));
+        let text = format_column(&record).unwrap();
+        let text = text.as_string::<i32>();
+        assert_eq!(text.value(0), "(1,\"x y\",\"(t)\")");
+        assert_eq!(text.value(1), "(,\"\",\"()\")");
+        assert_eq!(quote_array_element("a\"b"), "\"a\\\"b\"");
+        assert_eq!(quote_record_field("a\"b"), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn dates_like_postgres() {
+        assert_eq!(format_date(0), "1970-01-01");
+        assert_eq!(format_date(-719_528), "0001-01-01 BC");
+        assert_eq!(format_date(-719_162), "0001-01-01");
+        assert_eq!(format_date(2_932_896), "9999-12-31");
     }
 
     #[test]

@@ -12,6 +12,8 @@
 pub mod backend;
 pub mod differential;
 pub mod gateway;
+pub mod mongo_fixture;
+pub mod mysql_fixture;
 pub mod sltdb;
 
 use std::path::PathBuf;

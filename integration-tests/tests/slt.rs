@@ -2,6 +2,10 @@
 //!
 //! 1. Loads `fixtures/postgres/*.sql` into a freshly created PostgreSQL database
 //!    `fedgate_slt` (127.0.0.1:5432, user `postgres`); fails if PostgreSQL is unreachable.
+//!    When a selected file needs them, also `fixtures/mysql/*.sql` into a freshly created
+//!    MariaDB database `fedgate_slt_my` (127.0.0.1:3306, user `root`) and the collections of
+//!    `src/mongo_fixture.rs` into MongoDB database `fedgate_slt_mongo` (127.0.0.1:27017);
+//!    fails if that backend is unreachable.
 //! 2. Starts `fedgate` on a free port with a temporary data directory (the `samples` server
 //!    is the repository's `sample-data/`).
 //! 3. Runs each file (sorted by path) over a fresh session as user `slt` on database `fedgate`,
@@ -20,6 +24,7 @@ use std::process::ExitCode;
 use fedgate_integration_tests::backend;
 use fedgate_integration_tests::gateway::{fedgate_bin, Gateway};
 use fedgate_integration_tests::sltdb::SltConnection;
+use fedgate_integration_tests::{mongo_fixture, mysql_fixture};
 use sqllogictest::{Record, Runner};
 
 /// The PostgreSQL database the fixtures are loaded into; slt files point servers at it.
@@ -30,6 +35,9 @@ const SLT_USER: &str = "slt";
 
 /// The database of a session unless the file says otherwise.
 const DEFAULT_DATABASE: &str = "fedgate";
+
+/// The slt file that queries every backend at once.
+const ALL_BACKENDS_FILE: &str = "federated/all_backends.slt";
 
 /// How many leading lines of a file may hold the `# database: NAME` directive.
 const DIRECTIVE_LINES: usize = 10;
@@ -97,6 +105,7 @@ async fn run(filters: &[String]) -> Result<bool, String> {
         "slt: loaded {} fixture file(s) into PostgreSQL database {FIXTURE_DB}",
         fixtures.len()
     );
+    load_other_fixtures(&root, &slt_dir, &files).await?;
 
     let data_dir = tempfile::Builder::new()
         .prefix("fedgate-slt-")
@@ -152,6 +161,38 @@ async fn run(filters: &[String]) -> Result<bool, String> {
     }
     println!("{passed} passed, {failed} failed");
     Ok(failed == 0 && stopped_cleanly)
+}
+
+/// Loads the MariaDB and MongoDB fixtures when a selected file uses them (files under
+/// `mysql/` and `mongodb/`, and `federated/all_backends.slt`, which uses both): the MariaDB
+/// database `fedgate_slt_my` is recreated from `fixtures/mysql/*.sql`, the MongoDB database
+/// `fedgate_slt_mongo` dropped and reloaded from `src/mongo_fixture.rs`. A backend that does
+/// not answer fails the run. Called while the fixture lock is held.
+async fn load_other_fixtures(root: &Path, slt_dir: &Path, files: &[PathBuf]) -> Result<(), String> {
+    let uses = |prefixes: &[&str]| {
+        files.iter().any(|f| {
+            let rel = relative(slt_dir, f).replace('\\', "/");
+            prefixes.iter().any(|p| rel.starts_with(p))
+        })
+    };
+    if uses(&["mysql/", ALL_BACKENDS_FILE]) {
+        let database = mysql_fixture::SLT_DATABASE;
+        let loaded =
+            mysql_fixture::load_fixtures(database, &root.join("fixtures").join("mysql")).await?;
+        println!(
+            "slt: loaded {} fixture file(s) into MariaDB database {database}",
+            loaded.len()
+        );
+    }
+    if uses(&["mongodb/", ALL_BACKENDS_FILE]) {
+        let database = mongo_fixture::SLT_DATABASE;
+        let loaded = mongo_fixture::load_fixtures(database).await?;
+        println!(
+            "slt: loaded {} collection(s) into MongoDB database {database}",
+            loaded.len()
+        );
+    }
+    Ok(())
 }
 
 /// Runs every record of one file; returns the failures as text.

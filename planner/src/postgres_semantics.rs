@@ -7,6 +7,9 @@
 //! - `date_trunc(part, date)` returns `timestamptz` in PostgreSQL (the date is read as a
 //!   timestamp with time zone, in UTC here) and a timestamp without zone in DataFusion: the
 //!   date is cast to a UTC timestamp first.
+//! - `sum(bigint)` is `numeric` in PostgreSQL and cannot overflow; DataFusion sums 64-bit
+//!   integers into a 64-bit integer that wraps silently. The argument of `sum` over `Int64`
+//!   or `UInt64` (MySQL's `BIGINT UNSIGNED`) is cast to `Decimal128(38, 0)` first.
 //!
 //! Runs as the first analyzer rule, before type coercion, so the rewritten expressions are
 //! coerced like any other.
@@ -17,7 +20,7 @@ use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result, ScalarValue};
-use datafusion::logical_expr::expr::{Cast, ScalarFunction};
+use datafusion::logical_expr::expr::{AggregateFunction, Cast, ScalarFunction};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{lit, when, Expr, ExprSchemable, LogicalPlan};
 use datafusion::optimizer::analyzer::AnalyzerRule;
@@ -75,8 +78,33 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 None => Transformed::no(expr),
             })
         }
+        Expr::AggregateFunction(aggregate) if aggregate.func.name() == "sum" => {
+            Ok(match sum_of_bigint(aggregate, schema) {
+                Some(e) => Transformed::yes(e),
+                None => Transformed::no(expr),
+            })
+        }
         _ => Ok(Transformed::no(expr)),
     }
+}
+
+/// `sum(x)` over a 64-bit integer as `sum(CAST(x AS Decimal128(38, 0)))`.
+fn sum_of_bigint(aggregate: &AggregateFunction, schema: &DFSchema) -> Option<Expr> {
+    let [argument] = aggregate.params.args.as_slice() else {
+        return None;
+    };
+    if !matches!(
+        argument.get_type(schema),
+        Ok(DataType::Int64 | DataType::UInt64)
+    ) {
+        return None;
+    }
+    let mut rewritten = aggregate.clone();
+    rewritten.params.args = vec![Expr::Cast(Cast::new(
+        Box::new(argument.clone()),
+        DataType::Decimal128(38, 0),
+    ))];
+    Some(Expr::AggregateFunction(rewritten))
 }
 
 fn round_then_cast(value: Expr, to: DataType) -> Expr {
@@ -107,4 +135,58 @@ fn date_trunc_of_date(function: &ScalarFunction, schema: &DFSchema) -> Result<Op
         function.func.clone(),
         vec![part.clone(), source],
     ))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{Int64Array, RecordBatch, UInt64Array};
+    use datafusion::arrow::datatypes::{Field, Schema};
+    use datafusion::arrow::util::display::array_value_to_string;
+    use datafusion::execution::session_state::SessionStateBuilder;
+    use datafusion::prelude::SessionContext;
+
+    async fn one_value(sql: &str) -> (DataType, String) {
+        let mut rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![Arc::new(PostgresSemantics)];
+        rules.extend(datafusion::optimizer::Analyzer::new().rules);
+        let state = SessionStateBuilder::new()
+            .with_default_features()
+            .with_analyzer_rules(rules)
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("i", DataType::Int64, false),
+            Field::new("u", DataType::UInt64, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(Int64Array::from(vec![i64::MAX, i64::MAX])),
+                Arc::new(UInt64Array::from(vec![u64::MAX, u64::MAX])),
+            ],
+        )
+        .unwrap();
+        ctx.register_batch("t", batch).unwrap();
+        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+        let column = batches[0].column(0);
+        (
+            column.data_type().clone(),
+            array_value_to_string(column, 0).unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn sum_of_bigint_does_not_wrap() {
+        let (data_type, value) = one_value("SELECT sum(i) FROM t").await;
+        assert_eq!(data_type, DataType::Decimal128(38, 0));
+        assert_eq!(value, "18446744073709551614");
+        let (_, value) = one_value("SELECT sum(u) AS s FROM t").await;
+        assert_eq!(value, "36893488147419103230");
+    }
+
+    #[tokio::test]
+    async fn numeric_to_integer_rounds_half_away_from_zero() {
+        let (_, value) = one_value("SELECT CAST(CAST(-2.5 AS DECIMAL(5,1)) AS INT)").await;
+        assert_eq!(value, "-3");
+    }
 }

@@ -16,7 +16,7 @@
 use datafusion::arrow::datatypes::{DataType, FieldRef, Schema};
 use datafusion::common::{Column, ScalarValue};
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, Like, Operator};
-use fedgate_adapter_api::SqlDialect;
+use fedgate_adapter_api::{SqlDialect, INVALID_DATES_METADATA};
 
 /// Field metadata key marking a column that arrives as text but is another type remotely.
 pub const TEXT_FALLBACK_METADATA: &str = "fedgate.text_fallback";
@@ -95,7 +95,7 @@ impl<'a> FilterRenderer<'a> {
 
     /// The SQL text of a boolean expression, or `None` if it cannot be pushed faithfully.
     pub fn render(&self, expr: &Expr) -> Option<String> {
-        ExprRenderer::filters(self.scope.dialect, &self.scope).render(expr)
+        ExprRenderer::filters(self.scope.dialect, &self.scope).render_filter(expr)
     }
 }
 
@@ -119,6 +119,57 @@ impl<'a> ExprRenderer<'a> {
     /// The SQL text of an expression, or `None` if it cannot be pushed faithfully.
     pub fn render(&self, expr: &Expr) -> Option<String> {
         self.expr(expr)
+    }
+
+    /// A whole filter condition: a row is kept only where it is TRUE, so below `AND`/`OR`
+    /// a FALSE may stand for a NULL. A comparison of a date column that reads non-calendar
+    /// values as NULL with a literal is then rendered on the plain column plus a validity
+    /// test, which lets the backend use an index on the column.
+    pub fn render_filter(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::BinaryExpr(b) if matches!(b.op, Operator::And | Operator::Or) => {
+                let op = if b.op == Operator::And { "AND" } else { "OR" };
+                let left = self.render_filter(&b.left)?;
+                let right = self.render_filter(&b.right)?;
+                Some(format!("({left} {op} {right})"))
+            }
+            Expr::BinaryExpr(b) => self.guarded_date_comparison(b).or_else(|| self.expr(expr)),
+            _ => self.expr(expr),
+        }
+    }
+
+    /// `(c op literal AND <c is a calendar date>)` for a date column whose non-calendar
+    /// values read as NULL, `None` for any other comparison.
+    fn guarded_date_comparison(&self, binary: &BinaryExpr) -> Option<String> {
+        let op = match binary.op {
+            Operator::Eq => "=",
+            Operator::NotEq => "<>",
+            Operator::Lt => "<",
+            Operator::LtEq => "<=",
+            Operator::Gt => ">",
+            Operator::GtEq => ">=",
+            _ => return None,
+        };
+        let (column, literal, column_first) = match (&*binary.left, &*binary.right) {
+            (Expr::Column(c), Expr::Literal(..)) => (c, &*binary.right, true),
+            (Expr::Literal(..), Expr::Column(c)) => (c, &*binary.left, false),
+            _ => return None,
+        };
+        let (sql, field) = self.scope.column(column)?;
+        if self.dialect != SqlDialect::MySql
+            || !field.metadata().contains_key(INVALID_DATES_METADATA)
+        {
+            return None;
+        }
+        let value = self.expr(literal)?;
+        let comparison = if column_first {
+            format!("{sql} {op} {value}")
+        } else {
+            format!("{value} {op} {sql}")
+        };
+        Some(format!(
+            "({comparison} AND DAYOFMONTH({sql}) BETWEEN 1 AND DAYOFMONTH(LAST_DAY({sql})))"
+        ))
     }
 
     /// The Arrow type of an expression as far as the renderer needs it (columns, literals,
@@ -185,7 +236,22 @@ impl<'a> ExprRenderer<'a> {
         if field.metadata().contains_key(TEXT_FALLBACK_METADATA) {
             return None;
         }
+        if field.metadata().contains_key(INVALID_DATES_METADATA) {
+            return Some(self.valid_dates_only(&sql));
+        }
         Some(sql)
+    }
+
+    /// A date column whose non-calendar values (MySQL zero dates) fedgate reads as NULL, as
+    /// an expression that is NULL for them too: filters then keep the rows fedgate would.
+    fn valid_dates_only(&self, column: &str) -> String {
+        match self.dialect {
+            SqlDialect::MySql => format!(
+                "(CASE WHEN DAYOFMONTH({column}) BETWEEN 1 AND DAYOFMONTH(LAST_DAY({column})) \
+                 THEN {column} END)"
+            ),
+            SqlDialect::Postgres => column.to_string(),
+        }
     }
 
     /// An operand of a comparison. On MySQL a string column is compared as bytes
@@ -313,8 +379,8 @@ impl<'a> ExprRenderer<'a> {
         if like.case_insensitive {
             return None;
         }
-        let target = self.comparable(&like.expr)?;
-        let pattern = self.comparable(&like.pattern)?;
+        let target = self.like_operand(&like.expr)?;
+        let pattern = self.like_operand(&like.pattern)?;
         let not = if like.negated { "NOT " } else { "" };
         // DataFusion's default escape character is the backslash, as in both dialects.
         let escape = match like.escape_char {
@@ -322,6 +388,21 @@ impl<'a> ExprRenderer<'a> {
             Some(c) => format!(" ESCAPE {}", quote_string(self.dialect, &c.to_string())),
         };
         Some(format!("({target} {not}LIKE {pattern}{escape})"))
+    }
+
+    /// An operand of `LIKE`. On MySQL a string column is matched in `utf8mb4_bin`: case- and
+    /// accent-sensitive like DataFusion, and `_` matches one character (a binary string would
+    /// match one byte of a multi-byte character).
+    fn like_operand(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Column(c) if self.dialect == SqlDialect::MySql && self.is_string_expr(expr) => {
+                Some(format!(
+                    "CONVERT({} USING utf8mb4) COLLATE utf8mb4_bin",
+                    self.column(c)?
+                ))
+            }
+            _ => self.comparable(expr),
+        }
     }
 
     fn case(&self, case: &datafusion::logical_expr::expr::Case) -> Option<String> {
@@ -542,7 +623,35 @@ mod tests {
                 "inet".to_string(),
             )])),
             Field::new("we\"ird", DataType::Int32, true),
+            Field::new("born", DataType::Date32, true).with_metadata(HashMap::from([(
+                INVALID_DATES_METADATA.to_string(),
+                "true".to_string(),
+            )])),
         ])
+    }
+
+    #[test]
+    fn mysql_zero_dates_are_null_in_pushed_filters() {
+        let s = schema();
+        let my = |e: Expr| FilterRenderer::new(SqlDialect::MySql, &s).render(&e);
+        let guarded = "(CASE WHEN DAYOFMONTH(`born`) BETWEEN 1 AND DAYOFMONTH(LAST_DAY(`born`)) \
+                       THEN `born` END)";
+        assert_eq!(
+            my(col("born").is_null()).unwrap(),
+            format!("({guarded} IS NULL)")
+        );
+        assert_eq!(pg(col("born").is_null()).unwrap(), "(\"born\" IS NULL)");
+        let day = lit(ScalarValue::Date32(Some(0)));
+        let valid = "DAYOFMONTH(`born`) BETWEEN 1 AND DAYOFMONTH(LAST_DAY(`born`))";
+        assert_eq!(
+            my(col("born").lt(day.clone()).or(col("id").eq(lit(1i64)))).unwrap(),
+            format!("((`born` < DATE '1970-01-01' AND {valid}) OR (`id` = 1))")
+        );
+        // Under NOT a FALSE is not a NULL: the guarded column is compared.
+        assert_eq!(
+            my(Expr::Not(Box::new(col("born").lt(day)))).unwrap(),
+            format!("(NOT ({guarded} < DATE '1970-01-01'))")
+        );
     }
 
     fn pg(expr: Expr) -> Option<String> {
@@ -621,7 +730,7 @@ mod tests {
         );
         assert_eq!(
             my(col("name").like(lit("a%"))).unwrap(),
-            "(CAST(`name` AS BINARY) LIKE 'a%')"
+            "(CONVERT(`name` USING utf8mb4) COLLATE utf8mb4_bin LIKE 'a%')"
         );
         assert_eq!(my(col("id").lt(lit(3i64))).unwrap(), "(`id` < 3)");
         assert_eq!(

@@ -24,6 +24,11 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
 use datafusion::execution::SendableRecordBatchStream;
 
+/// Field metadata: the column reads as NULL where the backend holds a value that is not a
+/// calendar date (MySQL's zero dates such as `0000-00-00`). Pushed expressions must treat
+/// those values as NULL too, or a remote filter would keep rows fedgate shows as NULL.
+pub const INVALID_DATES_METADATA: &str = "fedgate.invalid_dates_as_null";
+
 /// The SQL dialect a remote backend speaks; the planner renders pushed parts in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SqlDialect {

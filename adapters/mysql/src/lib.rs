@@ -121,11 +121,29 @@ impl Backend for MySqlBackend {
         "mysql"
     }
 
+    /// Connects, and checks that every database named in the `databases` option is visible:
+    /// a misspelt name is an error (3D000) rather than a schema that never appears.
     async fn check_connection(&self) -> Result<()> {
         let mut conn = self.conn().await?;
         conn.query_drop("SELECT 1")
             .await
-            .map_err(|e| self.query_error(e))
+            .map_err(|e| self.query_error(e))?;
+        let Some(wanted) = &self.options.databases else {
+            return Ok(());
+        };
+        let visible = discovery::list_databases(&mut conn)
+            .await
+            .map_err(|e| self.query_error(e))?;
+        match wanted.iter().find(|name| !visible.contains(name)) {
+            Some(missing) => Err(self.fail(
+                AdapterError::new(
+                    "3D000",
+                    format!("database \"{missing}\" does not exist or is not visible to the user"),
+                )
+                .with_hint("Check the databases option of the server."),
+            )),
+            None => Ok(()),
+        }
     }
 
     async fn list_schemas(&self) -> Result<Vec<String>> {

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::datatypes::{DataType, Field, SchemaRef};
 use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
@@ -282,24 +282,20 @@ pub(crate) fn quote_ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
-/// The statement a scan runs: `query.sql`, wrapped when some text-fallback columns need a
-/// remote conversion.
+/// The statement a scan runs: `query.sql`, wrapped when some columns need a remote
+/// conversion (text fallbacks, and `FLOAT`, which the text protocol prints with only six
+/// significant digits: it is read as `DOUBLE` and narrowed exactly to `f32` here).
 pub(crate) fn scan_sql(query: &RemoteQuery) -> String {
     let sql = trim_statement(&query.sql);
     let fields = query.schema.fields();
-    let needed = fields.iter().any(|f| {
-        f.metadata()
-            .get(TEXT_FALLBACK_METADATA)
-            .is_some_and(|fallback| needs_remote_conversion(fallback))
-    });
-    if !needed {
+    if !fields.iter().any(|f| remote_conversion(f, "").is_some()) {
         return sql.to_string();
     }
     let names: std::collections::HashSet<&str> = fields.iter().map(|f| f.name().as_str()).collect();
     if names.len() != fields.len() {
         tracing::debug!(
             sql,
-            "column names are not unique: text fallbacks are not converted remotely"
+            "column names are not unique: columns are not converted remotely"
         );
         return sql.to_string();
     }
@@ -308,8 +304,8 @@ pub(crate) fn scan_sql(query: &RemoteQuery) -> String {
         .map(|f| {
             let name = quote_ident(f.name());
             let column = format!("q.{name}");
-            match f.metadata().get(TEXT_FALLBACK_METADATA) {
-                Some(fallback) => format!("{} AS {name}", fallback_expression(&column, fallback)),
+            match remote_conversion(f, &column) {
+                Some(expression) => format!("{expression} AS {name}"),
                 None => column,
             }
         })
@@ -317,10 +313,19 @@ pub(crate) fn scan_sql(query: &RemoteQuery) -> String {
     format!("SELECT {} FROM (\n{sql}\n) AS q", select.join(", "))
 }
 
+/// The expression that reads `column` of `field` when the server's text form of it is not
+/// what the scan decodes, `None` when the column is read as it is.
+fn remote_conversion(field: &Field, column: &str) -> Option<String> {
+    if let Some(fallback) = field.metadata().get(TEXT_FALLBACK_METADATA) {
+        return needs_remote_conversion(fallback).then(|| fallback_expression(column, fallback));
+    }
+    (field.data_type() == &DataType::Float32).then(|| format!("CAST({column} AS DOUBLE)"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::arrow::datatypes::Schema;
     use std::collections::HashMap;
 
     fn fallback(name: &str, type_name: &str) -> Field {
@@ -375,8 +380,23 @@ mod tests {
         );
         assert_eq!(
             scan_sql(&q),
-            "SELECT CAST(q.`big` AS CHAR) AS `big`, q.`i``d`, ST_AsText(q.`g`) AS `g` FROM (\n\
+            "SELECT q.`big`, q.`i``d`, ST_AsText(q.`g`) AS `g` FROM (\n\
              SELECT `big`, `i``d`, `g` FROM `s`.`t` -- note\n) AS q"
+        );
+    }
+
+    #[test]
+    fn float_columns_are_read_as_double() {
+        let q = query(
+            "SELECT `f`, `n` FROM `s`.`t`",
+            vec![
+                Field::new("f", DataType::Float32, true),
+                Field::new("n", DataType::Float64, true),
+            ],
+        );
+        assert_eq!(
+            scan_sql(&q),
+            "SELECT CAST(q.`f` AS DOUBLE) AS `f`, q.`n` FROM (\nSELECT `f`, `n` FROM `s`.`t`\n) AS q"
         );
     }
 }

@@ -30,6 +30,7 @@
 use std::collections::HashMap;
 
 use datafusion::arrow::datatypes::{DataType, Field, IntervalUnit, TimeUnit};
+use fedgate_adapter_api::INVALID_DATES_METADATA;
 
 /// Field metadata: the exact MySQL column type, as `information_schema.COLUMNS.COLUMN_TYPE`.
 pub const MYSQL_TYPE_METADATA: &str = "fedgate.mysql_type";
@@ -91,6 +92,9 @@ impl Mapping {
             HashMap::from([(MYSQL_TYPE_METADATA.to_string(), column_type.to_string())]);
         if let Some(fallback) = &self.text_fallback {
             metadata.insert(TEXT_FALLBACK_METADATA.to_string(), fallback.clone());
+        }
+        if self.always_nullable {
+            metadata.insert(INVALID_DATES_METADATA.to_string(), "true".to_string());
         }
         Field::new(
             name,

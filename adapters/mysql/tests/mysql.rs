@@ -399,6 +399,25 @@ async fn databases_option_restricts_the_schemas() {
 }
 
 #[tokio::test]
+async fn check_connection_rejects_a_database_that_is_not_there() {
+    let databases = format!("{DATABASE}, fedgate_myadapter_missing");
+    let error = backend(&[("databases", &databases)])
+        .check_connection()
+        .await
+        .unwrap_err();
+    assert_eq!(error.sqlstate, "3D000", "{error}");
+    assert!(
+        error.to_string().contains("fedgate_myadapter_missing"),
+        "{error}"
+    );
+    let listed = format!("{DATABASE}, {OTHER_DATABASE}");
+    backend(&[("databases", &listed)])
+        .check_connection()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn schemas_are_those_the_user_can_see() {
     let b = backend(&[("user", TEST_USER), ("password", TEST_USER_PASSWORD)]);
     assert_eq!(b.list_schemas().await.unwrap(), vec![DATABASE.to_string()]);

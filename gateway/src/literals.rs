@@ -1,0 +1,241 @@
+//! PostgreSQL literal forms that DataFusion reads differently or not at all, rewritten in
+//! the statement before planning:
+//!
+//! - interval text with clock times, `interval '1 day 03:04:05'` or `'-00:30'::interval`:
+//!   PostgreSQL reads `H:MM[:SS[.f]]` as hours, minutes and seconds; DataFusion's interval
+//!   parser wants unit words, so the time is spelled out (`3 hours 4 minutes 5 seconds`);
+//! - `'\xDEADBEEF'::bytea` and the escape form `'a\\b\001'::bytea`: PostgreSQL decodes the
+//!   text; DataFusion would keep the backslashes as bytes. The literal becomes a hex literal;
+//! - numbers beyond DataFusion's decimal range (`1e299`, `1e-200`): PostgreSQL reads them as
+//!   `numeric`; DataFusion reads every non-integer literal as a decimal here and fails on a
+//!   scale or precision it cannot hold. They become `double precision`, the closest type
+//!   that holds them.
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{
+    visit_expressions_mut, CastKind, DataType, Expr, Statement, Value, ValueWithSpan,
+};
+use datafusion_pg_catalog::sql::rules::SqlStatementRewriteRule;
+
+/// The rewrite rule (see the module documentation).
+#[derive(Debug, Default)]
+pub struct PostgresLiterals;
+
+impl SqlStatementRewriteRule for PostgresLiterals {
+    fn rewrite(&self, mut statement: Statement) -> Statement {
+        let _ = visit_expressions_mut(&mut statement, |expr| {
+            rewrite_expr(expr);
+            ControlFlow::<()>::Continue(())
+        });
+        statement
+    }
+}
+
+fn rewrite_expr(expr: &mut Expr) {
+    match expr {
+        Expr::Interval(interval) => {
+            if let Some(text) = string_literal_mut(&mut interval.value) {
+                *text = spell_out_clock_times(text);
+            }
+        }
+        Expr::Cast {
+            expr: inner,
+            data_type,
+            ..
+        } => match data_type {
+            DataType::Interval { .. } => {
+                if let Some(text) = string_literal_mut(inner) {
+                    *text = spell_out_clock_times(text);
+                }
+            }
+            DataType::Bytea => {
+                let hex = string_literal_mut(inner).and_then(|text| decode_bytea(text));
+                if let Some(hex) = hex {
+                    **inner = Expr::Value(Value::HexStringLiteral(hex).into());
+                }
+            }
+            _ => {}
+        },
+        Expr::Value(ValueWithSpan {
+            value: Value::Number(number, _),
+            ..
+        }) if !fits_a_decimal(number) => {
+            let text = number.clone();
+            *expr = Expr::Cast {
+                kind: CastKind::Cast,
+                expr: Box::new(Expr::Value(Value::SingleQuotedString(text).into())),
+                data_type: DataType::DoublePrecision,
+                array: false,
+                format: None,
+            };
+        }
+        _ => {}
+    }
+}
+
+fn string_literal_mut(expr: &mut Expr) -> Option<&mut String> {
+    match expr {
+        Expr::Value(ValueWithSpan {
+            value: Value::SingleQuotedString(text),
+            ..
+        }) => Some(text),
+        _ => None,
+    }
+}
+
+/// `1 day -03:04:05.5` → `1 day -3 hours -4 minutes -5.5 seconds`. Words that are not clock
+/// times are kept as they are.
+fn spell_out_clock_times(text: &str) -> String {
+    text.split_whitespace()
+        .map(|word| clock_time(word).unwrap_or_else(|| word.to_string()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn clock_time(word: &str) -> Option<String> {
+    let (sign, unsigned) = match word.as_bytes().first()? {
+        b'-' => ("-", &word[1..]),
+        b'+' => ("", &word[1..]),
+        _ => ("", word),
+    };
+    let parts: Vec<&str> = unsigned.split(':').collect();
+    let is_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let seconds_ok = |part: &str| {
+        let (whole, fraction) = part.split_once('.').unwrap_or((part, "0"));
+        is_digits(whole) && is_digits(fraction)
+    };
+    let valid = match parts.as_slice() {
+        [hours, minutes] => is_digits(hours) && is_digits(minutes),
+        [hours, minutes, seconds] => is_digits(hours) && is_digits(minutes) && seconds_ok(seconds),
+        _ => false,
+    };
+    if !valid {
+        return None;
+    }
+    let units = ["hours", "minutes", "seconds"];
+    Some(
+        parts
+            .iter()
+            .zip(units)
+            .map(|(amount, unit)| format!("{sign}{amount} {unit}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// The bytes of PostgreSQL bytea input text as hex digits: `\x` followed by hex pairs, or
+/// the escape format (`\\` is a backslash, `\ooo` an octal byte, anything else itself).
+/// `None` when the text is not valid bytea input; DataFusion then reports the cast.
+fn decode_bytea(text: &str) -> Option<String> {
+    if let Some(hex) = text
+        .strip_prefix("\\x")
+        .or_else(|| text.strip_prefix("\\X"))
+    {
+        let digits: String = hex.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let valid = digits.len().is_multiple_of(2) && digits.chars().all(|c| c.is_ascii_hexdigit());
+        return valid.then(|| digits.to_ascii_lowercase());
+    }
+    if !text.contains('\\') {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            out.push(bytes[i]);
+            i += 1;
+        } else if bytes.get(i + 1) == Some(&b'\\') {
+            out.push(b'\\');
+            i += 2;
+        } else {
+            let octal = text.get(i + 1..i + 4)?;
+            if !octal.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+                return None;
+            }
+            out.push(u8::from_str_radix(octal, 8).ok()?);
+            i += 4;
+        }
+    }
+    Some(out.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Whether DataFusion can read the number literal as a decimal: at most 76 digits and a
+/// scale between -128 and 127 (an `i8`).
+fn fits_a_decimal(number: &str) -> bool {
+    let lower = number.to_ascii_lowercase();
+    let (mantissa, exponent) = match lower.split_once('e') {
+        Some((mantissa, exponent)) => match exponent.parse::<i64>() {
+            Ok(exponent) => (mantissa, exponent),
+            Err(_) => return true,
+        },
+        None => (lower.as_str(), 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = whole.trim_start_matches('0').len() + fraction.len();
+    let scale = fraction.len() as i64 - exponent;
+    let precision = digits.max(usize::try_from(scale).unwrap_or(0)) as i64;
+    (-128..=127).contains(&scale) && precision <= 76
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+
+    fn rewritten(sql: &str) -> String {
+        let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+            .unwrap()
+            .remove(0);
+        PostgresLiterals.rewrite(statement).to_string()
+    }
+
+    #[test]
+    fn clock_times_in_intervals_are_spelled_out() {
+        assert_eq!(
+            rewritten("SELECT interval '03:04:05'"),
+            "SELECT INTERVAL '03 hours 04 minutes 05 seconds'"
+        );
+        assert_eq!(
+            rewritten("SELECT '1 day -00:30'::interval"),
+            "SELECT '1 day -00 hours -30 minutes'::INTERVAL"
+        );
+        assert_eq!(
+            rewritten("SELECT interval '2 days'"),
+            "SELECT INTERVAL '2 days'"
+        );
+        assert_eq!(
+            clock_time("1:2:3.25").unwrap(),
+            "1 hours 2 minutes 3.25 seconds"
+        );
+        assert!(clock_time("1:x").is_none());
+        assert!(clock_time("1:2:3:4").is_none());
+    }
+
+    #[test]
+    fn bytea_text_is_decoded() {
+        assert_eq!(
+            rewritten("SELECT '\\xDEADbeef'::bytea"),
+            "SELECT X'deadbeef'::BYTEA"
+        );
+        assert_eq!(decode_bytea("a\\\\b\\001").unwrap(), "615c6201");
+        assert!(decode_bytea("\\xabc").is_none());
+        assert!(decode_bytea("\\9").is_none());
+        assert!(decode_bytea("plain").is_none());
+    }
+
+    #[test]
+    fn numbers_beyond_decimals_become_double() {
+        assert!(fits_a_decimal("1.5"));
+        assert!(fits_a_decimal("1e10"));
+        assert!(fits_a_decimal("12345678901234567890.5"));
+        assert!(!fits_a_decimal("1e299"));
+        assert!(!fits_a_decimal("1.5e-200"));
+        assert_eq!(
+            rewritten("SELECT x FROM t WHERE d > 1e299"),
+            "SELECT x FROM t WHERE d > CAST('1e299' AS DOUBLE PRECISION)"
+        );
+    }
+}
