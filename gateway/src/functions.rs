@@ -22,3 +22,208 @@ pub fn version_udf() -> ScalarUDF {
         Arc::new(move |_| Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(text.clone()))))),
     )
 }
+
+/// A session's settings, shared with the functions that read and change them.
+pub type Settings = Arc<std::sync::Mutex<std::collections::BTreeMap<String, String>>>;
+
+fn lock(
+    settings: &Settings,
+) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, String>> {
+    settings.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The text values of a string argument, one per row (`rows` for a scalar).
+fn strings(value: &ColumnarValue, rows: usize) -> datafusion::error::Result<Vec<Option<String>>> {
+    use datafusion::arrow::array::{Array, StringArray};
+    let array = value.to_array(rows.max(1))?;
+    let array = datafusion::arrow::compute::cast(&array, &DataType::Utf8)?;
+    let array = array
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .ok_or_else(|| datafusion::error::DataFusionError::Internal("not text".into()))?;
+    Ok((0..array.len())
+        .map(|i| (!array.is_null(i)).then(|| array.value(i).to_string()))
+        .collect())
+}
+
+/// Rows of a call: 1 when every argument is a scalar (the result is then a scalar too).
+fn rows_of(args: &[ColumnarValue]) -> Option<usize> {
+    args.iter().find_map(|a| match a {
+        ColumnarValue::Array(array) => Some(datafusion::arrow::array::Array::len(array)),
+        ColumnarValue::Scalar(_) => None,
+    })
+}
+
+fn text_result(values: Vec<Option<String>>, scalar: bool) -> ColumnarValue {
+    if scalar {
+        ColumnarValue::Scalar(ScalarValue::Utf8(values.into_iter().next().flatten()))
+    } else {
+        ColumnarValue::Array(Arc::new(datafusion::arrow::array::StringArray::from(
+            values,
+        )))
+    }
+}
+
+/// `current_setting(name)`: the session's value of a setting (what SHOW prints); an
+/// unknown name is PostgreSQL's error 42704.
+pub fn current_setting_udf(settings: Settings) -> ScalarUDF {
+    create_udf(
+        "current_setting",
+        vec![DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Stable,
+        Arc::new(move |args: &[ColumnarValue]| {
+            let rows = rows_of(args);
+            let names = strings(&args[0], rows.unwrap_or(1))?;
+            let settings = lock(&settings);
+            let values = names
+                .into_iter()
+                .map(|name| match name {
+                    None => Ok(None),
+                    Some(name) => settings
+                        .get(&name.to_ascii_lowercase())
+                        .cloned()
+                        .map(Some)
+                        .ok_or_else(|| {
+                            datafusion::error::DataFusionError::External(Box::new(
+                                fedgate_adapter_api::AdapterError::new(
+                                    "42704",
+                                    format!("unrecognized configuration parameter \"{name}\""),
+                                ),
+                            ))
+                        }),
+                })
+                .collect::<datafusion::error::Result<Vec<_>>>()?;
+            Ok(text_result(values, rows.is_none()))
+        }),
+    )
+}
+
+/// `set_config(name, value, is_local)`: sets a setting for the session and returns the
+/// value (fedgate has no transactions to scope `is_local` to).
+pub fn set_config_udf(settings: Settings) -> ScalarUDF {
+    create_udf(
+        "set_config",
+        vec![DataType::Utf8, DataType::Utf8, DataType::Boolean],
+        DataType::Utf8,
+        Volatility::Volatile,
+        Arc::new(move |args: &[ColumnarValue]| {
+            let rows = rows_of(args);
+            let names = strings(&args[0], rows.unwrap_or(1))?;
+            let values = strings(&args[1], rows.unwrap_or(1))?;
+            let mut settings = lock(&settings);
+            for (name, value) in names.iter().zip(&values) {
+                if let Some(name) = name {
+                    settings.insert(name.to_ascii_lowercase(), value.clone().unwrap_or_default());
+                }
+            }
+            Ok(text_result(values, rows.is_none()))
+        }),
+    )
+}
+
+/// `current_schemas(include_implicit)`: the schemas of the search path that exist in the
+/// session's database, with `pg_catalog` first when implicit ones are asked for (as
+/// PostgreSQL; datafusion-pg-catalog's version always answers `public`).
+pub fn current_schemas_udf(schemas: Arc<dyn Fn() -> Vec<String> + Send + Sync>) -> ScalarUDF {
+    use datafusion::arrow::array::{BooleanArray, ListBuilder, StringBuilder};
+    use datafusion::arrow::datatypes::Field;
+    let item = Arc::new(Field::new("item", DataType::Utf8, true));
+    create_udf(
+        "current_schemas",
+        vec![DataType::Boolean],
+        DataType::List(item),
+        Volatility::Stable,
+        Arc::new(move |args: &[ColumnarValue]| {
+            let rows = rows_of(args);
+            let flags = args[0].to_array(rows.unwrap_or(1))?;
+            let flags = flags
+                .as_any()
+                .downcast_ref::<BooleanArray>()
+                .ok_or_else(|| datafusion::error::DataFusionError::Internal("not bool".into()))?;
+            let path = schemas();
+            let mut list = ListBuilder::new(StringBuilder::new());
+            for i in 0..flags.len() {
+                if datafusion::arrow::array::Array::is_null(flags, i) {
+                    list.append_null();
+                    continue;
+                }
+                if flags.value(i) && !path.iter().any(|s| s == "pg_catalog") {
+                    list.values().append_value("pg_catalog");
+                }
+                for schema in &path {
+                    list.values().append_value(schema);
+                }
+                list.append(true);
+            }
+            let array: datafusion::arrow::array::ArrayRef = Arc::new(list.finish());
+            Ok(match rows {
+                None => ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?),
+                Some(_) => ColumnarValue::Array(array),
+            })
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(udf: &ScalarUDF, args: Vec<ColumnarValue>) -> datafusion::error::Result<ColumnarValue> {
+        use datafusion::arrow::datatypes::Field;
+        let args_types: Vec<DataType> = args.iter().map(|a| a.data_type()).collect();
+        let arg_fields = args
+            .iter()
+            .map(|a| Arc::new(Field::new("a", a.data_type(), true)))
+            .collect();
+        udf.invoke_with_args(datafusion::logical_expr::ScalarFunctionArgs {
+            args,
+            arg_fields,
+            number_rows: 1,
+            return_field: Arc::new(Field::new("r", udf.return_type(&args_types).unwrap(), true)),
+            config_options: Arc::new(Default::default()),
+        })
+    }
+
+    fn text(s: &str) -> ColumnarValue {
+        ColumnarValue::Scalar(ScalarValue::Utf8(Some(s.to_string())))
+    }
+
+    #[test]
+    fn settings_read_and_written_by_functions() {
+        let settings: Settings = Arc::new(std::sync::Mutex::new(
+            [("jit".to_string(), "off".to_string())]
+                .into_iter()
+                .collect(),
+        ));
+        let current = current_setting_udf(settings.clone());
+        let set = set_config_udf(settings.clone());
+        let got = call(&current, vec![text("JIT")]).unwrap();
+        assert!(matches!(got, ColumnarValue::Scalar(ScalarValue::Utf8(Some(v))) if v == "off"));
+        let bool_false = ColumnarValue::Scalar(ScalarValue::Boolean(Some(false)));
+        let got = call(&set, vec![text("jit"), text("on"), bool_false]).unwrap();
+        assert!(matches!(got, ColumnarValue::Scalar(ScalarValue::Utf8(Some(v))) if v == "on"));
+        assert_eq!(lock(&settings)["jit"], "on");
+        let err = call(&current, vec![text("no_such")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unrecognized configuration parameter"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn current_schemas_puts_pg_catalog_first() {
+        let udf = current_schemas_udf(Arc::new(|| vec!["public".to_string()]));
+        let with = |implicit| {
+            let arg = ColumnarValue::Scalar(ScalarValue::Boolean(Some(implicit)));
+            match call(&udf, vec![arg]).unwrap() {
+                ColumnarValue::Scalar(v) => v.to_string(),
+                other => format!("{other:?}"),
+            }
+        };
+        assert_eq!(with(true), "[pg_catalog, public]");
+        assert_eq!(with(false), "[public]");
+    }
+}

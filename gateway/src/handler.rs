@@ -20,15 +20,18 @@ use fedgate_catalog::Catalog;
 use futures::{stream, Sink, SinkExt, StreamExt};
 use pgwire::api::portal::PortalExecutionState;
 use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::send_describe_response;
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::results::{CopyResponse, DescribePortalResponse};
 use pgwire::api::results::{DataRowEncoder, FieldInfo, QueryResponse, Response, Tag};
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::Entry;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState, Type, DEFAULT_NAME};
 use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::copy::CopyData;
 use pgwire::messages::data::DataRow;
-use pgwire::messages::extendedquery::Execute;
+use pgwire::messages::extendedquery::{Describe, Execute, TARGET_TYPE_BYTE_PORTAL};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::types::format::FormatOptions;
 
@@ -37,6 +40,10 @@ use crate::errors::{from_adapter, from_datafusion, from_parser, user_error};
 use crate::session::Session;
 use crate::split::split_statements;
 use crate::system_tables::SystemTables;
+
+mod backend_types;
+mod copy;
+pub(crate) mod cursors;
 
 /// Settings whose value changes how results are formatted; mirrored into client metadata.
 const FORMAT_SETTINGS: &[&str] = &[
@@ -56,6 +63,8 @@ pub enum Prepared {
     Plan(Box<Statement>, Box<LogicalPlan>, SchemaRef),
     /// A session statement, run at Execute.
     Other(Box<Statement>),
+    /// FETCH from an open cursor, with the cursor's result schema (for Describe).
+    Fetch(Box<Statement>, SchemaRef),
 }
 
 /// Shared by every connection.
@@ -156,7 +165,17 @@ impl Gateway {
                 };
                 self.run_plan(client, session, plan, format).await
             }
+            Prepared::Fetch(statement, _) => self
+                .run_cursor_statement(client, session, statement, format)
+                .await?
+                .ok_or_else(|| user_error("XX000", "FETCH did not run")),
             Prepared::Other(statement) => {
+                if let Some(response) = self
+                    .run_cursor_statement(client, session, statement, format)
+                    .await?
+                {
+                    return Ok(response);
+                }
                 if let Some(response) = self.run_session_statement(client, session, statement)? {
                     return Ok(response);
                 }
@@ -191,22 +210,180 @@ impl Gateway {
                 );
                 (schema, Box::pin(adapter))
             }
-            None => {
-                let task = Arc::new(frame.task_ctx());
-                let physical = frame
-                    .create_physical_plan()
-                    .await
-                    .map_err(|e| from_datafusion(&e))?;
-                // The executed schema: analysis may have changed types since planning.
-                let schema = physical.schema();
-                let stream = datafusion::physical_plan::execute_stream(physical, task)
-                    .map_err(|e| from_datafusion(&e))?;
-                (schema, stream)
-            }
+            None => frame_stream(frame).await?,
         };
         let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
         let response = encode_stream(schema, stream, format, options).await?;
         Ok(Response::Query(response))
+    }
+
+    /// DECLARE / FETCH / CLOSE, and the end of a transaction closing cursors; `None` for
+    /// other statements.
+    async fn run_cursor_statement<C: ClientInfo>(
+        &self,
+        client: &C,
+        session: &Session,
+        statement: &Statement,
+        format: &Format,
+    ) -> PgWireResult<Option<Response>> {
+        use datafusion::sql::sqlparser::ast::{CloseCursor, DeclareType};
+        match statement {
+            Statement::Declare { stmts } => {
+                for declare in stmts {
+                    let (Some(query), Some(DeclareType::Cursor)) =
+                        (&declare.for_query, &declare.declare_type)
+                    else {
+                        return Err(user_error(
+                            "0A000",
+                            format!("unsupported DECLARE: {declare}"),
+                        ));
+                    };
+                    if declare.binary == Some(true) {
+                        return Err(user_error("0A000", "DECLARE BINARY is not supported"));
+                    }
+                    let mut query = Statement::Query(query.clone());
+                    session.resolve_names(&mut query);
+                    crate::column_names::apply_postgres_column_names(&mut query);
+                    let plan = self.plan(session, &query).await?;
+                    let frame = session
+                        .context()
+                        .execute_logical_plan(plan)
+                        .await
+                        .map_err(|e| from_datafusion(&e))?;
+                    let (schema, stream) = frame_stream(frame).await?;
+                    let hold = declare.hold == Some(true);
+                    // One stream backs one cursor: `DECLARE a, b` is not PostgreSQL.
+                    let [name] = declare.names.as_slice() else {
+                        return Err(user_error("42601", "DECLARE names one cursor"));
+                    };
+                    session
+                        .cursors
+                        .declare(&cursor_name(name), schema, stream, hold)
+                        .await?;
+                }
+                Ok(Some(Response::Execution(Tag::new("DECLARE CURSOR"))))
+            }
+            Statement::Fetch {
+                name, direction, ..
+            } => {
+                let count = cursors::fetch_count(direction)?;
+                let (schema, batches) = session.cursors.fetch(&cursor_name(name), count).await?;
+                let batches = batches.into_iter().map(Ok).collect::<Vec<_>>();
+                let adapter = datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(
+                    schema.clone(),
+                    stream::iter(batches),
+                );
+                let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+                let mut response =
+                    encode_stream(schema, Box::pin(adapter), format, options).await?;
+                response.set_command_tag("FETCH");
+                Ok(Some(Response::Query(response)))
+            }
+            Statement::Close { cursor } => {
+                let name = match cursor {
+                    CloseCursor::All => None,
+                    CloseCursor::Specific { name } => Some(cursor_name(name)),
+                };
+                session.cursors.close(name.as_deref()).await?;
+                Ok(Some(Response::Execution(Tag::new(match name {
+                    None => "CLOSE CURSOR ALL",
+                    Some(_) => "CLOSE CURSOR",
+                }))))
+            }
+            Statement::Copy {
+                source,
+                to: true,
+                target: datafusion::sql::sqlparser::ast::CopyTarget::Stdout,
+                options,
+                legacy_options,
+                ..
+            } => {
+                let format = copy::copy_format(options, legacy_options)?;
+                self.run_copy_out(client, session, source, format)
+                    .await
+                    .map(Some)
+            }
+            Statement::Commit { .. }
+            | Statement::Rollback {
+                savepoint: None, ..
+            } => {
+                session.cursors.end_transaction().await;
+                Ok(None)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// COPY (query) / COPY table [(columns)] TO STDOUT: the rows as COPY lines.
+    async fn run_copy_out<C: ClientInfo>(
+        &self,
+        client: &C,
+        session: &Session,
+        source: &datafusion::sql::sqlparser::ast::CopySource,
+        format: copy::CopyFormat,
+    ) -> PgWireResult<Response> {
+        use datafusion::sql::sqlparser::ast::CopySource;
+        let query = match source {
+            CopySource::Query(query) => Statement::Query(query.clone()),
+            CopySource::Table {
+                table_name,
+                columns,
+            } => {
+                let columns = if columns.is_empty() {
+                    "*".to_string()
+                } else {
+                    columns
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let sql = format!("SELECT {columns} FROM {table_name}");
+                let parsed = datafusion::sql::sqlparser::parser::Parser::parse_sql(
+                    &datafusion::sql::sqlparser::dialect::PostgreSqlDialect {},
+                    &sql,
+                )
+                .map_err(|e| from_parser(&e))?;
+                parsed
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| user_error("42601", "empty COPY source"))?
+            }
+        };
+        let mut query = query;
+        session.resolve_names(&mut query);
+        crate::column_names::apply_postgres_column_names(&mut query);
+        let plan = self.plan(session, &query).await?;
+        let frame = session
+            .context()
+            .execute_logical_plan(plan)
+            .await
+            .map_err(|e| from_datafusion(&e))?;
+        let (schema, batches) = frame_stream(frame).await?;
+        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+        let mut rows = encode_stream(schema, batches, &Format::UnifiedText, options).await?;
+        let only_header = format.header.then(|| copy::header_line(&names, &format));
+        // pgwire counts CopyData messages for the COPY tag: the header travels with the
+        // first row (alone when there is none), so the count is PostgreSQL's.
+        let mut header = format.header.then(|| copy::header_line(&names, &format));
+        let rows = std::mem::replace(rows.data_rows(), Box::pin(stream::empty()));
+        let mut rows = rows.map(move |row| {
+            row.map(|row| {
+                let line = copy::copy_line(&row, &format);
+                match header.take() {
+                    Some(h) => CopyData::new([h, line].concat().into()),
+                    None => CopyData::new(line),
+                }
+            })
+        });
+        let first = rows.next().await;
+        let lead = match (&first, only_header) {
+            (None, Some(h)) => Some(Ok(CopyData::new(h))),
+            _ => None,
+        };
+        let data = stream::iter(lead).chain(stream::iter(first)).chain(rows);
+        Ok(Response::CopyOut(CopyResponse::new(0, names.len(), data)))
     }
 
     async fn run_ddl(&self, ddl: &ServerDdl) -> PgWireResult<Response> {
@@ -283,6 +460,13 @@ impl Gateway {
             }
             Statement::StartTransaction { .. } => Response::TransactionStart(Tag::new("BEGIN")),
             Statement::Commit { .. } => Response::TransactionEnd(Tag::new("COMMIT")),
+            // Savepoints (psycopg's nested transactions, SQLAlchemy's inspection) have
+            // nothing to undo in a read-only gateway; the transaction stays open.
+            Statement::Savepoint { .. } => Response::Execution(Tag::new("SAVEPOINT")),
+            Statement::ReleaseSavepoint { .. } => Response::Execution(Tag::new("RELEASE")),
+            Statement::Rollback {
+                savepoint: Some(_), ..
+            } => Response::Execution(Tag::new("ROLLBACK")),
             Statement::Rollback { .. } => Response::TransactionEnd(Tag::new("ROLLBACK")),
             Statement::Discard { .. } => Response::Execution(Tag::new("DISCARD ALL")),
             _ => return Ok(None),
@@ -379,6 +563,30 @@ impl Gateway {
     }
 }
 
+/// Runs a planned data frame as a stream, with the schema it executes with.
+async fn frame_stream(
+    frame: datafusion::dataframe::DataFrame,
+) -> PgWireResult<(SchemaRef, SendableRecordBatchStream)> {
+    let task = Arc::new(frame.task_ctx());
+    let physical = frame
+        .create_physical_plan()
+        .await
+        .map_err(|e| from_datafusion(&e))?;
+    // The executed schema: analysis may have changed types since planning.
+    let schema = physical.schema();
+    let stream = datafusion::physical_plan::execute_stream(physical, task)
+        .map_err(|e| from_datafusion(&e))?;
+    Ok((schema, stream))
+}
+
+/// A cursor's name as PostgreSQL folds it: unquoted names are lower case.
+fn cursor_name(ident: &datafusion::sql::sqlparser::ast::Ident) -> String {
+    match ident.quote_style {
+        Some(_) => ident.value.clone(),
+        None => ident.value.to_lowercase(),
+    }
+}
+
 /// Statements DataFusion plans (their table names go through the search path).
 fn is_planned(statement: &Statement) -> bool {
     matches!(
@@ -424,8 +632,20 @@ fn setting_value(values: &[Expr]) -> String {
         .join(", ")
 }
 
+/// The setting a SHOW names: PostgreSQL's multi-word forms (`SHOW TIME ZONE`, `SHOW
+/// TRANSACTION ISOLATION LEVEL`, `SHOW SESSION AUTHORIZATION`) are other names of settings.
+fn setting_name(shown: &str) -> String {
+    let lower = shown.to_ascii_lowercase();
+    match lower.as_str() {
+        "time zone" => "timezone".to_string(),
+        "transaction isolation level" => "transaction_isolation".to_string(),
+        "session authorization" => "session_authorization".to_string(),
+        _ => lower,
+    }
+}
+
 fn show(session: &Session, name: &str) -> PgWireResult<Response> {
-    let lower = name.to_ascii_lowercase();
+    let lower = setting_name(name);
     let rows: Vec<(String, String)> = if lower == "all" {
         session.all_settings()
     } else {
@@ -474,11 +694,10 @@ async fn encode_stream(
     format: &Format,
     options: Arc<FormatOptions>,
 ) -> PgWireResult<QueryResponse> {
-    let fields = Arc::new(arrow_pg::datatypes::arrow_schema_to_pg_fields(
+    let fields = Arc::new(backend_types::describe(
+        arrow_pg::datatypes::arrow_schema_to_pg_fields(&schema, format, Some(options))?,
         &schema,
-        format,
-        Some(options),
-    )?);
+    ));
     let first: Option<datafusion::error::Result<RecordBatch>> = batches.next().await;
     if let Some(Err(e)) = &first {
         return Err(from_datafusion(e));
@@ -490,7 +709,8 @@ async fn encode_stream(
         .map(move |batch| {
             let batch = batch.and_then(|b| {
                 let b = conform_to_schema(b, &declared)?;
-                crate::pg_text::to_postgres_text(b, &encoder_fields).map_err(Into::into)
+                let b = crate::pg_text::to_postgres_text(b, &encoder_fields)?;
+                backend_types::to_binary_jsonb(b, &encoder_fields).map_err(Into::into)
             });
             let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send + Sync> = match batch {
                 Ok(batch) => arrow_pg::datatypes::encode_recordbatch(encoder_fields.clone(), batch),
@@ -599,6 +819,14 @@ impl QueryParser for FedgateQueryParser {
                 let schema = executed_schema(&session, &plan);
                 Ok(Some(Prepared::Plan(statement, Box::new(plan), schema)))
             }
+            Some(Prepared::Other(statement)) => {
+                if let Statement::Fetch { name, .. } = statement.as_ref() {
+                    if let Some(schema) = session.cursors.schema(&cursor_name(name)).await {
+                        return Ok(Some(Prepared::Fetch(statement, schema)));
+                    }
+                }
+                Ok(Some(Prepared::Other(statement)))
+            }
             Some(other) => Ok(Some(other)),
             None => Ok(Some(Prepared::Empty)),
         }
@@ -632,18 +860,25 @@ impl QueryParser for FedgateQueryParser {
                     pgwire::api::results::FieldFormat::Text,
                 )])
             }
-            Prepared::Plan(_, _, schema) => arrow_pg::datatypes::arrow_schema_to_pg_fields(
-                schema,
-                column_format.unwrap_or(&Format::UnifiedText),
-                None,
-            ),
+            Prepared::Plan(_, _, schema) | Prepared::Fetch(_, schema) => {
+                Ok(backend_types::describe(
+                    arrow_pg::datatypes::arrow_schema_to_pg_fields(
+                        schema,
+                        column_format.unwrap_or(&Format::UnifiedText),
+                        None,
+                    )?,
+                    schema,
+                ))
+            }
             Prepared::Other(statement) => Ok(match statement.as_ref() {
                 Statement::ShowVariable { variable } => vec![FieldInfo::new(
-                    variable
-                        .iter()
-                        .map(|i| i.value.to_lowercase())
-                        .collect::<Vec<_>>()
-                        .join(" "),
+                    setting_name(
+                        &variable
+                            .iter()
+                            .map(|i| i.value.clone())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    ),
                     None,
                     None,
                     Type::TEXT,
@@ -769,6 +1004,34 @@ impl ExtendedQueryHandler for ExtendedHandler {
         *portal.state.lock().await = PortalExecutionState::Finished;
         client.set_state(PgWireConnectionState::ReadyForQuery);
         outcome
+    }
+
+    /// A cursor opened by DECLARE is a portal in PostgreSQL: psycopg describes it by name
+    /// before fetching. Other portals and statements take pgwire's path.
+    async fn on_describe<C>(&self, client: &mut C, message: Describe) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME).to_string();
+        if message.target_type == TARGET_TYPE_BYTE_PORTAL
+            && client.portal_store().get_portal(&name).is_none()
+        {
+            let session = self.gateway.session(client)?;
+            if let Some(schema) = session.cursors.schema(&name).await {
+                let fields = arrow_pg::datatypes::arrow_schema_to_pg_fields(
+                    &schema,
+                    &Format::UnifiedText,
+                    None,
+                )?;
+                let fields = backend_types::describe(fields, &schema);
+                let response = DescribePortalResponse::new(fields);
+                return send_describe_response(client, &response).await;
+            }
+        }
+        self._on_describe(client, message).await
     }
 
     async fn do_query<C>(

@@ -31,6 +31,7 @@ const DEFAULT_SETTINGS: &[(&str, &str)] = &[
     ("extra_float_digits", "1"),
     ("integer_datetimes", "on"),
     ("intervalstyle", "postgres"),
+    ("jit", "off"),
     ("lc_messages", "C"),
     ("search_path", "public"),
     ("server_encoding", "UTF8"),
@@ -56,7 +57,9 @@ pub struct Session {
     pub user: String,
     ctx: SessionContext,
     catalogs: Arc<dyn CatalogProviderList>,
-    settings: Mutex<BTreeMap<String, String>>,
+    settings: crate::functions::Settings,
+    /// Open SQL cursors (DECLARE ... CURSOR).
+    pub cursors: crate::handler::cursors::Cursors,
 }
 
 impl Session {
@@ -82,6 +85,7 @@ impl Session {
             .with_catalog_list(scoped.clone())
             .with_default_features()
             .with_query_planner(Arc::new(fedgate_planner::FederatingQueryPlanner))
+            .with_optimizer_rule(Arc::new(fedgate_adapter_mongodb::MongoPushdown))
             .with_analyzer_rules(analyzer_rules())
             .build();
         let ctx = SessionContext::new_with_state(state);
@@ -93,16 +97,26 @@ impl Session {
             .build();
         let ctx = SessionContext::new_with_state(state);
         ctx.register_udf(crate::functions::version_udf());
-        let settings = DEFAULT_SETTINGS
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let settings: crate::functions::Settings = Arc::new(Mutex::new(
+            DEFAULT_SETTINGS
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        ));
+        ctx.register_udf(crate::functions::current_setting_udf(settings.clone()));
+        ctx.register_udf(crate::functions::set_config_udf(settings.clone()));
+        ctx.register_udf(crate::functions::current_schemas_udf(path_schemas(
+            settings.clone(),
+            all.clone(),
+            database,
+        )));
         Ok(Self {
             database: database.to_string(),
             user: user.to_string(),
             ctx,
             catalogs: all,
-            settings: Mutex::new(settings),
+            settings,
+            cursors: Default::default(),
         })
     }
 
@@ -228,6 +242,36 @@ impl Session {
         }
         None
     }
+}
+
+/// The schemas of the session's database on its search path that exist, in order (what
+/// `current_schemas(false)` answers).
+fn path_schemas(
+    settings: crate::functions::Settings,
+    catalogs: Arc<dyn CatalogProviderList>,
+    database: &str,
+) -> Arc<dyn Fn() -> Vec<String> + Send + Sync> {
+    let database = database.to_string();
+    Arc::new(move || {
+        let value = settings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get("search_path")
+            .cloned()
+            .unwrap_or_default();
+        let catalog = catalogs.catalog(&database);
+        parse_search_path(&value)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e.catalog.as_deref().is_none_or(|c| c == database))
+            .filter(|e| {
+                catalog
+                    .as_ref()
+                    .is_some_and(|c| c.schema(&e.schema).is_some())
+            })
+            .map(|e| e.schema)
+            .collect()
+    })
 }
 
 /// DataFusion's analyzer rules with fedgate's PostgreSQL-semantics rewrites first.

@@ -73,7 +73,7 @@ same '\dt public.*' "gw pg -At -c '\\dt public.*'" "oracle -At -c '\\dt public.*
 same '\dt it*' "gw pg -At -c '\\dt it*'" "oracle -At -c '\\dt it*'"
 has '\dt shop.* (samples)' '^shop\|customers\|table\|' "gw samples -At -c '\\dt shop.*'"
 has '\dt shop.* (samples) orders' '^shop\|orders\|table\|' "gw samples -At -c '\\dt shop.*'"
-has '\d (samples) lists shop.products' '^shop\|products\|table\|' "gw samples -At -c '\\d shop.*'"
+has '\d shop.* (samples) describes shop.products' '^price\|double precision\|' "gw samples -A -c '\\d shop.*'"
 same '\d items (columns)' "gw pg -A -c '\\d items' | columns_of" "oracle -A -c '\\d items' | columns_of"
 has '\d items (title)' '^Table "public.items"$' "gw pg -A -c '\\d items'"
 same '\d+ items (columns)' "gw pg -A -c '\\d+ items' | columns_of" "oracle -A -c '\\d+ items' | columns_of"
