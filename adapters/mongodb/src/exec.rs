@@ -45,6 +45,9 @@ pub struct MongoScanExec {
     sampled: usize,
     /// False for `LIMIT 0`: MongoDB rejects `$limit: 0`, and there is nothing to read.
     run: bool,
+    /// The row to produce when the pipeline returns no document (a pushed aggregate without
+    /// GROUP BY: SQL gives one row, `count` 0 and the others NULL; `$group` gives none).
+    empty_row: Option<Document>,
     properties: Arc<PlanProperties>,
 }
 
@@ -84,8 +87,15 @@ impl MongoScanExec {
             columns,
             schema,
             run,
+            empty_row: None,
             properties,
         }
+    }
+
+    /// Produces `row` when the pipeline returns no document.
+    pub(crate) fn with_empty_row(mut self, row: Option<Document>) -> Self {
+        self.empty_row = row;
+        self
     }
 
     pub fn server(&self) -> &str {
@@ -201,9 +211,11 @@ impl ExecutionPlan for MongoScanExec {
             pipeline: self.pipeline.clone(),
         };
         let start = if self.run { State::Start } else { State::Done };
+        // Documents read so far, and the row for an empty result (if any).
+        let progress = (0_usize, self.empty_row.clone());
         let stream = futures::stream::try_unfold(
-            (start, converter, scan),
-            |(state, mut converter, scan)| async move {
+            (start, converter, scan, progress),
+            |(state, mut converter, scan, (mut rows, mut empty_row))| async move {
                 let mut cursor = match state {
                     State::Done => return Ok(None),
                     State::Start => scan.open().await?,
@@ -218,12 +230,20 @@ impl ExecutionPlan for MongoScanExec {
                             converter
                                 .append(&doc)
                                 .map_err(AdapterError::into_datafusion)?;
+                            rows += 1;
                         }
                         Ok(false) => {
                             finished = true;
                             break;
                         }
                         Err(e) => return Err(scan.fail("read the query results", &e)),
+                    }
+                }
+                if finished && rows == 0 {
+                    if let Some(row) = empty_row.take() {
+                        converter
+                            .append(&row)
+                            .map_err(AdapterError::into_datafusion)?;
                     }
                 }
                 if finished && converter.is_empty() {
@@ -236,7 +256,7 @@ impl ExecutionPlan for MongoScanExec {
                 } else {
                     State::Reading(cursor)
                 };
-                Ok(Some((batch, (next, converter, scan))))
+                Ok(Some((batch, (next, converter, scan, (rows, empty_row)))))
             },
         );
         Ok(Box::pin(RecordBatchStreamAdapter::new(

@@ -67,13 +67,14 @@ pub mod exec;
 pub mod filter;
 pub mod infer;
 pub mod options;
+pub mod pushdown;
 mod table;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use fedgate_adapter_api::{
-    AdapterError, Backend, BackendTable, Result, ServerOptions, TableEntry, TableKind,
+    AdapterError, Backend, BackendTable, Pushdown, Result, ServerOptions, TableEntry, TableKind,
 };
 use futures::TryStreamExt;
 use mongodb::bson::{doc, Bson, Document};
@@ -85,6 +86,7 @@ use tokio::sync::OnceCell;
 pub use exec::MongoScanExec;
 pub use infer::{InferredSchema, Shape};
 pub use options::MongoOptions;
+pub use pushdown::{MongoPipelineTable, MongoPushdown};
 pub use table::MongoTable;
 
 use crate::error::driver_error;
@@ -95,18 +97,31 @@ use crate::exec::ScanSource;
 pub struct MongoBackend {
     server: String,
     options: Arc<MongoOptions>,
+    pushdown: Pushdown,
     client: OnceCell<Client>,
 }
 
 impl MongoBackend {
-    /// Parses the options; does not connect (the client is built on first use).
+    /// Parses the options; does not connect (the client is built on first use). The
+    /// `pushdown*` switches are honoured when present (the gateway strips them and applies
+    /// them with [`MongoBackend::with_pushdown`]).
     pub fn new(server_name: &str, options: &ServerOptions) -> Result<Self, AdapterError> {
-        let parsed = MongoOptions::parse(options).map_err(|e| e.for_server(server_name))?;
+        let (pushdown, options) =
+            Pushdown::from_options(options).map_err(|e| e.for_server(server_name))?;
+        let parsed = MongoOptions::parse(&options).map_err(|e| e.for_server(server_name))?;
         Ok(Self {
             server: server_name.to_string(),
             options: Arc::new(parsed),
+            pushdown,
             client: OnceCell::new(),
         })
+    }
+
+    /// The same backend, pushing only what `pushdown` allows (filters into `$match`, limits
+    /// into `$limit`, aggregates into `$group`, sorts with limits into `$sort`/`$limit`).
+    pub fn with_pushdown(mut self, pushdown: Pushdown) -> Self {
+        self.pushdown = pushdown;
+        self
     }
 
     /// The parsed options.
@@ -195,6 +210,10 @@ fn is_unauthorized(error: &mongodb::error::Error) -> bool {
 impl Backend for MongoBackend {
     fn wrapper(&self) -> &'static str {
         "mongodb"
+    }
+
+    fn pushdown(&self) -> Pushdown {
+        self.pushdown
     }
 
     async fn check_connection(&self) -> Result<()> {
@@ -298,6 +317,7 @@ impl Backend for MongoBackend {
             kind,
             simple_collation,
             inferred,
+            self.pushdown,
         )))))
     }
 }

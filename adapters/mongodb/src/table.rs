@@ -4,6 +4,8 @@
 //! (see [`crate::filter`]), `$project` of the selected columns (`_id: 0` when `_id` is not
 //! selected), `$limit` when DataFusion passes a limit; filters that do not translate stay in
 //! DataFusion (`supports_filters_pushdown` answers per filter, from the same translator).
+//! The server's `pushdown_filters` / `pushdown_limit` switches turn the `$match` / `$limit`
+//! off; aggregates, sorts and top-N are pushed by [`crate::pushdown::MongoPushdown`].
 
 use std::sync::Arc;
 
@@ -14,7 +16,7 @@ use datafusion::datasource::TableType;
 use datafusion::error::Result;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
-use fedgate_adapter_api::TableKind;
+use fedgate_adapter_api::{Pushdown, TableKind};
 use mongodb::bson::{doc, Document};
 
 use crate::exec::{MongoScanExec, ScanSource};
@@ -29,6 +31,7 @@ pub struct MongoTable {
     simple_collation: bool,
     inferred: InferredSchema,
     schema: SchemaRef,
+    pushdown: Pushdown,
 }
 
 impl MongoTable {
@@ -37,6 +40,7 @@ impl MongoTable {
         kind: TableKind,
         simple_collation: bool,
         inferred: InferredSchema,
+        pushdown: Pushdown,
     ) -> Self {
         let schema = inferred.arrow_schema();
         Self {
@@ -45,7 +49,17 @@ impl MongoTable {
             simple_collation,
             inferred,
             schema,
+            pushdown,
         }
+    }
+
+    pub(crate) fn source(&self) -> &ScanSource {
+        &self.source
+    }
+
+    /// What may be pushed to the server (its `pushdown*` options).
+    pub fn pushdown(&self) -> Pushdown {
+        self.pushdown
     }
 
     /// The MongoDB database (the schema name in fedgate).
@@ -78,6 +92,13 @@ impl MongoTable {
         FilterTranslator::new(&self.inferred, self.simple_collation)
     }
 
+    /// True when every filter translates into `$match` (and filters may be pushed).
+    pub(crate) fn all_filters_translate(&self, filters: &[Expr]) -> bool {
+        let translator = self.translator();
+        filters.is_empty()
+            || (self.pushdown.filters && filters.iter().all(|f| translator.translate(f).is_some()))
+    }
+
     /// The aggregation pipeline of a scan.
     pub fn pipeline(
         &self,
@@ -86,20 +107,25 @@ impl MongoTable {
         limit: Option<usize>,
     ) -> Vec<Document> {
         let mut pipeline = Vec::new();
-        if let Some(condition) = self.translator().translate_all(filters) {
+        let condition = if self.pushdown.filters {
+            self.translator().translate_all(filters)
+        } else {
+            None
+        };
+        if let Some(condition) = condition {
             pipeline.push(doc! { "$match": condition });
         }
         let columns = self.projected_columns(projection);
         if let Some(project) = project_stage(&columns) {
             pipeline.push(doc! { "$project": project });
         }
-        if let Some(n) = limit.filter(|n| *n > 0) {
+        if let Some(n) = limit.filter(|n| *n > 0 && self.pushdown.limit) {
             pipeline.push(doc! { "$limit": i64::try_from(n).unwrap_or(i64::MAX) });
         }
         pipeline
     }
 
-    fn projected_columns(&self, projection: Option<&Vec<usize>>) -> Vec<Column> {
+    pub(crate) fn projected_columns(&self, projection: Option<&Vec<usize>>) -> Vec<Column> {
         match projection {
             Some(indices) => indices
                 .iter()
@@ -154,8 +180,8 @@ impl TableProvider for MongoTable {
         Ok(filters
             .iter()
             .map(|f| match translator.translate(f) {
-                Some(_) => TableProviderFilterPushDown::Exact,
-                None => TableProviderFilterPushDown::Unsupported,
+                Some(_) if self.pushdown.filters => TableProviderFilterPushDown::Exact,
+                _ => TableProviderFilterPushDown::Unsupported,
             })
             .collect())
     }
@@ -177,7 +203,7 @@ impl TableProvider for MongoTable {
             pipeline,
             self.projected_columns(projection),
             projected,
-            limit != Some(0),
+            limit != Some(0) || !self.pushdown.limit,
         )))
     }
 }
