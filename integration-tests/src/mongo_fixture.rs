@@ -113,6 +113,7 @@ pub fn collections() -> Vec<(&'static str, Vec<Document>)> {
         ("shipments", shipments()),
         ("keys", keys()),
         ("empty", Vec::new()),
+        ("sales", sales()),
     ]
 }
 
@@ -334,6 +335,46 @@ fn keys() -> Vec<Document> {
     ]
 }
 
+/// Sales for aggregates, sorts and top-N pushed into MongoDB (slt/mongodb/pushdown.slt).
+/// `region` is missing in one document and null in another (one NULL group), `West` and
+/// `west` differ, `amount` (Int32) is null or missing in three documents and all NULL for
+/// 2030, `price` (double) is missing in two, `addr` is a subdocument (`city` missing in one,
+/// `addr` null in one and missing in two).
+fn sales() -> Vec<Document> {
+    let (d1, d2, d3) = (1_704_067_200_000, 1_704_153_600_000, 1_704_240_000_000);
+    let (r1, r2, r3) = (
+        oid("65f1a2b3c4d5e6f708193c01"),
+        oid("65f1a2b3c4d5e6f708193c02"),
+        oid("65f1a2b3c4d5e6f708193c03"),
+    );
+    vec![
+        doc! {"_id": 1_i32, "region": "north", "year": 2024_i32, "amount": 100_i32, "price": 1.5,
+        "day": date(d1), "rep": r1, "addr": {"city": "Oslo"}},
+        doc! {"_id": 2_i32, "region": "north", "year": 2024_i32, "amount": 50_i32, "price": 2.25,
+        "day": date(d2), "rep": r2, "addr": {"city": "Bergen"}},
+        doc! {"_id": 3_i32, "region": "south", "year": 2024_i32, "amount": Bson::Null, "price": 0.5,
+        "day": date(d1), "rep": r1, "addr": {"zip": "0150"}},
+        doc! {"_id": 4_i32, "region": "south", "year": 2024_i32, "amount": 30_i32,
+        "day": date(d3), "rep": r3, "addr": Bson::Null},
+        doc! {"_id": 5_i32, "region": "east", "year": 2024_i32, "amount": 70_i32, "price": 4.0,
+        "day": date(d2), "rep": r2, "addr": {"city": "Oslo"}},
+        doc! {"_id": 6_i32, "year": 2024_i32, "amount": 20_i32, "price": 1.0,
+        "day": date(d3), "rep": r1},
+        doc! {"_id": 7_i32, "region": Bson::Null, "year": 2024_i32, "amount": 10_i32, "price": 2.5,
+        "day": date(d1), "rep": r3, "addr": {"city": "Oslo"}},
+        doc! {"_id": 8_i32, "region": "west", "year": 2023_i32, "amount": 999_i32, "price": 8.0,
+        "day": date(1_685_577_600_000), "rep": r2, "addr": {"city": "Bergen"}},
+        doc! {"_id": 9_i32, "region": "north", "year": 2023_i32, "amount": 5_i32, "price": 0.25,
+        "day": date(1_685_577_600_000), "rep": r1, "addr": {"city": "Oslo"}},
+        doc! {"_id": 10_i32, "region": "east", "year": 2024_i32, "price": 3.5,
+        "day": date(d2), "rep": r3, "addr": {"city": "Bergen"}},
+        doc! {"_id": 11_i32, "region": "West", "year": 2024_i32, "amount": 40_i32, "price": 0.75,
+        "day": date(d3), "rep": r2, "addr": {"city": "Oslo"}},
+        doc! {"_id": 12_i32, "region": "zz", "year": 2030_i32, "amount": Bson::Null,
+        "day": date(1_893_456_000_000), "rep": r1},
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,7 +404,15 @@ mod tests {
         let names: Vec<&str> = collections().iter().map(|(n, _)| *n).collect();
         assert_eq!(
             names,
-            ["typed", "people", "reviews", "shipments", "keys", "empty"]
+            [
+                "typed",
+                "people",
+                "reviews",
+                "shipments",
+                "keys",
+                "empty",
+                "sales"
+            ]
         );
         // Every document of a collection has a distinct _id.
         for (name, documents) in collections() {
