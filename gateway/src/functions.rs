@@ -227,3 +227,74 @@ mod tests {
         assert_eq!(with(false), "[public]");
     }
 }
+
+/// The OID of a built-in type named as SQL names it (`integer`, `int4`, `pg_catalog.text`,
+/// `character varying`, `int4[]`), or `None`.
+pub fn builtin_type_oid(name: &str) -> Option<u32> {
+    let name = name.trim().trim_matches('"').to_ascii_lowercase();
+    let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+    if let Some(element) = name.strip_suffix("[]") {
+        let element = builtin_type_oid(element)?;
+        let element = pgwire::api::Type::from_oid(element)?;
+        return builtin_type_oid(&format!("_{}", element.name()));
+    }
+    let alias = match name {
+        "integer" | "int" => "int4",
+        "smallint" => "int2",
+        "bigint" => "int8",
+        "boolean" => "bool",
+        "real" => "float4",
+        "double precision" => "float8",
+        "decimal" => "numeric",
+        "character varying" => "varchar",
+        "character" | "char" => "bpchar",
+        "timestamp without time zone" => "timestamp",
+        "timestamp with time zone" => "timestamptz",
+        "time without time zone" => "time",
+        "time with time zone" => "timetz",
+        other => other,
+    };
+    (0..10_000u32).find(|oid| pgwire::api::Type::from_oid(*oid).is_some_and(|t| t.name() == alias))
+}
+
+/// `to_regtype(name)`: the type's OID, NULL when there is no such type (psycopg's
+/// `TypeInfo.fetch`, which SQLAlchemy runs for `hstore` on connect).
+pub fn to_regtype_udf() -> ScalarUDF {
+    create_udf(
+        "to_regtype",
+        vec![DataType::Utf8],
+        DataType::Int32,
+        Volatility::Stable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let rows = rows_of(args);
+            let oids: Vec<Option<i32>> = strings(&args[0], rows.unwrap_or(1))?
+                .into_iter()
+                .map(|n| n.and_then(|n| builtin_type_oid(&n)).map(|o| o as i32))
+                .collect();
+            Ok(match rows {
+                None => {
+                    ColumnarValue::Scalar(ScalarValue::Int32(oids.into_iter().next().flatten()))
+                }
+                Some(_) => {
+                    ColumnarValue::Array(Arc::new(datafusion::arrow::array::Int32Array::from(oids)))
+                }
+            })
+        }),
+    )
+}
+
+#[cfg(test)]
+mod type_name_tests {
+    use super::builtin_type_oid;
+
+    #[test]
+    fn builtin_type_names() {
+        assert_eq!(builtin_type_oid("int4"), Some(23));
+        assert_eq!(builtin_type_oid("integer"), Some(23));
+        assert_eq!(builtin_type_oid("pg_catalog.text"), Some(25));
+        assert_eq!(builtin_type_oid("character varying"), Some(1043));
+        assert_eq!(builtin_type_oid("jsonb"), Some(3802));
+        assert_eq!(builtin_type_oid("int4[]"), Some(1007));
+        assert_eq!(builtin_type_oid("hstore"), None);
+    }
+}

@@ -42,6 +42,7 @@ use crate::split::split_statements;
 use crate::system_tables::SystemTables;
 
 mod backend_types;
+pub(crate) use backend_types::backend_type;
 mod copy;
 pub(crate) mod cursors;
 

@@ -105,6 +105,7 @@ impl Session {
         ));
         ctx.register_udf(crate::functions::current_setting_udf(settings.clone()));
         ctx.register_udf(crate::functions::set_config_udf(settings.clone()));
+        ctx.register_udf(crate::functions::to_regtype_udf());
         ctx.register_udf(crate::functions::current_schemas_udf(path_schemas(
             settings.clone(),
             all.clone(),

@@ -187,10 +187,203 @@ impl SchemaProvider for ExtendedPgCatalog {
         if EXTRA_TABLES.contains(&name) {
             return self.tables.table(name);
         }
+        if name == PG_ATTRIBUTE {
+            if let Some(base) = self.base.table(name).await? {
+                return Ok(Some(Arc::new(BackendTypedAttributes {
+                    base,
+                    pg_catalog: self.base.clone(),
+                })));
+            }
+        }
         self.base.table(name).await
     }
 
     fn table_exist(&self, name: &str) -> bool {
         EXTRA_TABLES.contains(&name) || self.base.table_exist(name)
+    }
+}
+
+const PG_ATTRIBUTE: &str = "pg_attribute";
+
+/// `pg_attribute` with the backend's column types: datafusion-pg-catalog derives
+/// `atttypid` from the Arrow type and has no `atttypmod`, so a PostgreSQL `jsonb` column
+/// showed as `text` and `numeric(10,2)` as `numeric` in psql's `\d`, pgjdbc's
+/// `getColumns` and SQLAlchemy's `get_columns`. Columns whose `fedgate.pg_type` metadata
+/// names a type the gateway also reports in results (see `handler::backend_types`) get that
+/// type and modifier here too.
+#[derive(Debug)]
+struct BackendTypedAttributes {
+    base: Arc<dyn TableProvider>,
+    pg_catalog: Arc<dyn SchemaProvider>,
+}
+
+async fn scan_all(
+    table: &Arc<dyn TableProvider>,
+    state: &dyn datafusion::catalog::Session,
+) -> Result<Vec<RecordBatch>> {
+    let plan = table.scan(state, None, &[], None).await?;
+    datafusion::physical_plan::collect(plan, state.task_ctx()).await
+}
+
+fn column(batch: &RecordBatch, name: &str, data_type: &DataType) -> Result<ArrayRef> {
+    let array = batch.column_by_name(name).ok_or_else(|| {
+        datafusion::error::DataFusionError::Internal(format!("pg_catalog column {name} missing"))
+    })?;
+    Ok(datafusion::arrow::compute::cast(array, data_type)?)
+}
+
+#[async_trait]
+impl TableProvider for BackendTypedAttributes {
+    fn schema(&self) -> datafusion::arrow::datatypes::SchemaRef {
+        self.base.schema()
+    }
+
+    fn table_type(&self) -> datafusion::datasource::TableType {
+        self.base.table_type()
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn datafusion::catalog::Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[datafusion::logical_expr::Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn datafusion::physical_plan::ExecutionPlan>> {
+        use datafusion::arrow::array::AsArray;
+        use datafusion::arrow::datatypes::{Int16Type, Int32Type};
+        use std::collections::HashMap;
+
+        let attributes = scan_all(&self.base, state).await?;
+        // relation oid -> (schema, table), for the session's database (pg_class's scope).
+        let mut namespaces = HashMap::new();
+        if let Some(table) = self.pg_catalog.table("pg_namespace").await? {
+            for batch in scan_all(&table, state).await? {
+                let oids = column(&batch, "oid", &DataType::Int32)?;
+                let names = column(&batch, "nspname", &DataType::Utf8)?;
+                let (oids, names) = (oids.as_primitive::<Int32Type>(), names.as_string::<i32>());
+                for i in 0..batch.num_rows() {
+                    namespaces.insert(oids.value(i), names.value(i).to_string());
+                }
+            }
+        }
+        let mut relations = HashMap::new();
+        if let Some(table) = self.pg_catalog.table("pg_class").await? {
+            for batch in scan_all(&table, state).await? {
+                let oids = column(&batch, "oid", &DataType::Int32)?;
+                let names = column(&batch, "relname", &DataType::Utf8)?;
+                let spaces = column(&batch, "relnamespace", &DataType::Int32)?;
+                let oids = oids.as_primitive::<Int32Type>();
+                let names = names.as_string::<i32>();
+                let spaces = spaces.as_primitive::<Int32Type>();
+                for i in 0..batch.num_rows() {
+                    if let Some(schema) = namespaces.get(&spaces.value(i)) {
+                        relations
+                            .insert(oids.value(i), (schema.clone(), names.value(i).to_string()));
+                    }
+                }
+            }
+        }
+        let database = state.config_options().catalog.default_catalog.clone();
+        let catalog = state
+            .as_any()
+            .downcast_ref::<datafusion::execution::SessionState>()
+            .and_then(|s| s.catalog_list().catalog(&database));
+        let mut fields: HashMap<i32, datafusion::arrow::datatypes::SchemaRef> = HashMap::new();
+        if let Some(catalog) = &catalog {
+            for (oid, (schema, table)) in &relations {
+                if let Some(provider) = catalog.schema(schema) {
+                    if let Ok(Some(table)) = provider.table(table).await {
+                        fields.insert(*oid, table.schema());
+                    }
+                }
+            }
+        }
+        let mut batches = Vec::with_capacity(attributes.len());
+        for batch in attributes {
+            let relids = column(&batch, "attrelid", &DataType::Int32)?;
+            let attnums = column(&batch, "attnum", &DataType::Int16)?;
+            let typids = column(&batch, "atttypid", &DataType::Int32)?;
+            let typmods = column(&batch, "atttypmod", &DataType::Int32)?;
+            let (relids, attnums) = (
+                relids.as_primitive::<Int32Type>(),
+                attnums.as_primitive::<Int16Type>(),
+            );
+            let mut new_typids: Vec<i32> = typids.as_primitive::<Int32Type>().values().to_vec();
+            let mut new_typmods: Vec<i32> = typmods.as_primitive::<Int32Type>().values().to_vec();
+            for i in 0..batch.num_rows() {
+                let field = fields.get(&relids.value(i)).and_then(|schema| {
+                    let index = usize::try_from(attnums.value(i)).ok()?.checked_sub(1)?;
+                    schema.fields().get(index).cloned()
+                });
+                if let Some((pg_type, typmod)) =
+                    field.and_then(|f| crate::handler::backend_type(&f))
+                {
+                    new_typids[i] = pg_type.oid() as i32;
+                    new_typmods[i] = typmod;
+                }
+            }
+            let mut columns = batch.columns().to_vec();
+            let schema = batch.schema();
+            for (name, values) in [("atttypid", new_typids), ("atttypmod", new_typmods)] {
+                if let Ok(index) = schema.index_of(name) {
+                    let array: ArrayRef = Arc::new(Int32Array::from(values));
+                    columns[index] =
+                        datafusion::arrow::compute::cast(&array, columns[index].data_type())?;
+                    debug_assert_eq!(columns[index].len(), batch.num_rows());
+                }
+            }
+            batches.push(RecordBatch::try_new(schema, columns)?);
+        }
+        let table = MemTable::try_new(self.base.schema(), vec![batches])?;
+        table.scan(state, projection, filters, limit).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::datatypes::Int32Type;
+    use datafusion::prelude::{SessionConfig, SessionContext};
+    use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn pg_attribute_has_backend_types_and_modifiers() {
+        let config = SessionConfig::new().with_default_catalog_and_schema("db", "public");
+        let ctx = SessionContext::new_with_config(config);
+        let pg_type = |t: &str| HashMap::from([("fedgate.pg_type".to_string(), t.to_string())]);
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("price", DataType::Decimal128(10, 2), true)
+                .with_metadata(pg_type("numeric(10,2)")),
+            Field::new("doc", DataType::Utf8, true).with_metadata(pg_type("jsonb")),
+            Field::new("plain_label", DataType::Utf8, true),
+        ]));
+        let table = MemTable::try_new(schema, vec![vec![]]).unwrap();
+        ctx.register_table("items", Arc::new(table)).unwrap();
+        datafusion_pg_catalog::setup_pg_catalog(&ctx, "db", EmptyContextProvider).unwrap();
+        let pg_catalog = ctx.catalog("db").unwrap().schema(PG_CATALOG).unwrap();
+        let attributes = BackendTypedAttributes {
+            base: pg_catalog.table(PG_ATTRIBUTE).await.unwrap().unwrap(),
+            pg_catalog,
+        };
+        ctx.register_table("attrs", Arc::new(attributes)).unwrap();
+        let batches = ctx
+            .sql("SELECT atttypid, atttypmod FROM attrs WHERE attname IN ('price', 'doc', 'plain_label') ORDER BY attnum")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let column = |i: usize| -> Vec<i32> {
+            batches
+                .iter()
+                .flat_map(|b| b.column(i).as_primitive::<Int32Type>().values().to_vec())
+                .collect()
+        };
+        assert_eq!(column(0), vec![1700, 3802, 25]);
+        assert_eq!(column(1), vec![655366, -1, -1]);
     }
 }
