@@ -60,6 +60,19 @@
 //! [`MongoTable`] pushes exactly-translatable filters (see [`filter`]), the projection and the
 //! limit into `[$match, $project, $limit]`; EXPLAIN shows
 //! `MongoScanExec: server=NAME, collection=db.coll, pipeline=[...]`.
+//!
+//! The optimizer rule [`MongoPushdown`] (see [`pushdown`]; the gateway registers it after
+//! DataFusion's rules) extends that pipeline with `$group` for GROUP BY on plain and
+//! subdocument fields with `count(*)`, `count(x)`, `sum`, `avg`, `min`, `max`, and with
+//! `$sort`/`$skip`/`$limit` for `ORDER BY ... LIMIT n [OFFSET m]` (DataFusion still sorts the
+//! at most `n` rows it gets), where MongoDB's result is exactly SQL's: SQL's NULL for `sum`
+//! of no value, missing and null keys in one group, SQL's NULL placement in sorts, and only
+//! columns whose MongoDB order and equality match DataFusion's (no doubles, decimals or
+//! mixed types as keys, no long sums). `TYPES.md` lists what is pushed and why.
+//!
+//! The server's `pushdown_filters`, `pushdown_limit`, `pushdown_sort` and
+//! `pushdown_aggregates` switches turn the matching stages off ([`MongoBackend::new`] reads
+//! them from the options, [`MongoBackend::with_pushdown`] sets them).
 
 pub mod convert;
 mod error;

@@ -752,9 +752,206 @@ fn push_top_n(plan: &LogicalPlan) -> Option<LogicalPlan> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::infer::InferredSchema;
+    use crate::MongoBackend;
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    use datafusion::execution::SessionStateBuilder;
+    use datafusion::prelude::SessionContext;
+    use fedgate_adapter_api::{ServerOptions, TableKind};
+    use mongodb::bson::{oid::ObjectId, DateTime, Decimal128};
 
     fn json(stages: &[Document]) -> String {
         crate::exec::pipeline_json(stages)
+    }
+
+    /// A session with table `t` (never connected: the client is only built) and the rule.
+    async fn session(simple_collation: bool, pushdown: Pushdown) -> SessionContext {
+        let options = ServerOptions::new(
+            [("url".to_string(), "mongodb://127.0.0.1:1".to_string())]
+                .into_iter()
+                .collect(),
+        );
+        let backend = MongoBackend::new("srv", &options).unwrap();
+        let source = ScanSource {
+            server: "srv".into(),
+            client: backend.client().await.unwrap().clone(),
+            options: Arc::new(backend.options().clone()),
+            database: "db".into(),
+            collection: "t".into(),
+            sampled: 2,
+        };
+        let docs = [
+            doc! {"_id": 1, "i": 1_i32, "l": 1_i64, "f": 1.5, "s": "x", "b": true,
+            "t": DateTime::from_millis(0), "o": ObjectId::new(),
+            "m": "1.5".parse::<Decimal128>().unwrap(), "j": 1, "sub": {"k": 1, "d": 1.5},
+            "a.b": 1},
+            doc! {"_id": 2, "j": "x"},
+        ];
+        let inferred = InferredSchema::infer(&docs);
+        let table = MongoTable::new(
+            source,
+            TableKind::Table,
+            simple_collation,
+            inferred,
+            pushdown,
+        );
+        let state = SessionStateBuilder::new()
+            .with_default_features()
+            .with_optimizer_rule(Arc::new(MongoPushdown))
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        ctx.register_table("t", Arc::new(table)).unwrap();
+        ctx
+    }
+
+    /// The pipelines of the pushed scans in the optimized plan of `sql`.
+    async fn pipelines(ctx: &SessionContext, sql: &str) -> Vec<String> {
+        let plan = ctx
+            .sql(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .into_optimized_plan()
+            .unwrap();
+        let mut found = Vec::new();
+        plan.apply(|node| {
+            if let LogicalPlan::TableScan(scan) = node {
+                if let Some(table) =
+                    provider_of(scan).and_then(|p| p.downcast_ref::<MongoPipelineTable>())
+                {
+                    found.push(json(table.pipeline()));
+                }
+            }
+            Ok(TreeNodeRecursion::Continue)
+        })
+        .unwrap();
+        found
+    }
+
+    async fn pushed(ctx: &SessionContext, sql: &str) -> bool {
+        !pipelines(ctx, sql).await.is_empty()
+    }
+
+    #[tokio::test]
+    async fn which_aggregates_are_pushed() {
+        let ctx = session(true, Pushdown::all()).await;
+        for sql in [
+            "SELECT i, count(*), count(j), sum(i), avg(i), min(i), max(i) FROM t GROUP BY i",
+            "SELECT l, s, b, t, o, min(l), max(s), min(b), max(t), min(o) FROM t GROUP BY l, s, b, t, o",
+            "SELECT sum(f), avg(f), count(m), count(sub), min(_id) FROM t",
+            "SELECT sub['k'], sum(sub['k']), sum(sub['d']) FROM t GROUP BY sub['k']",
+            "SELECT DISTINCT s FROM t",
+            "SELECT count(*) FROM t WHERE i > 1",
+        ] {
+            assert!(pushed(&ctx, sql).await, "{sql}");
+        }
+        for sql in [
+            // Doubles as keys or in min/max, long sums and averages.
+            "SELECT f, count(*) FROM t GROUP BY f",
+            "SELECT min(f) FROM t",
+            "SELECT max(sub['d']) FROM t",
+            "SELECT sum(l) FROM t",
+            "SELECT avg(l) FROM t",
+            // Decimal text, mixed types, structs.
+            "SELECT m, count(*) FROM t GROUP BY m",
+            "SELECT max(m) FROM t",
+            "SELECT j, count(*) FROM t GROUP BY j",
+            "SELECT sub, count(*) FROM t GROUP BY sub",
+            // Expressions, FILTER, several DISTINCT aggregates, dotted names.
+            "SELECT i + 1, count(*) FROM t GROUP BY i + 1",
+            "SELECT sum(i + 1) FROM t",
+            "SELECT count(*) FILTER (WHERE i > 1) FROM t",
+            "SELECT count(DISTINCT i), count(DISTINCT s) FROM t",
+            "SELECT \"a.b\", count(*) FROM t GROUP BY \"a.b\"",
+            // A filter that stays in DataFusion sits between the scan and the aggregate.
+            "SELECT count(*) FROM t WHERE s LIKE 'x%'",
+        ] {
+            assert!(!pushed(&ctx, sql).await, "{sql}");
+        }
+    }
+
+    #[tokio::test]
+    async fn which_sorts_are_pushed() {
+        let ctx = session(true, Pushdown::all()).await;
+        for sql in [
+            "SELECT * FROM t ORDER BY i LIMIT 3",
+            "SELECT * FROM t ORDER BY l DESC, s, b, t, o, _id LIMIT 3 OFFSET 2",
+            "SELECT i FROM t ORDER BY sub['k'] LIMIT 1",
+            "SELECT s, count(*) AS n FROM t GROUP BY s ORDER BY n DESC, s LIMIT 2",
+        ] {
+            assert!(
+                pipelines(&ctx, sql)
+                    .await
+                    .iter()
+                    .any(|p| p.contains("$sort")),
+                "{sql}"
+            );
+        }
+        for sql in [
+            "SELECT * FROM t ORDER BY f LIMIT 3",
+            "SELECT * FROM t ORDER BY m LIMIT 3",
+            "SELECT * FROM t ORDER BY j LIMIT 3",
+            "SELECT * FROM t ORDER BY i + 1 LIMIT 3",
+            "SELECT * FROM t ORDER BY i",
+            "SELECT * FROM t WHERE s LIKE 'x%' ORDER BY i LIMIT 3",
+            "SELECT s, avg(i) AS a FROM t GROUP BY s ORDER BY a LIMIT 2",
+            // A global aggregate is one row, even over no documents.
+            "SELECT count(*) AS n FROM t ORDER BY n LIMIT 1 OFFSET 1",
+        ] {
+            assert!(
+                !pipelines(&ctx, sql)
+                    .await
+                    .iter()
+                    .any(|p| p.contains("$sort")),
+                "{sql}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn strings_need_the_simple_collation() {
+        let ctx = session(false, Pushdown::all()).await;
+        assert!(!pushed(&ctx, "SELECT s, count(*) FROM t GROUP BY s").await);
+        assert!(!pushed(&ctx, "SELECT max(s) FROM t").await);
+        assert!(!pushed(&ctx, "SELECT * FROM t ORDER BY s LIMIT 1").await);
+        assert!(pushed(&ctx, "SELECT i, count(s) FROM t GROUP BY i").await);
+    }
+
+    #[tokio::test]
+    async fn switches() {
+        let group = "SELECT i, count(*) FROM t GROUP BY i";
+        let top = "SELECT * FROM t ORDER BY i LIMIT 3";
+        let off = |f: fn(&mut Pushdown)| {
+            let mut p = Pushdown::all();
+            f(&mut p);
+            p
+        };
+        let ctx = session(true, off(|p| p.aggregates = false)).await;
+        assert!(!pushed(&ctx, group).await);
+        assert!(pushed(&ctx, top).await);
+        let ctx = session(true, off(|p| p.sort = false)).await;
+        assert!(pushed(&ctx, group).await);
+        assert!(!pushed(&ctx, top).await);
+        let ctx = session(true, off(|p| p.limit = false)).await;
+        assert!(!pushed(&ctx, top).await);
+        let ctx = session(true, Pushdown::none()).await;
+        assert!(!pushed(&ctx, group).await);
+        assert!(!pushed(&ctx, top).await);
+    }
+
+    #[tokio::test]
+    async fn global_aggregate_pipeline() {
+        let ctx = session(true, Pushdown::all()).await;
+        let sql = "SELECT count(*), count(s), sum(i) FROM t WHERE i > 1";
+        assert_eq!(
+            pipelines(&ctx, sql).await,
+            [concat!(
+                r#"[{"$match":{"i":{"$gt":1}}},{"$project":{"_id":0,"i":1,"s":1}},"#,
+                r#"{"$group":{"_id":null,"a0":{"$sum":1},"#,
+                r#""a1":{"$sum":{"$cond":[{"$eq":[{"$ifNull":["$s",null]},null]},0,1]}},"#,
+                r#""a2":{"$sum":"$i"},"n2":{"$sum":{"$cond":[{"$eq":[{"$ifNull":["$i",null]},null]},0,1]}}}},"#,
+                r#"{"$project":{"_id":0,"c0":"$a0","c1":"$a1","c2":{"$cond":[{"$gt":["$n2",0]},"$a2",null]}}}]"#
+            )]
+        );
     }
 
     #[test]
