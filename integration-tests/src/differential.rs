@@ -103,6 +103,26 @@ pub const MY_PORT: u16 = 3306;
 pub const MY_USER: &str = "root";
 pub const MY_PASSWORD: &str = "";
 
+/// The PostgreSQL database of the `all_pg` layout (every table on one server).
+pub const ALL_PG_DATABASE: &str = "fedgate_diff_all_pg";
+
+/// The MariaDB database of the `all_mysql` layout (every table on one server).
+pub const ALL_MY_DATABASE: &str = "fedgate_diff_all_my";
+
+/// Every table of the dataset: the single-server layouts hold all of them.
+pub const ALL_TABLES: &[&str] = &[
+    "lineitem",
+    "orders",
+    "partsupp",
+    "pg_extra",
+    "customer",
+    "nation",
+    "region",
+    "supplier",
+    "part",
+    "side_extra",
+];
+
 /// The tables the split layouts keep in PostgreSQL.
 pub const PG_TABLES: &[&str] = &["lineitem", "orders", "partsupp", "pg_extra"];
 
@@ -1013,6 +1033,11 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// True when one server holds every table: then each query should be pushed whole.
+    pub fn is_single_server(&self) -> bool {
+        self.placements.len() == 1
+    }
+
     /// The `SET search_path` statement of a gateway session over this layout.
     pub fn search_path_sql(&self) -> String {
         let entries: Vec<String> = self
@@ -1090,7 +1115,51 @@ pub fn layouts(files_root: &Path) -> Vec<Layout> {
                 )),
             ],
         },
+        Layout {
+            name: "all_pg".to_string(),
+            placements: vec![Arc::new(PostgresPlacement::new(
+                "pg",
+                ALL_PG_DATABASE,
+                ALL_TABLES,
+            ))],
+        },
+        Layout {
+            name: "all_mysql".to_string(),
+            placements: vec![Arc::new(MySqlPlacement::new(
+                "my",
+                ALL_MY_DATABASE,
+                ALL_TABLES,
+            ))],
+        },
     ]
+}
+
+/// How many remote parts (`RemoteScanExec` lines) the EXPLAIN output of a query has.
+pub fn remote_parts(explain_lines: &[String]) -> usize {
+    explain_lines
+        .iter()
+        .filter(|line| line.contains("RemoteScanExec:"))
+        .count()
+}
+
+/// The queries a single-server layout does not push whole, with the reason:
+/// `differential/not_pushed_whole.txt`, lines `layout query reason...` (`#` comments).
+pub fn load_not_pushed_whole(path: &Path) -> Result<BTreeMap<(String, String), String>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut entries = BTreeMap::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut words = line.splitn(3, char::is_whitespace);
+        let (Some(layout), Some(query)) = (words.next(), words.next()) else {
+            return Err(format!("{}: bad line {line:?}", path.display()));
+        };
+        let reason = words.next().unwrap_or("").trim().to_string();
+        entries.insert((layout.to_string(), query.to_string()), reason);
+    }
+    Ok(entries)
 }
 
 // -------------------------------------------------------------------------------- queries

@@ -23,7 +23,7 @@
 //! layouts; `DIFF_TIMEOUT_S` (default 120) limits each statement; `DIFF_DATA_DIR` uses data
 //! made elsewhere by the script; `FEDGATE_BIN` overrides the gateway binary.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -207,8 +207,18 @@ async fn run(options: &Options) -> (usize, usize) {
         }
     };
 
+    let not_pushed_whole = match differential::load_not_pushed_whole(
+        &differential::differential_dir().join("not_pushed_whole.txt"),
+    ) {
+        Ok(entries) => entries,
+        Err(e) => {
+            println!("differential: {e}");
+            return (0, 1);
+        }
+    };
     let mut runner = Runner {
         options,
+        not_pushed_whole,
         data: &data,
         oracle,
         oracle_results: HashMap::new(),
@@ -246,6 +256,8 @@ async fn run(options: &Options) -> (usize, usize) {
 
 struct Runner<'a> {
     options: &'a Options,
+    /// Queries a single-server layout is known not to push whole, with the reason.
+    not_pushed_whole: BTreeMap<(String, String), String>,
     data: &'a Dataset,
     oracle: Client,
     /// The oracle's result per query id (the oracle does not depend on the layout).
@@ -303,11 +315,19 @@ impl Runner<'_> {
                     compare(o, g, &query.order).map_err(|lines| ("DIFF".to_string(), lines))
                 }
             };
+            let outcome = match outcome {
+                Ok(()) if layout.is_single_server() => self
+                    .pushdown_note(client, layout, query)
+                    .await
+                    .map_err(|lines| ("PUSHDOWN".to_string(), lines)),
+                Ok(()) => Ok(String::new()),
+                Err(e) => Err(e),
+            };
             match outcome {
-                Ok(()) => {
+                Ok(note) => {
                     passed += 1;
                     let rows = oracle.as_ref().map(|o| o.rows.len()).unwrap_or(0);
-                    println!("{head} ok ({rows} rows, {elapsed:.2}s)");
+                    println!("{head} ok ({rows} rows, {elapsed:.2}s{note})");
                 }
                 Err((word, lines)) => {
                     failed += 1;
@@ -339,6 +359,55 @@ impl Runner<'_> {
             }
         }
         (passed, failed)
+    }
+
+    /// On a single-server layout, checks that EXPLAIN shows a TPC-H query as one remote
+    /// part, or that `not_pushed_whole.txt` lists it (and says why). Returns the note for the
+    /// `ok` line, or the lines explaining the mismatch.
+    async fn pushdown_note(
+        &self,
+        client: &Client,
+        layout: &Layout,
+        query: &QuerySpec,
+    ) -> Result<String, Vec<String>> {
+        let explain = simple_rows(
+            client,
+            &format!("EXPLAIN {}", query.sql),
+            self.options.timeout,
+        )
+        .await
+        .map_err(|e| vec![format!("EXPLAIN failed: {e}")])?;
+        let lines: Vec<String> = explain
+            .rows
+            .iter()
+            .flat_map(|row| row.iter().flatten().flat_map(|cell| cell.lines()))
+            .map(str::to_string)
+            .collect();
+        let parts = differential::remote_parts(&lines);
+        // The TPC-H queries must be pushed whole; the cross-backend queries (written to mix
+        // backends) only report their count.
+        if !query.id.starts_with("tpch/") {
+            return Ok(match parts {
+                1 => ", pushed whole".to_string(),
+                n => format!(", {n} remote parts"),
+            });
+        }
+        let key = (layout.name.clone(), query.id.clone());
+        match (parts, self.not_pushed_whole.get(&key)) {
+            (1, None) => Ok(", pushed whole".to_string()),
+            (1, Some(_)) => Err(vec![format!(
+                "pushed whole now: remove `{} {}` from differential/not_pushed_whole.txt",
+                layout.name, query.id
+            )]),
+            (n, Some(reason)) => Ok(format!(", {n} remote parts: {reason}")),
+            (n, None) => {
+                let mut out = vec![format!(
+                    "{n} remote parts, not pushed whole (list it in differential/not_pushed_whole.txt with the reason, or push it):"
+                )];
+                out.extend(lines.into_iter().map(|l| format!("  {l}")));
+                Err(out)
+            }
+        }
     }
 
     /// Loads the layout's placements and registers its servers; returns a session with the

@@ -1,6 +1,6 @@
 //! Whole sub-plan pushdown: the largest parts of a plan whose tables all live on one
-//! PostgreSQL server, and whose every operator and expression renders faithfully, are sent
-//! to that server as one query.
+//! PostgreSQL or MySQL/MariaDB server, and whose every operator and expression renders
+//! faithfully in that server's dialect, are sent to that server as one query.
 //!
 //! Runs once per query, on the optimized logical plan, right before physical planning
 //! ([`FederatingQueryPlanner`]). Bottom up, each node either joins its children's remote
@@ -8,26 +8,32 @@
 //! DataFusion, which then reads each child fragment through one [`RemoteScanExec`].
 //!
 //! Rendering nests one derived table per operator, with positional column names
-//! (`c0`, `c1`, ...), so no alias can collide; PostgreSQL flattens such nesting itself.
+//! (`c0`, `c1`, ...), so no alias can collide; both engines flatten such nesting themselves.
 //! Sorts and limits are pushed into the fragment below them but also kept in DataFusion
 //! (a remote ORDER BY only fixes the order of the rows it returns; DataFusion's own sort
 //! over a sorted, limited input is cheap), so a fragment never has a parent above an
 //! ORDER BY. Pushed: table scans with their filters and limit, projection, filter,
 //! inner/left/right/full joins (and semi/anti joins that are not null-aware), aggregates,
-//! DISTINCT, UNION ALL, subquery aliases.
+//! DISTINCT, UNION ALL, subquery aliases, and uncorrelated scalar subqueries answered by the
+//! same server.
+//!
+//! MySQL differences kept out of results: no FULL JOIN there (stays local); strings are
+//! grouped on their bytes as well (`GROUP BY CAST(x AS BINARY), x`) and sorted as bytes,
+//! because the default collations equate 'a', 'A' and 'a '; DISTINCT over string columns
+//! stays local; NULL placement is an explicit first sort key (no `NULLS FIRST/LAST`).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{Column, DFSchemaRef, Result, TableReference};
 use datafusion::datasource::{provider_as_source, TableType};
 use datafusion::execution::context::QueryPlanner;
 use datafusion::logical_expr::{
-    Aggregate, Distinct, Expr, ExprSchemable, Filter, Join, JoinType, Limit, LogicalPlan,
-    LogicalPlanBuilder, Projection, Sort, TableProviderFilterPushDown, TableScan, Union,
+    Aggregate, BinaryExpr, Distinct, Expr, ExprSchemable, Filter, Join, JoinType, Limit,
+    LogicalPlan, LogicalPlanBuilder, Operator, Projection, Sort, Subquery,
+    TableProviderFilterPushDown, TableScan, Union,
 };
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
@@ -35,7 +41,7 @@ use fedgate_adapter_api::{Backend, SqlDialect};
 
 use crate::remote_scan::RemoteScanExec;
 use crate::remote_table::RemoteTable;
-use crate::sql_render::{quote_identifier, ExprRenderer, Scope};
+use crate::sql_render::{is_string_type, quote_identifier, ExprRenderer, Scope};
 
 /// A query planner that cuts remote fragments out of the logical plan, then plans the rest
 /// with DataFusion's default planner.
@@ -68,6 +74,7 @@ pub fn federate(plan: &LogicalPlan) -> Result<LogicalPlan> {
 struct Fragment {
     server: String,
     backend: Arc<dyn Backend>,
+    dialect: SqlDialect,
     sql: String,
 }
 
@@ -79,21 +86,16 @@ enum Analysis {
 fn analyze(plan: &LogicalPlan) -> Result<Analysis> {
     if let LogicalPlan::TableScan(scan) = plan {
         return Ok(match remote_table(scan) {
-            Some(table) if table.dialect() == SqlDialect::Postgres => {
-                match render_scan(scan, table) {
-                    Some(fragment) => Analysis::Remote(fragment),
-                    None => Analysis::Local(plan.clone()),
-                }
-            }
-            _ => Analysis::Local(plan.clone()),
+            Some(table) => match render_scan(scan, table) {
+                Some(fragment) => Analysis::Remote(fragment),
+                None => Analysis::Local(plan.clone()),
+            },
+            None => Analysis::Local(plan.clone()),
         });
     }
     let inputs = plan.inputs();
-    if inputs.is_empty() || plan_has_subqueries(plan) {
-        return rebuild_local(
-            plan,
-            inputs.iter().map(|p| analyze(p)).collect::<Result<_>>()?,
-        );
+    if inputs.is_empty() {
+        return rebuild_local(plan, Vec::new());
     }
     let mut children: Vec<Analysis> = inputs.iter().map(|p| analyze(p)).collect::<Result<_>>()?;
     if let Some(fragment) = try_extend(plan, &children) {
@@ -123,23 +125,6 @@ fn rebuild_local(plan: &LogicalPlan, children: Vec<Analysis>) -> Result<Analysis
     Ok(Analysis::Local(plan.with_new_exprs(exprs, new_inputs)?))
 }
 
-fn plan_has_subqueries(plan: &LogicalPlan) -> bool {
-    let mut found = false;
-    let _ = plan.apply_expressions(|expr| {
-        found |= expr.exists(|e| {
-            Ok(matches!(
-                e,
-                Expr::ScalarSubquery(_)
-                    | Expr::Exists(_)
-                    | Expr::InSubquery(_)
-                    | Expr::OuterReferenceColumn(..)
-            ))
-        })?;
-        Ok(TreeNodeRecursion::Continue)
-    });
-    found
-}
-
 fn remote_table(scan: &TableScan) -> Option<&RemoteTable> {
     let source = scan
         .source
@@ -154,29 +139,19 @@ fn render_scan(scan: &TableScan, table: &RemoteTable) -> Option<Fragment> {
         Some(p) => p.clone(),
         None => (0..schema.fields().len()).collect(),
     };
-    let dialect = SqlDialect::Postgres;
-    let columns = if projected.is_empty() {
-        "NULL AS \"c0\"".to_string()
-    } else {
-        projected
-            .iter()
-            .enumerate()
-            .map(|(i, &index)| {
-                format!(
-                    "{} AS \"c{i}\"",
-                    quote_identifier(dialect, schema.field(index).name())
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let dialect = table.dialect();
+    let columns: Vec<String> = projected
+        .iter()
+        .map(|&index| quote_identifier(dialect, schema.field(index).name()))
+        .collect();
+    let columns = select_list(dialect, &columns);
     let mut sql = format!("SELECT {columns} FROM {}", table.quoted_name());
     let scope = crate::sql_render::TableScope::new(dialect, &schema);
     let renderer = ExprRenderer::filters(dialect, &scope);
     let filters = scan
         .filters
         .iter()
-        .map(|f| renderer.render(f))
+        .map(|f| renderer.render_filter(f))
         .collect::<Option<Vec<_>>>()?;
     if !filters.is_empty() {
         sql.push_str(&format!(" WHERE {}", filters.join(" AND ")));
@@ -187,12 +162,19 @@ fn render_scan(scan: &TableScan, table: &RemoteTable) -> Option<Fragment> {
     Some(Fragment {
         server: table.server().to_string(),
         backend: table.backend(),
+        dialect,
         sql,
     })
 }
 
-/// Columns of child fragments, aliased `t0`, `t1`, ... in the FROM clause.
+/// Columns of child fragments, aliased `t0`, `t1`, ... in the FROM clause, on `server`.
+///
+/// Expressions holding subqueries reach the renderer too: an uncorrelated scalar subquery
+/// whose whole plan the same server answers is rendered inline; `EXISTS`, `IN (subquery)`
+/// and outer references are not rendered, so their node stays in DataFusion.
 struct FragmentScope<'a> {
+    server: &'a str,
+    dialect: SqlDialect,
     inputs: Vec<(&'a str, &'a DFSchemaRef)>,
 }
 
@@ -201,11 +183,35 @@ impl Scope for FragmentScope<'_> {
         for (alias, schema) in &self.inputs {
             if let Ok(index) = schema.index_of_column(column) {
                 let field = schema.field(index).clone();
-                return Some((format!("{alias}.\"c{index}\""), field));
+                return Some((qualified_column(self.dialect, alias, index), field));
             }
         }
         None
     }
+
+    fn scalar_subquery(&self, subquery: &Subquery) -> Option<String> {
+        if !subquery.outer_ref_columns.is_empty() {
+            return None;
+        }
+        match analyze(&subquery.subquery).ok()? {
+            Analysis::Remote(fragment) if fragment.server == self.server => Some(format!(
+                "(SELECT {} FROM ({}) AS sq)",
+                qualified_column(self.dialect, "sq", 0),
+                fragment.sql
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The positional name of a fragment's `index`-th output column (`c0`, `c1`, ...), quoted.
+fn column_name(dialect: SqlDialect, index: usize) -> String {
+    quote_identifier(dialect, &format!("c{index}"))
+}
+
+/// `alias.c<index>`, quoted.
+fn qualified_column(dialect: SqlDialect, alias: &str, index: usize) -> String {
+    format!("{alias}.{}", column_name(dialect, index))
 }
 
 fn single_remote(children: &[Analysis]) -> Option<&Fragment> {
@@ -215,14 +221,14 @@ fn single_remote(children: &[Analysis]) -> Option<&Fragment> {
     }
 }
 
-fn select_list(items: &[String]) -> String {
+fn select_list(dialect: SqlDialect, items: &[String]) -> String {
     if items.is_empty() {
-        return "NULL AS \"c0\"".to_string();
+        return format!("NULL AS {}", column_name(dialect, 0));
     }
     items
         .iter()
         .enumerate()
-        .map(|(i, sql)| format!("{sql} AS \"c{i}\""))
+        .map(|(i, sql)| format!("{sql} AS {}", column_name(dialect, i)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -250,8 +256,12 @@ fn try_extend(plan: &LogicalPlan, children: &[Analysis]) -> Option<Fragment> {
         LogicalPlan::Filter(f) => extend_filter(f, single_remote(children)?),
         LogicalPlan::Aggregate(a) => extend_aggregate(a, single_remote(children)?),
         LogicalPlan::SubqueryAlias(_) => single_remote(children).map(Fragment::same),
-        LogicalPlan::Distinct(Distinct::All(_)) => {
+        LogicalPlan::Distinct(Distinct::All(input)) => {
             let child = single_remote(children)?;
+            // MySQL's DISTINCT compares strings in their collation ('a' = 'A').
+            if child.dialect == SqlDialect::MySql && has_string_column(input.schema()) {
+                return None;
+            }
             Some(child.wrap(format!("SELECT DISTINCT * FROM ({}) AS t0", child.sql)))
         }
         LogicalPlan::Join(j) => extend_join(j, children),
@@ -269,7 +279,17 @@ impl Fragment {
         Fragment {
             server: self.server.clone(),
             backend: self.backend.clone(),
+            dialect: self.dialect,
             sql,
+        }
+    }
+
+    /// The columns of `inputs`, on this fragment's server and in its dialect.
+    fn scope<'a>(&'a self, inputs: Vec<(&'a str, &'a DFSchemaRef)>) -> FragmentScope<'a> {
+        FragmentScope {
+            server: &self.server,
+            dialect: self.dialect,
+            inputs,
         }
     }
 
@@ -285,6 +305,7 @@ impl Fragment {
         let table = Arc::new(RemoteQueryTable {
             server: self.server,
             backend: self.backend,
+            dialect: self.dialect,
             sql: self.sql,
             schema: arrow_schema,
         });
@@ -312,10 +333,8 @@ fn extend_projection(projection: &Projection, child: &Fragment) -> Option<Fragme
     {
         return None;
     }
-    let scope = FragmentScope {
-        inputs: vec![("t0", projection.input.schema())],
-    };
-    let renderer = ExprRenderer::general(SqlDialect::Postgres, &scope);
+    let scope = child.scope(vec![("t0", projection.input.schema())]);
+    let renderer = ExprRenderer::general(child.dialect, &scope);
     let items = projection
         .expr
         .iter()
@@ -323,17 +342,15 @@ fn extend_projection(projection: &Projection, child: &Fragment) -> Option<Fragme
         .collect::<Option<Vec<_>>>()?;
     Some(child.wrap(format!(
         "SELECT {} FROM ({}) AS t0",
-        select_list(&items),
+        select_list(child.dialect, &items),
         child.sql
     )))
 }
 
 fn extend_filter(filter: &Filter, child: &Fragment) -> Option<Fragment> {
-    let scope = FragmentScope {
-        inputs: vec![("t0", filter.input.schema())],
-    };
+    let scope = child.scope(vec![("t0", filter.input.schema())]);
     let predicate =
-        ExprRenderer::general(SqlDialect::Postgres, &scope).render(&filter.predicate)?;
+        ExprRenderer::general(child.dialect, &scope).render_filter(&filter.predicate)?;
     Some(child.wrap(format!(
         "SELECT * FROM ({}) AS t0 WHERE {predicate}",
         child.sql
@@ -341,10 +358,8 @@ fn extend_filter(filter: &Filter, child: &Fragment) -> Option<Fragment> {
 }
 
 fn extend_aggregate(aggregate: &Aggregate, child: &Fragment) -> Option<Fragment> {
-    let scope = FragmentScope {
-        inputs: vec![("t0", aggregate.input.schema())],
-    };
-    let renderer = ExprRenderer::general(SqlDialect::Postgres, &scope);
+    let scope = child.scope(vec![("t0", aggregate.input.schema())]);
+    let renderer = ExprRenderer::general(child.dialect, &scope);
     if aggregate
         .group_expr
         .iter()
@@ -362,16 +377,34 @@ fn extend_aggregate(aggregate: &Aggregate, child: &Fragment) -> Option<Fragment>
         .iter()
         .map(|e| renderer.render(e))
         .collect::<Option<Vec<_>>>()?;
-    let mut items = groups.clone();
+    let input_schema = aggregate.input.schema();
+    let grouping_keys: Vec<String> = aggregate
+        .group_expr
+        .iter()
+        .zip(&groups)
+        .map(|(expr, sql)| {
+            // MySQL groups strings by their collation ('a' and 'A ' are one group): the
+            // bytes are grouped on too, so each group holds one DataFusion value.
+            let is_string = expr
+                .get_type(input_schema.as_ref())
+                .is_ok_and(|t| is_string_type(&t));
+            if child.dialect == SqlDialect::MySql && is_string {
+                format!("CAST({sql} AS BINARY), {sql}")
+            } else {
+                sql.clone()
+            }
+        })
+        .collect();
+    let mut items = groups;
     items.extend(aggregates);
-    let group_by = if groups.is_empty() {
+    let group_by = if grouping_keys.is_empty() {
         String::new()
     } else {
-        format!(" GROUP BY {}", groups.join(", "))
+        format!(" GROUP BY {}", grouping_keys.join(", "))
     };
     Some(child.wrap(format!(
         "SELECT {} FROM ({}) AS t0{group_by}",
-        select_list(&items),
+        select_list(child.dialect, &items),
         child.sql
     )))
 }
@@ -383,23 +416,30 @@ fn extend_join(join: &Join, children: &[Analysis]) -> Option<Fragment> {
     if left.server != right.server || join.null_aware {
         return None;
     }
-    let scope = FragmentScope {
-        inputs: vec![("t0", join.left.schema()), ("t1", join.right.schema())],
-    };
-    let renderer = ExprRenderer::general(SqlDialect::Postgres, &scope);
-    let equal = match join.null_equality {
-        datafusion::common::NullEquality::NullEqualsNothing => "=",
-        datafusion::common::NullEquality::NullEqualsNull => "IS NOT DISTINCT FROM",
-    };
+    let dialect = left.dialect;
+    // MySQL has no FULL JOIN.
+    if dialect == SqlDialect::MySql && join.join_type == JoinType::Full {
+        return None;
+    }
+    let scope = left.scope(vec![
+        ("t0", join.left.schema()),
+        ("t1", join.right.schema()),
+    ]);
+    let renderer = ExprRenderer::general(dialect, &scope);
     let mut conditions = join
         .on
         .iter()
         .map(|(l, r)| {
-            Some(format!(
-                "({} {equal} {})",
-                renderer.render(l)?,
-                renderer.render(r)?
-            ))
+            let op = match join.null_equality {
+                datafusion::common::NullEquality::NullEqualsNothing => Operator::Eq,
+                datafusion::common::NullEquality::NullEqualsNull => Operator::IsNotDistinctFrom,
+            };
+            let equality = Expr::BinaryExpr(BinaryExpr::new(
+                Box::new(l.clone()),
+                op,
+                Box::new(r.clone()),
+            ));
+            renderer.render(&equality)
         })
         .collect::<Option<Vec<_>>>()?;
     if let Some(filter) = &join.filter {
@@ -413,10 +453,12 @@ fn extend_join(join: &Join, children: &[Analysis]) -> Option<Fragment> {
     let left_count = join.left.schema().fields().len();
     let right_count = join.right.schema().fields().len();
     let both: Vec<String> = (0..left_count)
-        .map(|i| format!("t0.\"c{i}\""))
-        .chain((0..right_count).map(|i| format!("t1.\"c{i}\"")))
+        .map(|i| qualified_column(dialect, "t0", i))
+        .chain((0..right_count).map(|i| qualified_column(dialect, "t1", i)))
         .collect();
-    let left_only: Vec<String> = (0..left_count).map(|i| format!("t0.\"c{i}\"")).collect();
+    let left_only: Vec<String> = (0..left_count)
+        .map(|i| qualified_column(dialect, "t0", i))
+        .collect();
     let (l, r) = (&left.sql, &right.sql);
     let sql = match join.join_type {
         JoinType::Inner | JoinType::Left | JoinType::Right | JoinType::Full => {
@@ -428,7 +470,7 @@ fn extend_join(join: &Join, children: &[Analysis]) -> Option<Fragment> {
             };
             format!(
                 "SELECT {} FROM ({l}) AS t0 {kind} JOIN ({r}) AS t1 ON {condition}",
-                select_list(&both)
+                select_list(dialect, &both)
             )
         }
         JoinType::LeftSemi | JoinType::LeftAnti => {
@@ -439,7 +481,7 @@ fn extend_join(join: &Join, children: &[Analysis]) -> Option<Fragment> {
             };
             format!(
                 "SELECT {} FROM ({l}) AS t0 WHERE {not}EXISTS (SELECT 1 FROM ({r}) AS t1 WHERE {condition})",
-                select_list(&left_only)
+                select_list(dialect, &left_only)
             )
         }
         _ => return None,
@@ -458,12 +500,13 @@ fn extend_union(union: &Union, children: &[Analysis]) -> Option<Fragment> {
             return None;
         }
         first.get_or_insert(fragment);
+        let alias = format!("u{i}");
         let columns: Vec<String> = (0..union.schema.fields().len())
-            .map(|c| format!("u{i}.\"c{c}\""))
+            .map(|c| qualified_column(fragment.dialect, &alias, c))
             .collect();
         parts.push(format!(
-            "SELECT {} FROM ({}) AS u{i}",
-            select_list(&columns),
+            "SELECT {} FROM ({}) AS {alias}",
+            select_list(fragment.dialect, &columns),
             fragment.sql
         ));
     }
@@ -474,7 +517,7 @@ fn extend_union(union: &Union, children: &[Analysis]) -> Option<Fragment> {
 fn push_order_and_limit(plan: &LogicalPlan, child: &mut Fragment) {
     let allowed = child.backend.pushdown();
     let pushed = match plan {
-        LogicalPlan::Sort(sort) if allowed.sort => sort_sql(sort, &child.sql, &sort.input),
+        LogicalPlan::Sort(sort) if allowed.sort => sort_sql(sort, child, &sort.input),
         LogicalPlan::Limit(limit) if allowed.limit => limit_sql(limit, &child.sql),
         _ => None,
     };
@@ -501,27 +544,39 @@ fn limit_sql(limit: &Limit, child_sql: &str) -> Option<String> {
 }
 
 /// Pushes a sort (and its fetch) into a remote child; the sort also stays in DataFusion.
-fn sort_sql(sort: &Sort, child_sql: &str, input: &LogicalPlan) -> Option<String> {
-    let scope = FragmentScope {
-        inputs: vec![("t0", input.schema())],
-    };
-    let renderer = ExprRenderer::general(SqlDialect::Postgres, &scope);
+fn sort_sql(sort: &Sort, child: &Fragment, input: &LogicalPlan) -> Option<String> {
+    let child_sql = &child.sql;
+    let scope = child.scope(vec![("t0", input.schema())]);
+    let renderer = ExprRenderer::general(child.dialect, &scope);
     let keys = sort
         .expr
         .iter()
         .map(|s| {
             let rendered = renderer.render(&s.expr)?;
-            let collate = match &s.expr {
-                e if is_string_sort_key(e, input) => " COLLATE \"C\"",
-                _ => "",
-            };
+            let is_string = is_string_sort_key(&s.expr, input);
             let direction = if s.asc { "ASC" } else { "DESC" };
-            let nulls = if s.nulls_first {
-                "NULLS FIRST"
-            } else {
-                "NULLS LAST"
-            };
-            Some(format!("{rendered}{collate} {direction} {nulls}"))
+            Some(match child.dialect {
+                SqlDialect::Postgres => {
+                    let collate = if is_string { " COLLATE \"C\"" } else { "" };
+                    let nulls = if s.nulls_first {
+                        "NULLS FIRST"
+                    } else {
+                        "NULLS LAST"
+                    };
+                    format!("{rendered}{collate} {direction} {nulls}")
+                }
+                // MySQL sorts NULLs as the smallest value and strings by their collation:
+                // NULL placement comes first as its own key, strings are sorted as bytes.
+                SqlDialect::MySql => {
+                    let nulls = if s.nulls_first { "DESC" } else { "ASC" };
+                    let key = if is_string {
+                        format!("CAST({rendered} AS BINARY)")
+                    } else {
+                        rendered.clone()
+                    };
+                    format!("({rendered} IS NULL) {nulls}, {key} {direction}")
+                }
+            })
         })
         .collect::<Option<Vec<_>>>()?;
     let limit = sort
@@ -535,14 +590,15 @@ fn sort_sql(sort: &Sort, child_sql: &str, input: &LogicalPlan) -> Option<String>
 }
 
 fn is_string_sort_key(expr: &Expr, input: &LogicalPlan) -> bool {
-    expr.get_type(input.schema().as_ref()).is_ok_and(|t| {
-        matches!(
-            t,
-            datafusion::arrow::datatypes::DataType::Utf8
-                | datafusion::arrow::datatypes::DataType::LargeUtf8
-                | datafusion::arrow::datatypes::DataType::Utf8View
-        )
-    })
+    expr.get_type(input.schema().as_ref())
+        .is_ok_and(|t| is_string_type(&t))
+}
+
+fn has_string_column(schema: &DFSchemaRef) -> bool {
+    schema
+        .fields()
+        .iter()
+        .any(|f| is_string_type(f.data_type()))
 }
 
 /// A remote query as a table DataFusion scans (only ever built by the federation pass).
@@ -550,6 +606,7 @@ fn is_string_sort_key(expr: &Expr, input: &LogicalPlan) -> bool {
 struct RemoteQueryTable {
     server: String,
     backend: Arc<dyn Backend>,
+    dialect: SqlDialect,
     sql: String,
     schema: SchemaRef,
 }
@@ -586,13 +643,13 @@ impl TableProvider for RemoteQueryTable {
                 Arc::new(self.schema.project(indices)?),
                 indices
                     .iter()
-                    .map(|i| format!("q.\"c{i}\""))
+                    .map(|&i| qualified_column(self.dialect, "q", i))
                     .collect::<Vec<_>>(),
             ),
             None => (
                 self.schema.clone(),
                 (0..self.schema.fields().len())
-                    .map(|i| format!("q.\"c{i}\""))
+                    .map(|i| qualified_column(self.dialect, "q", i))
                     .collect(),
             ),
         };

@@ -10,12 +10,17 @@
 //! - columns whose values fedgate reads as text fallbacks (field metadata
 //!   `fedgate.text_fallback`) are never compared remotely: the backend would compare them with
 //!   the semantics of their own type;
-//! - arithmetic, functions and casts are not pushed yet (integer division, overflow and
-//!   rounding differ between engines); DataFusion evaluates them.
+//! - in pushed sub-plans (the general renderer): `+ - *` within one numeric family, integer
+//!   and float division on PostgreSQL only (MySQL's `/` is decimal division and turns a
+//!   division by zero into NULL), widening casts, `substr`, `coalesce`, `date_part` of a
+//!   date, CASE, count/sum/min/max and AVG rendered to DataFusion's result type;
+//! - on MySQL, strings are compared as bytes (`CAST(x AS BINARY)`), LIKE in `utf8mb4_bin`,
+//!   and date columns that read non-calendar values as NULL are NULL in pushed expressions
+//!   too; everything else stays in DataFusion.
 
 use datafusion::arrow::datatypes::{DataType, FieldRef, Schema};
 use datafusion::common::{Column, ScalarValue};
-use datafusion::logical_expr::{Between, BinaryExpr, Expr, Like, Operator};
+use datafusion::logical_expr::{Between, BinaryExpr, Expr, Like, Operator, Subquery};
 use fedgate_adapter_api::{SqlDialect, INVALID_DATES_METADATA};
 
 /// Field metadata key marking a column that arrives as text but is another type remotely.
@@ -49,6 +54,11 @@ pub fn quote_string(dialect: SqlDialect, value: &str) -> String {
 /// Where column references resolve: the SQL text of a column and its Arrow field.
 pub trait Scope {
     fn column(&self, column: &Column) -> Option<(String, FieldRef)>;
+
+    /// The SQL of an uncorrelated scalar subquery answered by the same server, if it is.
+    fn scalar_subquery(&self, _subquery: &Subquery) -> Option<String> {
+        None
+    }
 }
 
 /// The columns of one remote table, referenced by their plain (quoted) names.
@@ -180,6 +190,20 @@ impl<'a> ExprRenderer<'a> {
             Expr::Literal(v, _) => Some(v.data_type()),
             Expr::Cast(cast) => Some(cast.field.data_type().clone()),
             Expr::Alias(alias) => self.type_of(&alias.expr),
+            Expr::ScalarFunction(function) => match function.func.name() {
+                "substr" | "substring" => Some(DataType::Utf8),
+                "coalesce" => self.type_of(function.args.first()?),
+                _ => None,
+            },
+            Expr::ScalarSubquery(subquery) => Some(
+                subquery
+                    .subquery
+                    .schema()
+                    .fields()
+                    .first()?
+                    .data_type()
+                    .clone(),
+            ),
             Expr::BinaryExpr(b) if is_arithmetic(b.op) => self.type_of(&b.left),
             _ => None,
         }
@@ -223,6 +247,7 @@ impl<'a> ExprRenderer<'a> {
             Expr::Cast(cast) => self.cast(&cast.expr, cast.field.data_type()),
             Expr::ScalarFunction(function) => self.scalar_function(function),
             Expr::AggregateFunction(aggregate) => self.aggregate(aggregate),
+            Expr::ScalarSubquery(subquery) => self.scope.scalar_subquery(subquery),
             _ => None,
         }
     }
@@ -264,6 +289,11 @@ impl<'a> ExprRenderer<'a> {
             }
             Expr::Column(_) | Expr::Literal(..) => self.expr(expr),
             _ if self.general && self.dialect == SqlDialect::Postgres => self.expr(expr),
+            // MySQL compares computed strings in their collation: they are compared as bytes.
+            _ if self.general => match self.type_of(expr)? {
+                t if is_string_type(&t) => Some(format!("CAST({} AS BINARY)", self.expr(expr)?)),
+                _ => self.expr(expr),
+            },
             _ => None,
         }
     }
@@ -302,10 +332,17 @@ impl<'a> ExprRenderer<'a> {
         Some(format!("({left} {op} {right}{collate})"))
     }
 
-    /// `+ - *` on numbers of one family, and `/ %` on integers (both engines truncate) or
-    /// floats. Decimal division is not pushed: result scales differ between engines.
+    /// `+ - *` on numbers of one family, and on PostgreSQL `/ %` on integers (both engines
+    /// truncate) or floats. Decimal division is not pushed: result scales differ between
+    /// engines. MySQL's `/` is decimal division and it divides by zero into NULL, where
+    /// DataFusion fails: no division or modulo is pushed there.
     fn arithmetic(&self, binary: &BinaryExpr) -> Option<String> {
-        if !self.general || self.dialect != SqlDialect::Postgres {
+        if !self.general {
+            return None;
+        }
+        if self.dialect == SqlDialect::MySql
+            && matches!(binary.op, Operator::Divide | Operator::Modulo)
+        {
             return None;
         }
         let left_type = self.type_of(&binary.left)?;
@@ -438,15 +475,32 @@ impl<'a> ExprRenderer<'a> {
             }
             _ => false,
         };
-        if !allowed || self.dialect != SqlDialect::Postgres {
+        if !allowed {
             return None;
         }
-        let sql_type = match to {
-            DataType::Int16 => "int2".to_string(),
-            DataType::Int32 => "int4".to_string(),
-            DataType::Int64 => "int8".to_string(),
-            DataType::Float64 => "float8".to_string(),
-            DataType::Decimal128(p, s) => format!("numeric({p},{s})"),
+        let sql_type = match (self.dialect, to) {
+            (SqlDialect::Postgres, DataType::Int16) => "int2".to_string(),
+            (SqlDialect::Postgres, DataType::Int32) => "int4".to_string(),
+            (SqlDialect::Postgres, DataType::Int64) => "int8".to_string(),
+            (SqlDialect::Postgres, DataType::Float64) => "float8".to_string(),
+            (SqlDialect::Postgres, DataType::Decimal128(p, s)) => format!("numeric({p},{s})"),
+            // Widening integer casts only: SIGNED is MySQL's BIGINT.
+            (SqlDialect::MySql, DataType::Int16 | DataType::Int32 | DataType::Int64) => {
+                "SIGNED".to_string()
+            }
+            (SqlDialect::MySql, DataType::Float64) => "DOUBLE".to_string(),
+            // MySQL rounds when a cast lowers the scale; DataFusion's rounding is not
+            // promised to match, so only casts that keep every digit are pushed.
+            (SqlDialect::MySql, DataType::Decimal128(p, s)) => {
+                let keeps_digits = match &from {
+                    DataType::Decimal128(_, from_scale) => from_scale <= s,
+                    _ => true,
+                };
+                if !keeps_digits || *s > 30 || *p > 65 {
+                    return None;
+                }
+                format!("DECIMAL({p},{s})")
+            }
             _ => return None,
         };
         Some(format!("CAST({} AS {sql_type})", self.expr(inner)?))
@@ -456,9 +510,6 @@ impl<'a> ExprRenderer<'a> {
         &self,
         function: &datafusion::logical_expr::expr::ScalarFunction,
     ) -> Option<String> {
-        if self.dialect != SqlDialect::Postgres {
-            return None;
-        }
         let args = &function.args;
         match function.func.name() {
             "substr" | "substring" => {
@@ -466,7 +517,12 @@ impl<'a> ExprRenderer<'a> {
                     .iter()
                     .map(|a| self.expr(a))
                     .collect::<Option<Vec<_>>>()?;
-                Some(format!("substr({})", rendered.join(", ")))
+                // Both count characters from 1; MySQL's SUBSTRING takes the same arguments.
+                let name = match self.dialect {
+                    SqlDialect::Postgres => "substr",
+                    SqlDialect::MySql => "SUBSTRING",
+                };
+                Some(format!("{name}({})", rendered.join(", ")))
             }
             "coalesce" => {
                 let rendered = args
@@ -487,10 +543,11 @@ impl<'a> ExprRenderer<'a> {
                 if !matches!(self.type_of(source)?, DataType::Date32) {
                     return None;
                 }
-                Some(format!(
-                    "CAST(extract({part} from {}) AS int4)",
-                    self.expr(source)?
-                ))
+                let source = self.expr(source)?;
+                Some(match self.dialect {
+                    SqlDialect::Postgres => format!("CAST(extract({part} from {source}) AS int4)"),
+                    SqlDialect::MySql => format!("EXTRACT({part} FROM {source})"),
+                })
             }
             _ => None,
         }
@@ -513,23 +570,56 @@ impl<'a> ExprRenderer<'a> {
         let ok = match name {
             "count" => true,
             "sum" => argument_type.as_ref().is_some_and(|t| t.is_numeric()),
-            // AVG of decimals has a different scale in each engine; of ints/floats it is a double.
-            "avg" => argument_type
-                .as_ref()
-                .is_some_and(|t| t.is_integer() || t.is_floating()),
+            // AVG of ints/floats is a double; of decimals see `decimal_average`.
+            "avg" => argument_type.as_ref().is_some_and(|t| {
+                t.is_integer()
+                    || t.is_floating()
+                    || matches!(t, DataType::Decimal128(_, s) if *s <= 34)
+            }),
             "min" | "max" => argument_type.as_ref().is_some_and(|t| !is_string_type(t)),
             _ => false,
         };
-        if !ok || self.dialect != SqlDialect::Postgres {
+        if !ok {
             return None;
         }
         let distinct = if params.distinct { "DISTINCT " } else { "" };
-        let rendered = self.expr(argument)?;
-        let text = match (name, argument_type) {
-            ("avg", _) => format!("CAST(avg({distinct}{rendered}) AS float8)"),
+        let mut rendered = self.expr(argument)?;
+        let is_string = argument_type.as_ref().is_some_and(is_string_type);
+        if self.dialect == SqlDialect::MySql && params.distinct && is_string {
+            // MySQL's DISTINCT compares strings in their collation: count distinct bytes.
+            rendered = format!("CAST({rendered} AS BINARY)");
+        }
+        if let (Some(DataType::Decimal128(_, scale)), "avg") = (&argument_type, name) {
+            return Some(self.decimal_average(distinct, &rendered, *scale));
+        }
+        let text = match (self.dialect, name) {
+            (SqlDialect::Postgres, "avg") => format!("CAST(avg({distinct}{rendered}) AS float8)"),
+            // MySQL's AVG of integers is a DECIMAL with 4 more digits: average doubles instead.
+            (SqlDialect::MySql, "avg") if argument_type == Some(DataType::Float64) => {
+                format!("AVG({distinct}{rendered})")
+            }
+            (SqlDialect::MySql, "avg") => format!("AVG({distinct}CAST({rendered} AS DOUBLE))"),
             _ => format!("{name}({distinct}{rendered})"),
         };
         Some(text)
+    }
+}
+
+impl ExprRenderer<'_> {
+    /// DataFusion's AVG of `decimal(p, s)` is a `decimal(p + 4, s + 4)` truncated toward zero
+    /// (the sum scaled up, divided by the count in integers). PostgreSQL computes the average
+    /// with at least 16 fraction digits and MySQL's division (the adapter sets
+    /// `div_precision_increment = 30`) with `s + 30`: truncated to `s + 4` digits, both give
+    /// DataFusion's value (a rounding in the last digits could only carry into digit
+    /// `s + 4` through a run of nines longer than the count has digits).
+    fn decimal_average(&self, distinct: &str, argument: &str, scale: i8) -> String {
+        let digits = scale + 4;
+        match self.dialect {
+            SqlDialect::Postgres => format!("trunc(avg({distinct}{argument}), {digits})"),
+            SqlDialect::MySql => format!(
+                "TRUNCATE(SUM({distinct}{argument}) / COUNT({distinct}{argument}), {digits})"
+            ),
+        }
     }
 }
 
@@ -544,7 +634,7 @@ fn type_width(data_type: &DataType) -> usize {
     data_type.primitive_width().unwrap_or(usize::MAX)
 }
 
-fn is_string_type(data_type: &DataType) -> bool {
+pub(crate) fn is_string_type(data_type: &DataType) -> bool {
     matches!(
         data_type,
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View

@@ -51,11 +51,14 @@ pub const SYSTEM_DATABASES: &[&str] = &["information_schema", "mysql", "performa
 /// - `NAMES utf8mb4`: text travels as UTF-8 with 4-byte characters (emoji survive);
 /// - `time_zone = '+00:00'`: `TIMESTAMP` values are read (and `TIMESTAMP` literals compared)
 ///   as UTC, so they map to `Timestamp(µs, "+00:00")` exactly;
+/// - `div_precision_increment = 30`: decimal division keeps 30 more fraction digits, so
+///   that the planner's pushed `AVG` of decimals can be truncated to DataFusion's value;
 /// - `sql_mode`: the server's mode minus `NO_BACKSLASH_ESCAPES`, because the planner escapes
 ///   backslashes in string literals (`'a\\b'`). Everything else is kept: the planner quotes
 ///   identifiers with backticks and strings with single quotes (so `ANSI_QUOTES` does not
 ///   matter) and never renders `||` (so `PIPES_AS_CONCAT` does not matter).
 pub const SESSION_SETUP: &str = "SET NAMES utf8mb4, time_zone = '+00:00', \
+     div_precision_increment = 30, \
      sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), \
      ',NO_BACKSLASH_ESCAPES,', ','))";
 
