@@ -31,9 +31,11 @@ impl BackendFactory for Adapters {
             "mysql" | "mariadb" | "mysql_fdw" => {
                 Arc::new(fedgate_adapter_mysql::MySqlBackend::new(server, options)?)
             }
-            "mongodb" | "mongo" => {
-                Arc::new(fedgate_adapter_mongodb::MongoBackend::new(server, options)?)
-            }
+            // The MongoDB pushdown rule reads the switches from the backend itself.
+            "mongodb" | "mongo" => Arc::new(
+                fedgate_adapter_mongodb::MongoBackend::new(server, options)?
+                    .with_pushdown(pushdown),
+            ),
             other => return Err(wrapper_not_found(other)),
         };
         Ok(Arc::new(WithPushdown { backend, pushdown }))

@@ -62,13 +62,112 @@ impl StatementParser {
             Err(_) => return self.compatibility.parse(text),
         };
         if statements.iter().any(reads_system_catalogs) {
-            return self.compatibility.parse(text);
+            // The text is re-rendered only when a rewrite applies: the compatibility parser
+            // reads some constructs only in their original spelling.
+            let mut changed = false;
+            let rewritten: Vec<String> = statements
+                .into_iter()
+                .map(|s| {
+                    let (statement, rewrote) = prepare_catalog_query(s);
+                    changed |= rewrote;
+                    statement.to_string()
+                })
+                .collect();
+            if !changed {
+                return self.compatibility.parse(text);
+            }
+            return self.compatibility.parse(&rewritten.join(";\n"));
         }
         Ok(statements
             .into_iter()
             .map(|s| self.safe_rules.iter().fold(s, |s, rule| rule.rewrite(s)))
             .collect())
     }
+}
+
+/// Rewrites of catalog queries that the compatibility parser's own rules get wrong:
+/// - `x::regtype::text` becomes `format_type(x, NULL)`, the type's name (pgcli, asyncpg):
+///   the compatibility rule turns `::regtype` into a scalar subquery, which yields the oid as
+///   text and cannot run inside a recursive CTE;
+/// - `'pg_catalog.array_in'::regproc` becomes the function's name `'array_in'` (pgjdbc):
+///   `pg_type.typinput` and its siblings hold names here, not oids.
+///
+/// Returns the statement and whether a rewrite applied.
+fn prepare_catalog_query(mut statement: Statement) -> (Statement, bool) {
+    use datafusion::sql::sqlparser::ast::{
+        visit_expressions_mut, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
+        FunctionArgumentList, FunctionArguments, Ident, ObjectName, Value, ValueWithSpan,
+    };
+    use std::ops::ControlFlow;
+
+    let is_custom = |data_type: &DataType, wanted: &str| match data_type {
+        DataType::Custom(name, _) => name
+            .0
+            .last()
+            .and_then(|part| part.as_ident())
+            .is_some_and(|ident| ident.value.eq_ignore_ascii_case(wanted)),
+        _ => false,
+    };
+    let is_text = |data_type: &DataType| {
+        matches!(data_type, DataType::Text | DataType::Varchar(_)) || is_custom(data_type, "name")
+    };
+    let mut changed = false;
+    let _ = visit_expressions_mut(&mut statement, |expr| {
+        match expr {
+            Expr::Cast {
+                expr: inner,
+                data_type,
+                ..
+            } if is_text(data_type) => {
+                if let Expr::Cast {
+                    expr: type_oid,
+                    data_type: inner_type,
+                    ..
+                } = inner.as_ref()
+                {
+                    if is_custom(inner_type, "regtype") {
+                        changed = true;
+                        let argument = |e: Expr| FunctionArg::Unnamed(FunctionArgExpr::Expr(e));
+                        *expr = Expr::Function(Function {
+                            name: ObjectName::from(vec![Ident::new("format_type")]),
+                            uses_odbc_syntax: false,
+                            parameters: FunctionArguments::None,
+                            args: FunctionArguments::List(FunctionArgumentList {
+                                duplicate_treatment: None,
+                                args: vec![
+                                    argument((**type_oid).clone()),
+                                    argument(Expr::Value(Value::Null.into())),
+                                ],
+                                clauses: vec![],
+                            }),
+                            filter: None,
+                            null_treatment: None,
+                            over: None,
+                            within_group: vec![],
+                        });
+                    }
+                }
+            }
+            Expr::Cast {
+                expr: inner,
+                data_type,
+                ..
+            } if is_custom(data_type, "regproc") => {
+                if let Expr::Value(ValueWithSpan {
+                    value: Value::SingleQuotedString(name),
+                    ..
+                }) = inner.as_ref()
+                {
+                    changed = true;
+                    let unqualified = name.rsplit('.').next().unwrap_or(name).to_string();
+                    *expr = Expr::Value(Value::SingleQuotedString(unqualified).into());
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    (statement, changed)
 }
 
 /// True when the statement reads a relation in `pg_catalog` or `information_schema`, a
@@ -133,6 +232,30 @@ mod tests {
         assert!(reads("select pg_table_is_visible(1)"));
         assert!(reads("SELECT * FROM information_schema.tables"));
         assert!(reads("SELECT (SELECT 1 FROM pg_class) AS c"));
+    }
+
+    fn prepared(sql: &str) -> String {
+        let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+            .unwrap()
+            .remove(0);
+        prepare_catalog_query(statement).0.to_string()
+    }
+
+    #[test]
+    fn regtype_names_and_regproc_literals_in_catalog_queries() {
+        assert_eq!(
+            prepared("SELECT atttypid::regtype::text FROM pg_attribute"),
+            "SELECT format_type(atttypid, NULL) FROM pg_attribute"
+        );
+        assert_eq!(
+            prepared("SELECT 1 FROM pg_type WHERE typinput = 'pg_catalog.array_in'::regproc"),
+            "SELECT 1 FROM pg_type WHERE typinput = 'array_in'"
+        );
+        let parser = StatementParser::new();
+        let statement = parser
+            .parse("SELECT t.typname FROM pg_type t WHERE t.typinput = 'array_in'::regproc")
+            .unwrap();
+        assert_eq!(statement.len(), 1);
     }
 
     #[test]
