@@ -467,9 +467,11 @@ async fn mongodb_backend_down_and_dying_mid_query() {
     let data = tempfile::tempdir().unwrap();
     let mut gateway = Gateway::start(data.path()).expect("gateway starts");
     let client = gateway.connect().await.expect("connect to the gateway");
+    // Aggregates stay in fedgate: the long query must stream documents through the proxy
+    // (pushed as $group, MongoDB would answer it with one document).
     client
         .batch_execute(&format!(
-            "CREATE SERVER flaky_mongo FOREIGN DATA WRAPPER mongodb OPTIONS (host '127.0.0.1', port '{}', database '{MONGO_DATABASE}', connect_timeout '3')",
+            "CREATE SERVER flaky_mongo FOREIGN DATA WRAPPER mongodb OPTIONS (host '127.0.0.1', port '{}', database '{MONGO_DATABASE}', connect_timeout '3', pushdown_aggregates 'false')",
             proxy.port
         ))
         .await
