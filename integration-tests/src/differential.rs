@@ -1142,6 +1142,29 @@ pub fn remote_parts(explain_lines: &[String]) -> usize {
         .count()
 }
 
+/// The operators of an EXPLAIN output that do work in fedgate above the remote parts:
+/// everything but the remote scans and what only arranges their rows (projections that
+/// rename, the kept-local sort and limit, partition plumbing).
+pub fn local_operators(explain_lines: &[String]) -> Vec<String> {
+    const ARRANGING: &[&str] = &[
+        "RemoteScanExec",
+        "ProjectionExec",
+        "SortExec",
+        "SortPreservingMergeExec",
+        "GlobalLimitExec",
+        "LocalLimitExec",
+        "CooperativeExec",
+        "CoalescePartitionsExec",
+        "RepartitionExec",
+    ];
+    explain_lines
+        .iter()
+        .filter_map(|line| line.trim_start().split(':').next())
+        .filter(|operator| operator.ends_with("Exec") && !ARRANGING.contains(operator))
+        .map(str::to_string)
+        .collect()
+}
+
 /// The queries a single-server layout does not push whole, with the reason:
 /// `differential/not_pushed_whole.txt`, lines `layout query reason...` (`#` comments).
 pub fn load_not_pushed_whole(path: &Path) -> Result<BTreeMap<(String, String), String>, String> {

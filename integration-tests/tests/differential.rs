@@ -362,7 +362,8 @@ impl Runner<'_> {
     }
 
     /// On a single-server layout, checks that EXPLAIN shows a TPC-H query as one remote
-    /// part, or that `not_pushed_whole.txt` lists it (and says why). Returns the note for the
+    /// part with no work above it but arranging rows (renaming, the kept-local ORDER BY and
+    /// LIMIT), or that `not_pushed_whole.txt` lists it (and says why). Returns the note for the
     /// `ok` line, or the lines explaining the mismatch.
     async fn pushdown_note(
         &self,
@@ -384,25 +385,34 @@ impl Runner<'_> {
             .map(str::to_string)
             .collect();
         let parts = differential::remote_parts(&lines);
+        let local = differential::local_operators(&lines);
+        // Whole: one remote part, and nothing but arranging its rows happens in fedgate.
+        let whole = parts == 1 && local.is_empty();
+        let shape = if local.is_empty() {
+            format!("{parts} remote parts")
+        } else {
+            format!("{parts} remote parts, local {}", local.join(", "))
+        };
         // The TPC-H queries must be pushed whole; the cross-backend queries (written to mix
-        // backends) only report their count.
+        // backends) only report their shape.
         if !query.id.starts_with("tpch/") {
-            return Ok(match parts {
-                1 => ", pushed whole".to_string(),
-                n => format!(", {n} remote parts"),
+            return Ok(if whole {
+                ", pushed whole".to_string()
+            } else {
+                format!(", {shape}")
             });
         }
         let key = (layout.name.clone(), query.id.clone());
-        match (parts, self.not_pushed_whole.get(&key)) {
-            (1, None) => Ok(", pushed whole".to_string()),
-            (1, Some(_)) => Err(vec![format!(
+        match (whole, self.not_pushed_whole.get(&key)) {
+            (true, None) => Ok(", pushed whole".to_string()),
+            (true, Some(_)) => Err(vec![format!(
                 "pushed whole now: remove `{} {}` from differential/not_pushed_whole.txt",
                 layout.name, query.id
             )]),
-            (n, Some(reason)) => Ok(format!(", {n} remote parts: {reason}")),
-            (n, None) => {
+            (false, Some(reason)) => Ok(format!(", {shape}: {reason}")),
+            (false, None) => {
                 let mut out = vec![format!(
-                    "{n} remote parts, not pushed whole (list it in differential/not_pushed_whole.txt with the reason, or push it):"
+                    "not pushed whole ({shape}); list it in differential/not_pushed_whole.txt with the reason, or push it:"
                 )];
                 out.extend(lines.into_iter().map(|l| format!("  {l}")));
                 Err(out)

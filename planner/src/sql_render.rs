@@ -190,6 +190,12 @@ impl<'a> ExprRenderer<'a> {
             Expr::Literal(v, _) => Some(v.data_type()),
             Expr::Cast(cast) => Some(cast.field.data_type().clone()),
             Expr::Alias(alias) => self.type_of(&alias.expr),
+            // Type coercion gives every branch the CASE's type.
+            Expr::Case(case) => case
+                .when_then_expr
+                .iter()
+                .find_map(|(_, then)| self.type_of(then))
+                .or_else(|| self.type_of(case.else_expr.as_deref()?)),
             Expr::ScalarFunction(function) => match function.func.name() {
                 "substr" | "substring" => Some(DataType::Utf8),
                 "coalesce" => self.type_of(function.args.first()?),
