@@ -33,7 +33,7 @@ use datafusion::execution::context::QueryPlanner;
 use datafusion::logical_expr::{
     Aggregate, BinaryExpr, Distinct, Expr, ExprSchemable, Filter, Join, JoinType, Limit,
     LogicalPlan, LogicalPlanBuilder, Operator, Projection, Sort, Subquery,
-    TableProviderFilterPushDown, TableScan, Union,
+    TableProviderFilterPushDown, TableScan, Union, Window,
 };
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
@@ -240,7 +240,9 @@ fn try_extend(plan: &LogicalPlan, children: &[Analysis]) -> Option<Fragment> {
             let p = f.backend.pushdown();
             p.sub_plans()
                 && match plan {
-                    LogicalPlan::Aggregate(_) | LogicalPlan::Distinct(_) => p.aggregates,
+                    LogicalPlan::Aggregate(_)
+                    | LogicalPlan::Distinct(_)
+                    | LogicalPlan::Window(_) => p.aggregates,
                     LogicalPlan::Join(_) | LogicalPlan::Union(_) => p.joins,
                     LogicalPlan::Filter(_) => p.filters,
                     _ => true,
@@ -264,6 +266,7 @@ fn try_extend(plan: &LogicalPlan, children: &[Analysis]) -> Option<Fragment> {
             }
             Some(child.wrap(format!("SELECT DISTINCT * FROM ({}) AS t0", child.sql)))
         }
+        LogicalPlan::Window(w) => extend_window(w, single_remote(children)?),
         LogicalPlan::Join(j) => extend_join(j, children),
         LogicalPlan::Union(u) => extend_union(u, children),
         _ => None,
@@ -340,6 +343,24 @@ fn extend_projection(projection: &Projection, child: &Fragment) -> Option<Fragme
         .iter()
         .map(|e| renderer.render(e))
         .collect::<Option<Vec<_>>>()?;
+    Some(child.wrap(format!(
+        "SELECT {} FROM ({}) AS t0",
+        select_list(child.dialect, &items),
+        child.sql
+    )))
+}
+
+/// The input's columns followed by the window functions' values.
+fn extend_window(window: &Window, child: &Fragment) -> Option<Fragment> {
+    let input_schema = window.input.schema();
+    let scope = child.scope(vec![("t0", input_schema)]);
+    let renderer = ExprRenderer::general(child.dialect, &scope);
+    let mut items: Vec<String> = (0..input_schema.fields().len())
+        .map(|i| qualified_column(child.dialect, "t0", i))
+        .collect();
+    for expr in &window.window_expr {
+        items.push(renderer.render(expr)?);
+    }
     Some(child.wrap(format!(
         "SELECT {} FROM ({}) AS t0",
         select_list(child.dialect, &items),

@@ -254,6 +254,7 @@ impl<'a> ExprRenderer<'a> {
             Expr::ScalarFunction(function) => self.scalar_function(function),
             Expr::AggregateFunction(aggregate) => self.aggregate(aggregate),
             Expr::ScalarSubquery(subquery) => self.scope.scalar_subquery(subquery),
+            Expr::WindowFunction(window) => self.window(window),
             _ => None,
         }
     }
@@ -612,6 +613,124 @@ impl<'a> ExprRenderer<'a> {
 }
 
 impl ExprRenderer<'_> {
+    /// A window function: ranking (`row_number`, `rank`, `dense_rank`) or count/sum/min/max/
+    /// avg under the same rules as aggregates, over the default frame only (whole partition
+    /// without ORDER BY, `RANGE UNBOUNDED PRECEDING .. CURRENT ROW` with it). Partition keys
+    /// that are strings are partitioned on bytes on MySQL; order keys as in a pushed sort.
+    fn window(&self, window: &datafusion::logical_expr::expr::WindowFunction) -> Option<String> {
+        use datafusion::logical_expr::{
+            WindowFrameBound, WindowFrameUnits, WindowFunctionDefinition,
+        };
+        let params = &window.params;
+        if params.filter.is_some() || params.null_treatment.is_some() || params.distinct {
+            return None;
+        }
+        let name = window.fun.name().to_ascii_lowercase();
+        let ranking = matches!(name.as_str(), "row_number" | "rank" | "dense_rank");
+        let frame = &params.window_frame;
+        let whole_partition = matches!(frame.start_bound, WindowFrameBound::Preceding(ref v) if v.is_null())
+            && matches!(frame.end_bound, WindowFrameBound::Following(ref v) if v.is_null());
+        let up_to_current_peers = frame.units == WindowFrameUnits::Range
+            && matches!(frame.start_bound, WindowFrameBound::Preceding(ref v) if v.is_null())
+            && frame.end_bound == WindowFrameBound::CurrentRow;
+        let default_frame = if params.order_by.is_empty() {
+            whole_partition
+        } else {
+            up_to_current_peers
+        };
+        if !ranking && !default_frame {
+            return None;
+        }
+        let call = match (&window.fun, ranking) {
+            (WindowFunctionDefinition::WindowUDF(_), true) if params.args.is_empty() => {
+                format!("{name}()")
+            }
+            (WindowFunctionDefinition::AggregateUDF(udaf), false) => {
+                let [argument] = params.args.as_slice() else {
+                    return None;
+                };
+                let argument_type = self.type_of(argument)?;
+                let rendered = self.expr(argument)?;
+                match name.as_str() {
+                    "count" => format!("count({rendered})"),
+                    // A window sum of 64-bit integers would be numeric remotely and wraps
+                    // in DataFusion: left to DataFusion.
+                    "sum"
+                        if argument_type.is_numeric()
+                            && !matches!(argument_type, DataType::Int64 | DataType::UInt64) =>
+                    {
+                        format!("sum({rendered})")
+                    }
+                    "min" | "max" if !is_string_type(&argument_type) => {
+                        format!("{}({rendered})", udaf.name())
+                    }
+                    "avg" if argument_type.is_integer() || argument_type.is_floating() => {
+                        match self.dialect {
+                            SqlDialect::Postgres => format!("avg(CAST({rendered} AS float8))"),
+                            SqlDialect::MySql => format!("AVG(CAST({rendered} AS DOUBLE))"),
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        let mut over = Vec::new();
+        if !params.partition_by.is_empty() {
+            let keys = params
+                .partition_by
+                .iter()
+                .map(|key| {
+                    let rendered = self.expr(key)?;
+                    let is_string = is_string_type(&self.type_of(key)?);
+                    Some(if self.dialect == SqlDialect::MySql && is_string {
+                        format!("CAST({rendered} AS BINARY)")
+                    } else {
+                        rendered
+                    })
+                })
+                .collect::<Option<Vec<_>>>()?;
+            over.push(format!("PARTITION BY {}", keys.join(", ")));
+        }
+        if !params.order_by.is_empty() {
+            let keys = params
+                .order_by
+                .iter()
+                .map(|sort| self.sort_key(sort))
+                .collect::<Option<Vec<_>>>()?;
+            over.push(format!("ORDER BY {}", keys.join(", ")));
+        }
+        Some(format!("{call} OVER ({})", over.join(" ")))
+    }
+
+    /// One ORDER BY key with DataFusion's meaning: strings in byte order, NULLs placed
+    /// explicitly (MySQL has no `NULLS FIRST/LAST`: the placement is a key of its own).
+    pub(crate) fn sort_key(&self, sort: &datafusion::logical_expr::SortExpr) -> Option<String> {
+        let rendered = self.expr(&sort.expr)?;
+        let is_string = is_string_type(&self.type_of(&sort.expr)?);
+        let direction = if sort.asc { "ASC" } else { "DESC" };
+        Some(match self.dialect {
+            SqlDialect::Postgres => {
+                let collate = if is_string { " COLLATE \"C\"" } else { "" };
+                let nulls = if sort.nulls_first {
+                    "NULLS FIRST"
+                } else {
+                    "NULLS LAST"
+                };
+                format!("{rendered}{collate} {direction} {nulls}")
+            }
+            SqlDialect::MySql => {
+                let nulls = if sort.nulls_first { "DESC" } else { "ASC" };
+                let key = if is_string {
+                    format!("CAST({rendered} AS BINARY)")
+                } else {
+                    rendered.clone()
+                };
+                format!("({rendered} IS NULL) {nulls}, {key} {direction}")
+            }
+        })
+    }
+
     /// DataFusion's AVG of `decimal(p, s)` is a `decimal(p + 4, s + 4)` truncated toward zero
     /// (the sum scaled up, divided by the count in integers). PostgreSQL computes the average
     /// with at least 16 fraction digits and MySQL's division (the adapter sets

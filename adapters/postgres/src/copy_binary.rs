@@ -17,7 +17,7 @@ use datafusion::arrow::array::{
     Float32Builder, Float64Builder, Int16Builder, Int32Builder, Int64Builder,
     IntervalMonthDayNanoBuilder, ListArray, RecordBatch, RecordBatchOptions, StringBuilder,
     Time64MicrosecondBuilder, Time64NanosecondBuilder, TimestampMicrosecondBuilder,
-    TimestampNanosecondBuilder, UInt32Builder,
+    TimestampNanosecondBuilder, UInt32Builder, UInt64Builder,
 };
 use datafusion::arrow::buffer::{OffsetBuffer, ScalarBuffer};
 use datafusion::arrow::datatypes::{DataType, FieldRef, IntervalUnit, SchemaRef, TimeUnit};
@@ -54,6 +54,9 @@ pub enum Sink {
     Int64(Int64Builder),
     Int64FromOid(Int64Builder),
     UInt32(UInt32Builder),
+    /// `bigint` read as `UInt64` (DataFusion's type of `row_number()`, `rank()`, ...):
+    /// a negative value is an error.
+    UInt64(UInt64Builder),
     Float32(Float32Builder),
     Float64(Float64Builder),
     Decimal(Decimal128Builder, u8, i8),
@@ -82,6 +85,7 @@ impl Sink {
             (D::Int64, W::Int2 | W::Int4 | W::Int8) => Sink::Int64(Int64Builder::new()),
             (D::Int64, W::Oid) => Sink::Int64FromOid(Int64Builder::new()),
             (D::UInt32, W::Oid) => Sink::UInt32(UInt32Builder::new()),
+            (D::UInt64, W::Int2 | W::Int4 | W::Int8) => Sink::UInt64(UInt64Builder::new()),
             (D::Float32, W::Float4) => Sink::Float32(Float32Builder::new()),
             (D::Float64, W::Float4 | W::Float8) => Sink::Float64(Float64Builder::new()),
             (D::Decimal128(p, s), W::Numeric) => Sink::Decimal(
@@ -137,6 +141,7 @@ impl Sink {
             Sink::Int32(b) => b.append_null(),
             Sink::Int64(b) | Sink::Int64FromOid(b) => b.append_null(),
             Sink::UInt32(b) => b.append_null(),
+            Sink::UInt64(b) => b.append_null(),
             Sink::Float32(b) => b.append_null(),
             Sink::Float64(b) => b.append_null(),
             Sink::Decimal(b, _, _) => b.append_null(),
@@ -160,6 +165,7 @@ impl Sink {
             Sink::Int64(b) => b.append_value(values::int(bytes)?),
             Sink::Int64FromOid(b) => b.append_value(values::oid(bytes)?.into()),
             Sink::UInt32(b) => b.append_value(values::oid(bytes)?),
+            Sink::UInt64(b) => b.append_value(narrow(values::int(bytes)?)?),
             Sink::Float32(b) => b.append_value(values::float4(bytes)?),
             Sink::Float64(b) => b.append_value(values::float(bytes)?),
             Sink::Decimal(b, p, s) => b.append_value(Numeric::parse(bytes)?.to_decimal(*p, *s)?),
@@ -186,6 +192,7 @@ impl Sink {
             Sink::Int32(b) => Arc::new(b.finish()),
             Sink::Int64(b) | Sink::Int64FromOid(b) => Arc::new(b.finish()),
             Sink::UInt32(b) => Arc::new(b.finish()),
+            Sink::UInt64(b) => Arc::new(b.finish()),
             Sink::Float32(b) => Arc::new(b.finish()),
             Sink::Float64(b) => Arc::new(b.finish()),
             Sink::Decimal(b, _, _) => Arc::new(b.finish()),
@@ -209,6 +216,7 @@ impl Sink {
             Sink::Int32(b) => b.len(),
             Sink::Int64(b) | Sink::Int64FromOid(b) => b.len(),
             Sink::UInt32(b) => b.len(),
+            Sink::UInt64(b) => b.len(),
             Sink::Float32(b) => b.len(),
             Sink::Float64(b) => b.len(),
             Sink::Decimal(b, _, _) => b.len(),
@@ -826,6 +834,24 @@ mod tests {
         assert!(decode_chunks(&schema, &[WireType::Int4], 4, &[&empty])
             .unwrap()
             .is_empty());
+    }
+
+    #[test]
+    fn bigint_reads_as_uint64_and_rejects_negatives() {
+        use datafusion::arrow::array::{Array, UInt64Array};
+        let schema = Arc::new(Schema::new(vec![Field::new("r", DataType::UInt64, true)]));
+        let be64 = |v: i64| Some(v.to_be_bytes().to_vec());
+        let bytes = copy_stream(&[vec![be64(7)], vec![None]]);
+        let batches = decode_chunks(&schema, &[WireType::Int8], 8192, &[&bytes]).unwrap();
+        let column = batches[0]
+            .column(0)
+            .as_any()
+            .downcast_ref::<UInt64Array>()
+            .unwrap();
+        assert_eq!(column.value(0), 7);
+        assert!(column.is_null(1));
+        let negative = copy_stream(&[vec![be64(-1)]]);
+        assert!(decode_chunks(&schema, &[WireType::Int8], 8192, &[&negative]).is_err());
     }
 
     #[test]
