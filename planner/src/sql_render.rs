@@ -846,6 +846,27 @@ mod tests {
     }
 
     #[test]
+    fn division_is_pushed_only_where_it_means_the_same() {
+        let s = schema();
+        let general = |dialect, e: Expr| {
+            let scope = TableScope::new(dialect, &s);
+            ExprRenderer::general(dialect, &scope).render(&e)
+        };
+        let halves = col("id") / lit(2i64);
+        assert_eq!(
+            general(SqlDialect::Postgres, halves.clone()).unwrap(),
+            "(\"id\" / 2)"
+        );
+        // MySQL's `/` is decimal division and its division by zero is NULL.
+        assert!(general(SqlDialect::MySql, halves).is_none());
+        assert!(general(SqlDialect::MySql, col("id") % lit(2i64)).is_none());
+        assert_eq!(
+            general(SqlDialect::MySql, col("id") * lit(2i64)).unwrap(),
+            "(`id` * 2)"
+        );
+    }
+
+    #[test]
     fn mysql_zero_dates_are_null_in_pushed_filters() {
         let s = schema();
         let my = |e: Expr| FilterRenderer::new(SqlDialect::MySql, &s).render(&e);
