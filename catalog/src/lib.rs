@@ -26,7 +26,8 @@ pub use error::wrapper_not_found;
 pub use fedgate_adapter_api::AdapterError;
 pub use registry::{BackendFactory, Catalog, OptionChange, ServerInfo, RESERVED_NAMES};
 pub use store::{
-    CatalogStore, FileStore, MemoryStore, StoredCatalog, StoredServer, CATALOG_FILE, FORMAT_VERSION,
+    CatalogStore, FileStore, MemoryStore, StoredCatalog, StoredServer, StoredUser, CATALOG_FILE,
+    FORMAT_VERSION,
 };
 
 /// Read-locks, ignoring poisoning (values behind these locks are replaced whole).

@@ -20,7 +20,7 @@ use crate::error::{
     invalid_name, option_exists, option_not_found, reserved_name, server_exists, server_not_found,
 };
 use crate::server::{FailedBackend, ServerState};
-use crate::store::{CatalogStore, StoredCatalog, StoredServer};
+use crate::store::{CatalogStore, StoredCatalog, StoredServer, StoredUser};
 use crate::{read, write};
 
 /// The catalog names a server may not take (compared ignoring case).
@@ -94,6 +94,7 @@ pub(crate) struct Registry {
     pub servers: RwLock<BTreeMap<String, Arc<ServerState>>>,
     pub system_schemas: RwLock<BTreeMap<String, Arc<dyn SchemaProvider>>>,
     pub extra_catalogs: RwLock<BTreeMap<String, Arc<dyn CatalogProvider>>>,
+    pub users: RwLock<BTreeMap<String, StoredUser>>,
 }
 
 impl Registry {
@@ -120,6 +121,7 @@ impl Registry {
         StoredCatalog {
             initialized,
             servers,
+            users: read(&self.users).values().cloned().collect(),
         }
     }
 }
@@ -154,6 +156,7 @@ impl Catalog {
         for server in stored.servers {
             load_server(&live, factory.as_ref(), server);
         }
+        write(&live.users).extend(stored.users.into_iter().map(|u| (u.name.clone(), u)));
         let catalog = Catalog {
             inner: Arc::new(Inner {
                 store,
@@ -272,6 +275,46 @@ impl Catalog {
         self.inner.store.save(&self.inner.live.stored(true)).await?;
         self.inner.initialized.store(true, Ordering::SeqCst);
         Ok(())
+    }
+
+    /// A user of the gateway (see [`StoredUser`]).
+    pub fn user(&self, name: &str) -> Option<StoredUser> {
+        read(&self.inner.live.users).get(name).cloned()
+    }
+
+    /// Whether any user exists.
+    pub fn has_users(&self) -> bool {
+        !read(&self.inner.live.users).is_empty()
+    }
+
+    /// The names of the users, sorted.
+    pub fn user_names(&self) -> Vec<String> {
+        read(&self.inner.live.users).keys().cloned().collect()
+    }
+
+    /// Stores a user (new or replacing the one of the same name), then publishes it.
+    pub async fn put_user(&self, user: StoredUser) -> Result<()> {
+        let _ddl = self.inner.ddl.lock().await;
+        let mut stored = self.stored();
+        stored.users.retain(|u| u.name != user.name);
+        stored.users.push(user.clone());
+        stored.users.sort_by(|a, b| a.name.cmp(&b.name));
+        self.inner.store.save(&stored).await?;
+        write(&self.inner.live.users).insert(user.name.clone(), user);
+        Ok(())
+    }
+
+    /// Removes a user durably; false when there was none of that name.
+    pub async fn drop_user(&self, name: &str) -> Result<bool> {
+        let _ddl = self.inner.ddl.lock().await;
+        if self.user(name).is_none() {
+            return Ok(false);
+        }
+        let mut stored = self.stored();
+        stored.users.retain(|u| u.name != name);
+        self.inner.store.save(&stored).await?;
+        write(&self.inner.live.users).remove(name);
+        Ok(true)
     }
 
     /// The live state of a server, or 42704.

@@ -4,7 +4,8 @@
 //! [`FileStore`] keeps it as a JSON document `<data_dir>/catalog.json`, replaced atomically
 //! (temporary file, `fsync`, `rename`, `fsync` of the directory) so a process killed at any
 //! moment leaves either the old or the new document. The document holds backend passwords
-//! typed in SQL, so it is created with mode 0600 in a directory created with mode 0700.
+//! typed in SQL (and the users' password verifiers), so it is created with mode 0600 in a
+//! directory created with mode 0700.
 //! [`MemoryStore`] keeps the document in memory, for tests.
 
 use std::collections::BTreeMap;
@@ -39,6 +40,36 @@ pub struct StoredCatalog {
     pub initialized: bool,
     #[serde(default)]
     pub servers: Vec<StoredServer>,
+    /// The gateway's users (login roles), sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<StoredUser>,
+}
+
+/// One user of the gateway as persisted: never the password itself, only what checks it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredUser {
+    pub name: String,
+    /// May create, alter and drop servers and users.
+    #[serde(default)]
+    pub superuser: bool,
+    /// The SCRAM-SHA-256 verifier in PostgreSQL's `pg_authid` form:
+    /// `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (base64 parts).
+    pub scram: String,
+    /// `md5` followed by the hex md5 of password and user name, kept only while md5
+    /// authentication is configured (it is enough to log in with md5, see the README).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub md5: Option<String>,
+}
+
+impl Debug for StoredUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredUser")
+            .field("name", &self.name)
+            .field("superuser", &self.superuser)
+            .field("scram", &"<redacted>")
+            .field("md5", &self.md5.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// One registered server as persisted, with its options in clear (passwords included).

@@ -7,7 +7,14 @@
 //! DROP SERVER [IF EXISTS] name [, …] [CASCADE | RESTRICT]
 //! REFRESH SERVER name      -- re-discover one server's schemas, tables and columns
 //! REFRESH SERVERS          -- … of every server
+//!
+//! CREATE USER name [WITH] PASSWORD '…' [SUPERUSER | ADMIN | NOSUPERUSER | LOGIN] …
+//! ALTER USER name [WITH] [PASSWORD '…'] [SUPERUSER | ADMIN | NOSUPERUSER | LOGIN] …
+//! DROP USER [IF EXISTS] name [, …]
 //! ```
+//!
+//! `ROLE` may be written for `USER`. Errors never quote a string constant, so a password
+//! typed in the wrong place is not echoed back.
 //!
 //! Names follow PostgreSQL identifier rules: unquoted names fold to lower case.
 
@@ -37,6 +44,36 @@ pub enum ServerDdl {
     Refresh {
         name: Option<String>,
     },
+    User(UserDdl),
+}
+
+/// A password typed in SQL; its `Debug` form is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(pub String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// `CREATE`/`ALTER`/`DROP USER` (or `ROLE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserDdl {
+    Create {
+        name: String,
+        password: Option<Password>,
+        superuser: Option<bool>,
+    },
+    Alter {
+        name: String,
+        password: Option<Password>,
+        superuser: Option<bool>,
+    },
+    Drop {
+        names: Vec<String>,
+        if_exists: bool,
+    },
 }
 
 impl ServerDdl {
@@ -47,6 +84,9 @@ impl ServerDdl {
             Self::Alter { .. } => "ALTER SERVER",
             Self::Drop { .. } => "DROP SERVER",
             Self::Refresh { .. } => "REFRESH SERVER",
+            Self::User(UserDdl::Create { .. }) => "CREATE ROLE",
+            Self::User(UserDdl::Alter { .. }) => "ALTER ROLE",
+            Self::User(UserDdl::Drop { .. }) => "DROP ROLE",
         }
     }
 }
@@ -67,6 +107,11 @@ pub fn parse_server_ddl(sql: &str) -> Option<Result<ServerDdl, String>> {
         ("DROP", "SERVER") => cursor.drop(),
         ("REFRESH", "SERVER") => cursor.name().map(|n| ServerDdl::Refresh { name: Some(n) }),
         ("REFRESH", "SERVERS") => Ok(ServerDdl::Refresh { name: None }),
+        ("CREATE" | "ALTER", "USER" | "ROLE") => {
+            let create = verb == "CREATE";
+            cursor.user(create).map(ServerDdl::User)
+        }
+        ("DROP", "USER" | "ROLE") => cursor.drop_users().map(ServerDdl::User),
         _ => return None,
     };
     Some(result.and_then(|ddl| cursor.end().map(|_| ddl)))
@@ -126,6 +171,11 @@ impl Cursor {
 
     fn found(&self) -> String {
         match self.peek() {
+            Some(
+                Token::SingleQuotedString(_)
+                | Token::EscapedStringLiteral(_)
+                | Token::DollarQuotedString(_),
+            ) => "at or near a string constant".to_string(),
             Some(t) => format!("at or near \"{t}\""),
             None => "at end of input".to_string(),
         }
@@ -241,6 +291,55 @@ impl Cursor {
         Ok(ServerDdl::Drop { names, if_exists })
     }
 
+    /// `CREATE USER` (`create`) or `ALTER USER`, after the object keyword.
+    fn user(&mut self, create: bool) -> Result<UserDdl, String> {
+        let name = self.name()?;
+        self.eat_keywords(&["WITH"]);
+        let (mut password, mut superuser) = (None, None);
+        while !matches!(
+            self.peek(),
+            None | Some(Token::EOF) | Some(Token::SemiColon)
+        ) {
+            if self.eat_keywords(&["PASSWORD"]) || self.eat_keywords(&["ENCRYPTED", "PASSWORD"]) {
+                if password.is_some() {
+                    return Err("conflicting or redundant options".to_string());
+                }
+                password = Some(Password(self.string()?));
+            } else if self.eat_keywords(&["SUPERUSER"]) || self.eat_keywords(&["ADMIN"]) {
+                superuser = Some(true);
+            } else if self.eat_keywords(&["NOSUPERUSER"]) {
+                superuser = Some(false);
+            } else if !self.eat_keywords(&["LOGIN"]) {
+                return Err(format!(
+                    "expected PASSWORD, SUPERUSER, ADMIN, NOSUPERUSER or LOGIN {}",
+                    self.found()
+                ));
+            }
+        }
+        Ok(if create {
+            UserDdl::Create {
+                name,
+                password,
+                superuser,
+            }
+        } else {
+            UserDdl::Alter {
+                name,
+                password,
+                superuser,
+            }
+        })
+    }
+
+    fn drop_users(&mut self) -> Result<UserDdl, String> {
+        let if_exists = self.eat_keywords(&["IF", "EXISTS"]);
+        let mut names = vec![self.name()?];
+        while self.eat(&Token::Comma) {
+            names.push(self.name()?);
+        }
+        Ok(UserDdl::Drop { names, if_exists })
+    }
+
     fn option_list<T>(
         &mut self,
         mut item: impl FnMut(&mut Self) -> Result<T, String>,
@@ -329,6 +428,56 @@ mod tests {
             }
         );
         assert_eq!(parse("refresh servers"), ServerDdl::Refresh { name: None });
+    }
+
+    #[test]
+    fn user_statements() {
+        assert_eq!(
+            parse("CREATE USER Alice WITH PASSWORD 'it''s' SUPERUSER"),
+            ServerDdl::User(UserDdl::Create {
+                name: "alice".into(),
+                password: Some(Password("it's".into())),
+                superuser: Some(true),
+            })
+        );
+        assert_eq!(
+            parse("create role \"Bob\" login password 'x' admin;"),
+            ServerDdl::User(UserDdl::Create {
+                name: "Bob".into(),
+                password: Some(Password("x".into())),
+                superuser: Some(true),
+            })
+        );
+        assert_eq!(
+            parse("ALTER ROLE bob PASSWORD 'y' NOSUPERUSER"),
+            ServerDdl::User(UserDdl::Alter {
+                name: "bob".into(),
+                password: Some(Password("y".into())),
+                superuser: Some(false),
+            })
+        );
+        assert_eq!(
+            parse("DROP USER IF EXISTS a, b"),
+            ServerDdl::User(UserDdl::Drop {
+                names: vec!["a".into(), "b".into()],
+                if_exists: true,
+            })
+        );
+        assert_eq!(parse("DROP ROLE a").tag(), "DROP ROLE");
+        assert_eq!(parse("CREATE USER a PASSWORD 'p'").tag(), "CREATE ROLE");
+        // A misplaced password is not echoed in the error, nor in Debug output.
+        let err = parse_server_ddl("CREATE USER a WITH 'hunter2'")
+            .unwrap()
+            .unwrap_err();
+        assert!(!err.contains("hunter2"), "{err}");
+        let err = parse_server_ddl("CREATE USER a PASSWORD 'p' PASSWORD 'hunter2'")
+            .unwrap()
+            .unwrap_err();
+        assert!(!err.contains("hunter2"), "{err}");
+        let debug = format!("{:?}", parse("CREATE USER a PASSWORD 'hunter2'"));
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(parse_server_ddl("CREATE USER").unwrap().is_err());
+        assert!(parse_server_ddl("SELECT current_user").is_none());
     }
 
     #[test]

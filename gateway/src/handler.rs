@@ -155,7 +155,14 @@ impl Gateway {
     {
         match prepared {
             Prepared::Empty => Ok(Response::EmptyQuery),
-            Prepared::Ddl(ddl) => self.run_ddl(ddl).await,
+            Prepared::Ddl(ddl) => {
+                let user = client.metadata().get("user").cloned().unwrap_or_default();
+                if let ServerDdl::User(statement) = ddl {
+                    return crate::users::execute(&self.catalog, &user, statement).await;
+                }
+                crate::users::authorize_server_ddl(&self.catalog, &user, ddl)?;
+                self.run_ddl(ddl).await
+            }
             Prepared::Plan(_, plan, _) => {
                 let plan = match params {
                     Some(values) => (**plan)
@@ -407,6 +414,9 @@ impl Gateway {
             ServerDdl::Alter { name, changes } => catalog.alter_server(name, changes.clone()).await,
             ServerDdl::Drop { names, if_exists } => self.drop_servers(names, *if_exists).await,
             ServerDdl::Refresh { name } => catalog.refresh(name.as_deref()).await,
+            ServerDdl::User(_) => Err(fedgate_adapter_api::AdapterError::internal(
+                "user statements run in crate::users",
+            )),
         };
         result.map_err(|e| from_adapter(&e))?;
         Ok(Response::Execution(Tag::new(ddl.tag())))

@@ -2,6 +2,7 @@
 //! and the mapping of every error to a SQLSTATE. The binary (`main.rs`) wires it to the
 //! catalog and the adapters.
 
+pub mod auth;
 pub mod backends;
 pub mod column_names;
 pub mod ddl;
@@ -17,6 +18,8 @@ pub mod server;
 pub mod session;
 pub mod split;
 pub mod system_tables;
+pub mod tls;
+pub mod users;
 
 /// The PostgreSQL version fedgate reports to clients (they pick catalog queries by it).
 pub const SERVER_VERSION: &str = "16.6 (fedgate 0.1.0)";

@@ -9,6 +9,7 @@ use fedgate_adapter_api::ServerOptions;
 use fedgate_catalog::{Catalog, FileStore};
 use fedgate_gateway::backends::Adapters;
 use fedgate_gateway::handler::Gateway;
+use fedgate_gateway::server::{AuthMode, ServerConfig};
 
 /// The server the sample dataset is registered as on first start.
 const SAMPLE_SERVER: &str = "samples";
@@ -29,6 +30,76 @@ struct Options {
     /// Directory registered as the `samples` files server on first start.
     #[arg(long, env = "FEDGATE_SAMPLE_DIR")]
     sample_dir: Option<PathBuf>,
+    /// Client authentication: `auto` is trust for loopback clients while no user exists and
+    /// scram once one does; `trust` admits loopback clients only; `md5` also stores and
+    /// accepts md5 secrets for old clients.
+    #[arg(long, env = "FEDGATE_AUTH", value_enum, default_value_t = AuthMode::Auto)]
+    auth: AuthMode,
+    /// Admin user created on start when it does not exist, with the password from
+    /// FEDGATE_ADMIN_PASSWORD or the file in FEDGATE_ADMIN_PASSWORD_FILE.
+    #[arg(long, env = "FEDGATE_ADMIN_USER")]
+    admin_user: Option<String>,
+    /// File holding the admin's password (first line).
+    #[arg(long, env = "FEDGATE_ADMIN_PASSWORD_FILE")]
+    admin_password_file: Option<PathBuf>,
+    /// TLS certificate chain (PEM) for clients that ask for TLS; needs --tls-key.
+    #[arg(long, env = "FEDGATE_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM) of --tls-cert.
+    #[arg(long, env = "FEDGATE_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+/// The admin password from the environment or a file; never from the command line, where
+/// other local users could read it.
+fn admin_password(options: &Options) -> Result<String, String> {
+    if let Some(path) = &options.admin_password_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            format!(
+                "cannot read the admin password file {}: {e}",
+                path.display()
+            )
+        })?;
+        return Ok(text.lines().next().unwrap_or_default().to_string());
+    }
+    std::env::var("FEDGATE_ADMIN_PASSWORD").map_err(|_| {
+        "FEDGATE_ADMIN_USER is set: set FEDGATE_ADMIN_PASSWORD or FEDGATE_ADMIN_PASSWORD_FILE too"
+            .to_string()
+    })
+}
+
+/// Creates the configured admin, and checks that password authentication has users.
+async fn set_up_users(catalog: &Catalog, options: &Options) -> Result<(), String> {
+    fedgate_gateway::users::set_store_md5(options.auth == AuthMode::Md5);
+    if let Some(admin) = &options.admin_user {
+        let password = admin_password(options)?;
+        fedgate_gateway::users::bootstrap_admin(catalog, admin, &password).await?;
+    }
+    let has_users = catalog.has_users();
+    match options.auth {
+        AuthMode::Auto if has_users => {
+            tracing::info!("authentication: SCRAM-SHA-256 passwords (users exist)")
+        }
+        AuthMode::Auto => tracing::warn!(
+            "authentication: trust for loopback clients only, any user name (no users yet: \
+             set FEDGATE_ADMIN_USER and FEDGATE_ADMIN_PASSWORD, or CREATE USER ... SUPERUSER)"
+        ),
+        AuthMode::Trust => {
+            tracing::warn!("authentication: trust (--auth trust), loopback clients only")
+        }
+        AuthMode::Scram | AuthMode::Md5 if !has_users => {
+            return Err(format!(
+                "--auth {:?} needs a user: set FEDGATE_ADMIN_USER and FEDGATE_ADMIN_PASSWORD",
+                options.auth
+            )
+            .to_lowercase())
+        }
+        AuthMode::Scram => tracing::info!("authentication: SCRAM-SHA-256 passwords"),
+        AuthMode::Md5 => tracing::info!(
+            "authentication: md5 for users with a stored md5 secret, SCRAM-SHA-256 for others"
+        ),
+    }
+    Ok(())
 }
 
 fn default_sample_dir() -> PathBuf {
@@ -55,7 +126,15 @@ async fn run(options: Options) -> Result<(), String> {
     let catalog = Catalog::open(Arc::new(store), Arc::new(Adapters))
         .await
         .map_err(|e| e.to_string())?;
-    register_samples_on_first_start(&catalog, options.sample_dir).await?;
+    register_samples_on_first_start(&catalog, options.sample_dir.clone()).await?;
+    set_up_users(&catalog, &options).await?;
+    let tls = match (&options.tls_cert, &options.tls_key) {
+        (Some(cert), Some(key)) => Some(fedgate_gateway::tls::acceptor(cert, key)?),
+        _ => None,
+    };
+    if tls.is_some() {
+        tracing::info!("TLS enabled for clients that ask for it");
+    }
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
@@ -65,7 +144,11 @@ async fn run(options: Options) -> Result<(), String> {
         options.data_dir.display()
     );
     let gateway = Arc::new(Gateway::new(catalog));
-    fedgate_gateway::server::serve(listener, gateway, shutdown_signal())
+    let config = ServerConfig {
+        auth: options.auth,
+        tls,
+    };
+    fedgate_gateway::server::serve(listener, gateway, config, shutdown_signal())
         .await
         .map_err(|e| format!("listener failed: {e}"))?;
     tracing::info!("fedgate stopped");

@@ -1,11 +1,20 @@
-//! The listener, connection start-up (who may connect, to which database), and the pgwire
-//! handler set.
+//! The listener, connection start-up (authentication, who may connect, to which database),
+//! and the pgwire handler set.
+//!
+//! Authentication ([`AuthMode`]): `trust` admits loopback clients only, without a password
+//! (a user must exist once users do); `scram` and `md5` ask every client for a password
+//! (SCRAM-SHA-256, or md5 for users whose md5 secret is stored, as PostgreSQL's `md5`
+//! method does); `auto`, the default, is `trust` while no user exists and `scram` after.
+//! Failures look as PostgreSQL's: 28P01 `password authentication failed for user "x"`
+//! whether or not the user exists (unknown users get a mock exchange), then 3D000 for an
+//! unknown database.
 
 use std::fmt::Debug;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use futures::{Sink, SinkExt};
 use pgwire::api::auth::{
     finish_authentication, protocol_negotiation, save_startup_parameters_to_metadata,
@@ -13,23 +22,53 @@ use pgwire::api::auth::{
 };
 use pgwire::api::cancel::DefaultCancelHandler;
 use pgwire::api::{
-    ClientInfo, ConnectionManager, PgWireServerHandlers, PidSecretKeyGenerator,
-    RandomPidSecretKeyGenerator,
+    ClientInfo, ConnectionManager, PgWireConnectionState, PgWireServerHandlers,
+    PidSecretKeyGenerator, RandomPidSecretKeyGenerator,
 };
-use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::startup::{Authentication, PasswordMessageFamily};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
-use crate::errors::user_error;
+use fedgate_catalog::StoredUser;
+
+use crate::auth::{
+    md5_matches, random_bytes, server_nonce, AuthError, ScramExchange, ScramVerifier, SCRAM_SHA_256,
+};
 use crate::handler::{ExtendedHandler, Gateway};
+
+/// How clients authenticate (`--auth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AuthMode {
+    /// `trust` while no user exists, `scram` once one does.
+    #[default]
+    Auto,
+    /// No password; loopback clients only.
+    Trust,
+    /// SCRAM-SHA-256 passwords.
+    Scram,
+    /// md5 passwords for users whose md5 secret is stored, SCRAM-SHA-256 for the others.
+    Md5,
+}
+
+/// What the listener needs besides the gateway.
+#[derive(Clone, Default)]
+pub struct ServerConfig {
+    pub auth: AuthMode,
+    /// TLS for clients that ask for it (`sslmode=require`); none when `None`.
+    pub tls: Option<TlsAcceptor>,
+}
 
 /// Accepts connections until `shutdown` resolves.
 pub async fn serve(
     listener: TcpListener,
     gateway: Arc<Gateway>,
+    config: ServerConfig,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let handlers = Arc::new(Handlers::new(gateway));
+    let tls = config.tls.clone();
+    let handlers = Arc::new(Handlers::new(gateway, config.auth));
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -37,8 +76,9 @@ pub async fn serve(
             accepted = listener.accept() => {
                 let (socket, _) = accepted?;
                 let handlers = handlers.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = pgwire::tokio::process_socket(socket, None, handlers).await {
+                    if let Err(e) = pgwire::tokio::process_socket(socket, tls, handlers).await {
                         tracing::debug!("connection ended with error: {e}");
                     }
                 });
@@ -50,20 +90,19 @@ pub async fn serve(
 struct Handlers {
     gateway: Arc<Gateway>,
     extended: Arc<ExtendedHandler>,
-    startup: Arc<Startup>,
+    connections: Arc<ConnectionManager>,
+    auth: AuthMode,
     cancel: Arc<DefaultCancelHandler>,
 }
 
 impl Handlers {
-    fn new(gateway: Arc<Gateway>) -> Self {
+    fn new(gateway: Arc<Gateway>, auth: AuthMode) -> Self {
         let connections = Arc::new(ConnectionManager::new());
         Self {
             extended: Arc::new(ExtendedHandler::new(gateway.clone())),
-            startup: Arc::new(Startup {
-                gateway: gateway.clone(),
-                connections: connections.clone(),
-            }),
-            cancel: Arc::new(DefaultCancelHandler::new(connections)),
+            cancel: Arc::new(DefaultCancelHandler::new(connections.clone())),
+            connections,
+            auth,
             gateway,
         }
     }
@@ -78,8 +117,14 @@ impl PgWireServerHandlers for Handlers {
         self.extended.clone()
     }
 
+    /// Called once per connection: the handler keeps that connection's exchange.
     fn startup_handler(&self) -> Arc<impl StartupHandler> {
-        self.startup.clone()
+        Arc::new(Startup {
+            gateway: self.gateway.clone(),
+            connections: self.connections.clone(),
+            auth: self.auth,
+            pending: Mutex::new(Pending::None),
+        })
     }
 
     fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
@@ -87,30 +132,213 @@ impl PgWireServerHandlers for Handlers {
     }
 }
 
-/// Connection start-up: loopback clients only (no password authentication yet), and the
-/// database must be `fedgate` or a registered server.
+/// Connection start-up of one connection: authentication, then the database must be
+/// `fedgate` or a registered server.
 struct Startup {
     gateway: Arc<Gateway>,
     connections: Arc<ConnectionManager>,
+    auth: AuthMode,
+    pending: Mutex<Pending>,
+}
+
+/// Who is logging in, to which database.
+struct Login {
+    user: String,
+    database: String,
+    stored: Option<StoredUser>,
+}
+
+/// The authentication exchange in progress.
+#[derive(Default)]
+enum Pending {
+    #[default]
+    None,
+    ScramFirst(Login),
+    ScramFinal(Login, Box<ScramExchange>),
+    Md5(Login, [u8; 4]),
+}
+
+/// A FATAL error: the connection closes after it.
+fn fatal(code: &str, message: impl Into<String>) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "FATAL".to_string(),
+        code.to_string(),
+        message.into(),
+    )))
 }
 
 impl Startup {
-    fn check_client(&self, addr: SocketAddr, user: &str, database: &str) -> PgWireResult<()> {
+    /// Whether this connection needs a password.
+    fn needs_password(&self) -> bool {
+        match self.auth {
+            AuthMode::Auto => self.gateway.catalog().has_users(),
+            AuthMode::Trust => false,
+            AuthMode::Scram | AuthMode::Md5 => true,
+        }
+    }
+
+    /// Trust authentication: loopback clients only, and a known user once users exist.
+    fn check_trust(&self, addr: SocketAddr, user: &str, database: &str) -> PgWireResult<()> {
         if !addr.ip().is_loopback() {
-            return Err(user_error(
+            return Err(fatal(
                 "28000",
-                format!("no access rule for host \"{}\", user \"{user}\": fedgate accepts only loopback clients until password authentication is configured", addr.ip()),
+                format!("no access rule for host \"{}\", user \"{user}\", database \"{database}\": trust authentication admits loopback clients only", addr.ip()),
             ));
         }
+        let catalog = self.gateway.catalog();
+        if catalog.has_users() && catalog.user(user).is_none() {
+            return Err(fatal("28000", format!("role \"{user}\" does not exist")));
+        }
+        Ok(())
+    }
+
+    fn failed(&self, addr: SocketAddr, user: &str) -> PgWireError {
+        tracing::info!(user, client = %addr.ip(), "password authentication failed");
+        fatal(
+            "28P01",
+            format!("password authentication failed for user \"{user}\""),
+        )
+    }
+
+    fn auth_error(&self, addr: SocketAddr, user: &str, error: AuthError) -> PgWireError {
+        match error {
+            AuthError::Failed => self.failed(addr, user),
+            AuthError::Protocol(message) => {
+                fatal("08P01", format!("malformed SCRAM message: {message}"))
+            }
+        }
+    }
+
+    /// Asks for a password: md5 when configured and the user has an md5 secret (or is
+    /// unknown), else SCRAM-SHA-256.
+    async fn ask_password<C>(&self, client: &mut C, login: Login) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        client.set_state(PgWireConnectionState::AuthenticationInProgress);
+        let md5 =
+            self.auth == AuthMode::Md5 && login.stored.as_ref().is_none_or(|u| u.md5.is_some());
+        let (request, pending) = if md5 {
+            let salt = random_bytes::<4>();
+            (
+                Authentication::MD5Password(salt.to_vec()),
+                Pending::Md5(login, salt),
+            )
+        } else {
+            (
+                Authentication::SASL(vec![SCRAM_SHA_256.to_string()]),
+                Pending::ScramFirst(login),
+            )
+        };
+        *self.lock() = pending;
+        client
+            .send(PgWireBackendMessage::Authentication(request))
+            .await?;
+        Ok(())
+    }
+
+    /// One password message of the exchange.
+    async fn on_password<C>(
+        &self,
+        client: &mut C,
+        message: PasswordMessageFamily,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let addr = client.socket_addr();
+        let pending = std::mem::take(&mut *self.lock());
+        match pending {
+            Pending::ScramFirst(login) => {
+                let initial = message.into_sasl_initial_response()?;
+                if initial.auth_method != SCRAM_SHA_256 {
+                    return Err(fatal(
+                        "08P01",
+                        "client selected an invalid SASL authentication mechanism",
+                    ));
+                }
+                let data = initial.data.unwrap_or_default();
+                let verifier = login
+                    .stored
+                    .as_ref()
+                    .and_then(|u| ScramVerifier::parse(&u.scram))
+                    .unwrap_or_else(|| ScramVerifier::mock(&login.user));
+                let exchange = ScramExchange::start(verifier, &data, &server_nonce())
+                    .map_err(|e| self.auth_error(addr, &login.user, e))?;
+                let first = Bytes::from(exchange.server_first().to_string());
+                *self.lock() = Pending::ScramFinal(login, Box::new(exchange));
+                client
+                    .send(PgWireBackendMessage::Authentication(
+                        Authentication::SASLContinue(first),
+                    ))
+                    .await?;
+                Ok(())
+            }
+            Pending::ScramFinal(login, exchange) => {
+                let response = message.into_sasl_response()?;
+                match exchange.finish(&response.data) {
+                    Ok(last) if login.stored.is_some() => {
+                        client
+                            .feed(PgWireBackendMessage::Authentication(
+                                Authentication::SASLFinal(Bytes::from(last)),
+                            ))
+                            .await?;
+                        self.complete(client, &login.user, &login.database).await
+                    }
+                    Ok(_) => Err(self.failed(addr, &login.user)),
+                    Err(e) => Err(self.auth_error(addr, &login.user, e)),
+                }
+            }
+            Pending::Md5(login, salt) => {
+                let password = message.into_password()?;
+                let secret = login.stored.as_ref().and_then(|u| u.md5.as_deref());
+                if secret.is_some_and(|s| md5_matches(s, &salt, &password.password)) {
+                    self.complete(client, &login.user, &login.database).await
+                } else {
+                    Err(self.failed(addr, &login.user))
+                }
+            }
+            Pending::None => Err(fatal("08P01", "unexpected password message")),
+        }
+    }
+
+    /// The client is authenticated: checks the database and starts the session.
+    async fn complete<C>(&self, client: &mut C, user: &str, database: &str) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
         let known = database == fedgate_catalog::SYSTEM_CATALOG
             || self.gateway.catalog().server(database).is_some();
         if !known {
-            return Err(user_error(
+            return Err(fatal(
                 "3D000",
                 format!("database \"{database}\" does not exist"),
             ));
         }
+        tracing::debug!(user, database, "client authenticated");
+        let (pid, secret) = RandomPidSecretKeyGenerator::default().generate(client);
+        client.set_pid_and_secret_key(pid, secret.clone());
+        let (handle, guard) = self.connections.register(pid, secret);
+        client.session_extensions().insert(handle);
+        client.session_extensions().insert(guard);
+        let mut parameters = DefaultServerParameterProvider::default();
+        parameters.server_version = crate::SERVER_VERSION.to_string();
+        parameters.time_zone = "UTC".to_string();
+        parameters.date_style = "ISO, MDY".to_string();
+        parameters.search_path = "public".to_string();
+        finish_authentication(client, &parameters).await?;
+        client.flush().await?;
         Ok(())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -126,12 +354,22 @@ impl StartupHandler for Startup {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let PgWireFrontendMessage::Startup(ref startup) = message else {
-            return Ok(());
+        let startup = match message {
+            PgWireFrontendMessage::Startup(ref startup) => startup,
+            PgWireFrontendMessage::PasswordMessageFamily(message) => {
+                return self.on_password(client, message).await
+            }
+            _ => return Ok(()),
         };
         protocol_negotiation(client, startup).await?;
         save_startup_parameters_to_metadata(client, startup);
         let user = client.metadata().get("user").cloned().unwrap_or_default();
+        if user.is_empty() {
+            return Err(fatal(
+                "28000",
+                "no PostgreSQL user name specified in startup packet",
+            ));
+        }
         let database = client
             .metadata()
             .get("database")
@@ -140,19 +378,16 @@ impl StartupHandler for Startup {
         client
             .metadata_mut()
             .insert("database".to_string(), database.clone());
-        self.check_client(client.socket_addr(), &user, &database)?;
-        let (pid, secret) = RandomPidSecretKeyGenerator::default().generate(client);
-        client.set_pid_and_secret_key(pid, secret.clone());
-        let (handle, guard) = self.connections.register(pid, secret);
-        client.session_extensions().insert(handle);
-        client.session_extensions().insert(guard);
-        let mut parameters = DefaultServerParameterProvider::default();
-        parameters.server_version = crate::SERVER_VERSION.to_string();
-        parameters.time_zone = "UTC".to_string();
-        parameters.date_style = "ISO, MDY".to_string();
-        parameters.search_path = "public".to_string();
-        finish_authentication(client, &parameters).await?;
-        client.flush().await?;
-        Ok(())
+        if self.needs_password() {
+            let stored = self.gateway.catalog().user(&user);
+            let login = Login {
+                user,
+                database,
+                stored,
+            };
+            return self.ask_password(client, login).await;
+        }
+        self.check_trust(client.socket_addr(), &user, &database)?;
+        self.complete(client, &user, &database).await
     }
 }

@@ -330,6 +330,7 @@ async fn stored_server_with_unknown_wrapper_stays_registered() {
             wrapper: "oracle".into(),
             options: BTreeMap::new(),
         }],
+        users: Vec::new(),
     };
     let store = Arc::new(MemoryStore::with_catalog(stored.clone()));
     let catalog = open(&store, &World::standard()).await;

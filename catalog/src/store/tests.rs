@@ -19,6 +19,7 @@ fn catalog_with(names: &[&str], initialized: bool) -> StoredCatalog {
     StoredCatalog {
         initialized,
         servers,
+        users: Vec::new(),
     }
 }
 

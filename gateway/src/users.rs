@@ -1,0 +1,310 @@
+//! The gateway's users: `CREATE`/`ALTER`/`DROP USER`, who may run catalog statements, and
+//! the first admin from the configuration.
+//!
+//! While no user exists (trust authentication for loopback clients, see `server.rs`), every
+//! client is an admin, so the first admin can be created over SQL. Once users exist, only
+//! superusers (`SUPERUSER` or `ADMIN`) may create, alter or drop servers and users; anyone
+//! may change their own password.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use fedgate_catalog::{Catalog, StoredUser};
+use pgwire::api::results::{Response, Tag};
+use pgwire::error::PgWireResult;
+
+use crate::auth::{md5_secret, ScramVerifier};
+use crate::ddl::{Password, ServerDdl, UserDdl};
+use crate::errors::{from_adapter, user_error};
+
+/// Whether md5 secrets are stored next to SCRAM verifiers (md5 authentication configured).
+static STORE_MD5: AtomicBool = AtomicBool::new(false);
+
+/// Makes later password changes also store the md5 secret (see the README's trade-off).
+pub fn set_store_md5(store: bool) {
+    STORE_MD5.store(store, Ordering::SeqCst);
+}
+
+/// Whether `user` may run catalog statements: a superuser, or anyone while no user exists.
+pub fn is_admin(catalog: &Catalog, user: &str) -> bool {
+    !catalog.has_users() || catalog.user(user).is_some_and(|u| u.superuser)
+}
+
+/// The stored form of a user with `password`.
+pub fn stored_user(name: &str, password: &str, superuser: bool) -> StoredUser {
+    StoredUser {
+        name: name.to_string(),
+        superuser,
+        scram: ScramVerifier::generate(password).encode(),
+        md5: STORE_MD5
+            .load(Ordering::SeqCst)
+            .then(|| md5_secret(name, password)),
+    }
+}
+
+/// Refuses server statements to non-admins with PostgreSQL's 42501 messages.
+pub fn authorize_server_ddl(catalog: &Catalog, user: &str, ddl: &ServerDdl) -> PgWireResult<()> {
+    if is_admin(catalog, user) {
+        return Ok(());
+    }
+    let message = match ddl {
+        ServerDdl::Create { wrapper, .. } => {
+            format!("permission denied for foreign-data wrapper {wrapper}")
+        }
+        ServerDdl::Alter { name, .. } => format!("must be owner of foreign server {name}"),
+        ServerDdl::Drop { names, .. } => {
+            format!("must be owner of foreign server {}", names.join(", "))
+        }
+        ServerDdl::Refresh { .. } | ServerDdl::User(_) => return Ok(()),
+    };
+    Err(user_error("42501", message))
+}
+
+/// Runs a user statement for `current` (the session's user).
+pub async fn execute(catalog: &Catalog, current: &str, ddl: &UserDdl) -> PgWireResult<Response> {
+    let admin = is_admin(catalog, current);
+    let tag = ServerDdl::User(ddl.clone()).tag();
+    match ddl {
+        UserDdl::Create {
+            name,
+            password,
+            superuser,
+        } => {
+            if !admin {
+                return Err(user_error("42501", "permission denied to create role"));
+            }
+            if catalog.user(name).is_some() {
+                return Err(user_error(
+                    "42710",
+                    format!("role \"{name}\" already exists"),
+                ));
+            }
+            let Some(Password(password)) = password else {
+                return Err(user_error(
+                    "0A000",
+                    "fedgate users need a password: CREATE USER name PASSWORD '...'",
+                ));
+            };
+            let superuser = superuser.unwrap_or(false);
+            if !catalog.has_users() && !superuser {
+                return Err(user_error(
+                    "0A000",
+                    "the first user must be an admin: CREATE USER name PASSWORD '...' SUPERUSER",
+                ));
+            }
+            validate(name, password)?;
+            save(catalog, stored_user(name, password, superuser)).await?;
+            tracing::info!(user = %name, superuser, "user created");
+        }
+        UserDdl::Alter {
+            name,
+            password,
+            superuser,
+        } => {
+            let Some(mut user) = catalog.user(name) else {
+                return Err(user_error(
+                    "42704",
+                    format!("role \"{name}\" does not exist"),
+                ));
+            };
+            if superuser.is_some() && !admin {
+                return Err(user_error(
+                    "42501",
+                    "must be superuser to alter superuser roles or change superuser attribute",
+                ));
+            }
+            if !admin && name != current {
+                return Err(user_error("42501", "permission denied to alter role"));
+            }
+            if let Some(Password(password)) = password {
+                validate(name, password)?;
+                let fresh = stored_user(name, password, user.superuser);
+                user.scram = fresh.scram;
+                user.md5 = fresh.md5;
+            }
+            if let Some(superuser) = superuser {
+                if !superuser && name == current && last_admin(catalog, name) {
+                    return Err(user_error(
+                        "0A000",
+                        "the last admin cannot lose SUPERUSER; make another user an admin first",
+                    ));
+                }
+                user.superuser = *superuser;
+            }
+            save(catalog, user).await?;
+            tracing::info!(user = %name, "user altered");
+        }
+        UserDdl::Drop { names, if_exists } => {
+            if !admin {
+                return Err(user_error("42501", "permission denied to drop role"));
+            }
+            for name in names {
+                if name == current {
+                    return Err(user_error("55006", "current user cannot be dropped"));
+                }
+                if catalog.user(name).is_none() && !if_exists {
+                    return Err(user_error(
+                        "42704",
+                        format!("role \"{name}\" does not exist"),
+                    ));
+                }
+            }
+            for name in names {
+                if catalog
+                    .drop_user(name)
+                    .await
+                    .map_err(|e| from_adapter(&e))?
+                {
+                    tracing::info!(user = %name, "user dropped");
+                }
+            }
+        }
+    }
+    Ok(Response::Execution(Tag::new(tag)))
+}
+
+/// Whether `name` is the only superuser.
+fn last_admin(catalog: &Catalog, name: &str) -> bool {
+    catalog
+        .user_names()
+        .iter()
+        .filter(|n| n.as_str() != name)
+        .all(|n| !catalog.user(n).is_some_and(|u| u.superuser))
+}
+
+fn validate(name: &str, password: &str) -> PgWireResult<()> {
+    if name.is_empty() || name.len() > 63 {
+        return Err(user_error(
+            "42602",
+            format!("invalid user name \"{name}\": 1 to 63 bytes"),
+        ));
+    }
+    if password.is_empty() {
+        return Err(user_error("22023", "the password must not be empty"));
+    }
+    Ok(())
+}
+
+async fn save(catalog: &Catalog, user: StoredUser) -> PgWireResult<()> {
+    catalog.put_user(user).await.map_err(|e| from_adapter(&e))
+}
+
+/// Creates the configured first admin when no user of that name exists yet; an existing
+/// user is left alone (its password may have been changed over SQL since).
+pub async fn bootstrap_admin(catalog: &Catalog, name: &str, password: &str) -> Result<(), String> {
+    if catalog.user(name).is_some() {
+        return Ok(());
+    }
+    if password.is_empty() {
+        return Err(format!("the password of admin user \"{name}\" is empty"));
+    }
+    catalog
+        .put_user(stored_user(name, password, true))
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!(user = %name, "admin user created from the configuration");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use fedgate_catalog::MemoryStore;
+
+    use super::*;
+
+    async fn catalog() -> Catalog {
+        Catalog::open(
+            Arc::new(MemoryStore::new()),
+            Arc::new(crate::backends::Adapters),
+        )
+        .await
+        .unwrap()
+    }
+
+    fn code(result: PgWireResult<Response>) -> String {
+        match result {
+            Err(pgwire::error::PgWireError::UserError(info)) => info.code,
+            Err(e) => panic!("{e}"),
+            Ok(_) => "ok".into(),
+        }
+    }
+
+    fn create(name: &str, superuser: bool) -> UserDdl {
+        UserDdl::Create {
+            name: name.into(),
+            password: Some(Password("pw".into())),
+            superuser: Some(superuser),
+        }
+    }
+
+    #[tokio::test]
+    async fn admins_and_others() {
+        let catalog = catalog().await;
+        assert!(is_admin(&catalog, "anyone"));
+        assert_eq!(
+            code(execute(&catalog, "x", &create("bob", false)).await),
+            "0A000"
+        );
+        assert_eq!(
+            code(execute(&catalog, "x", &create("root", true)).await),
+            "ok"
+        );
+        assert!(!is_admin(&catalog, "anyone"));
+        assert!(is_admin(&catalog, "root"));
+        let stored = catalog.user("root").unwrap();
+        assert!(stored.scram.starts_with("SCRAM-SHA-256$4096:"));
+        assert!(!stored.scram.contains("pw"));
+        assert_eq!(
+            code(execute(&catalog, "root", &create("bob", false)).await),
+            "ok"
+        );
+        assert_eq!(
+            code(execute(&catalog, "root", &create("bob", false)).await),
+            "42710"
+        );
+        assert_eq!(
+            code(execute(&catalog, "bob", &create("eve", false)).await),
+            "42501"
+        );
+        let own = UserDdl::Alter {
+            name: "bob".into(),
+            password: Some(Password("new".into())),
+            superuser: None,
+        };
+        assert_eq!(code(execute(&catalog, "bob", &own).await), "ok");
+        let other = UserDdl::Alter {
+            name: "root".into(),
+            password: Some(Password("new".into())),
+            superuser: None,
+        };
+        assert_eq!(code(execute(&catalog, "bob", &other).await), "42501");
+        let drop = |names: &[&str], if_exists| UserDdl::Drop {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            if_exists,
+        };
+        assert_eq!(
+            code(execute(&catalog, "bob", &drop(&["root"], false)).await),
+            "42501"
+        );
+        assert_eq!(
+            code(execute(&catalog, "root", &drop(&["root"], false)).await),
+            "55006"
+        );
+        assert_eq!(
+            code(execute(&catalog, "root", &drop(&["nope"], false)).await),
+            "42704"
+        );
+        assert_eq!(
+            code(execute(&catalog, "root", &drop(&["nope", "bob"], true)).await),
+            "ok"
+        );
+        assert!(catalog.user("bob").is_none());
+        let server = ServerDdl::Drop {
+            names: vec!["samples".into()],
+            if_exists: false,
+        };
+        assert!(authorize_server_ddl(&catalog, "root", &server).is_ok());
+        assert!(authorize_server_ddl(&catalog, "nobody", &server).is_err());
+    }
+}
