@@ -21,6 +21,9 @@ use pgwire::api::auth::sasl::scram::gen_salted_password;
 /// The SASL mechanism fedgate offers.
 pub const SCRAM_SHA_256: &str = "SCRAM-SHA-256";
 
+/// The mechanism with channel binding (`tls-server-end-point`), offered over TLS.
+pub const SCRAM_SHA_256_PLUS: &str = "SCRAM-SHA-256-PLUS";
+
 /// PBKDF2 iterations of new verifiers (PostgreSQL's default `scram_iterations`).
 pub const SCRAM_ITERATIONS: u32 = 4096;
 
@@ -113,19 +116,25 @@ impl ScramVerifier {
 #[derive(Debug)]
 pub struct ScramExchange {
     verifier: ScramVerifier,
-    gs2_header: String,
     client_first_bare: String,
     server_first: String,
     nonce: String,
+    /// The channel binding data the client must send back (`c=`): the gs2 header, then
+    /// the certificate hash with SCRAM-SHA-256-PLUS.
+    binding: Vec<u8>,
 }
 
 impl ScramExchange {
     /// Reads the client-first message and makes the server-first one (returned as
     /// [`ScramExchange::server_first`]), adding `server_nonce` to the client's nonce.
+    /// `end_point` is the TLS certificate hash when SCRAM-SHA-256-PLUS was offered on this
+    /// connection, and `plus` whether the client chose it.
     pub fn start(
         verifier: ScramVerifier,
         client_first: &[u8],
         server_nonce: &str,
+        end_point: Option<&[u8]>,
+        plus: bool,
     ) -> Result<Self, AuthError> {
         let message = std::str::from_utf8(client_first)
             .map_err(|_| protocol("client-first message is not UTF-8"))?;
@@ -133,15 +142,24 @@ impl ScramExchange {
         let (flag, rest) = message
             .split_once(',')
             .ok_or_else(|| protocol("malformed client-first message"))?;
-        match flag {
-            "n" | "y" => {}
-            _ if flag.starts_with("p=") => {
+        let cert_hash = match (flag, end_point, plus) {
+            ("p=tls-server-end-point", Some(hash), true) => hash,
+            (_, _, true) => {
                 return Err(protocol(
-                    "channel binding is not offered: use SCRAM-SHA-256",
+                    "SCRAM-SHA-256-PLUS needs tls-server-end-point channel binding",
                 ))
             }
+            ("n", _, false) | ("y", None, false) => &[][..],
+            ("y", Some(_), false) => {
+                return Err(protocol(
+                    "the client does not use the channel binding the server offered",
+                ))
+            }
+            (_, _, false) if flag.starts_with("p=") => {
+                return Err(protocol("channel binding needs SCRAM-SHA-256-PLUS"))
+            }
             _ => return Err(protocol("malformed gs2 header")),
-        }
+        };
         let (authzid, bare) = rest
             .split_once(',')
             .ok_or_else(|| protocol("malformed client-first message"))?;
@@ -166,9 +184,11 @@ impl ScramExchange {
             BASE64.encode(&verifier.salt),
             verifier.iterations
         );
+        let mut binding = gs2_header.as_bytes().to_vec();
+        binding.extend_from_slice(cert_hash);
         Ok(Self {
+            binding,
             verifier,
-            gs2_header,
             client_first_bare: bare.to_string(),
             server_first,
             nonce,
@@ -192,7 +212,7 @@ impl ScramExchange {
             .next()
             .and_then(|p| p.strip_prefix("c="))
             .ok_or_else(|| protocol("expected channel binding data"))?;
-        if BASE64.decode(binding).ok().as_deref() != Some(self.gs2_header.as_bytes()) {
+        if BASE64.decode(binding).ok().as_deref() != Some(self.binding.as_slice()) {
             return Err(protocol("unexpected channel binding data"));
         }
         if parts.next().and_then(|p| p.strip_prefix("r=")) != Some(self.nonce.as_str()) {
@@ -278,8 +298,14 @@ mod tests {
 
     #[test]
     fn rfc7677_exchange() {
-        let exchange =
-            ScramExchange::start(rfc_verifier(), CLIENT_FIRST.as_bytes(), SERVER_NONCE).unwrap();
+        let exchange = ScramExchange::start(
+            rfc_verifier(),
+            CLIENT_FIRST.as_bytes(),
+            SERVER_NONCE,
+            None,
+            false,
+        )
+        .unwrap();
         assert_eq!(exchange.server_first(), SERVER_FIRST);
         assert_eq!(
             exchange.finish(CLIENT_FINAL.as_bytes()).unwrap(),
@@ -290,24 +316,34 @@ mod tests {
     #[test]
     fn wrong_password_or_tampered_proof_fails() {
         let wrong = ScramVerifier::compute("pen", &BASE64.decode(SALT).unwrap(), 4096);
-        let exchange = ScramExchange::start(wrong, CLIENT_FIRST.as_bytes(), SERVER_NONCE).unwrap();
+        let exchange =
+            ScramExchange::start(wrong, CLIENT_FIRST.as_bytes(), SERVER_NONCE, None, false)
+                .unwrap();
         assert_eq!(
             exchange.finish(CLIENT_FINAL.as_bytes()),
             Err(AuthError::Failed)
         );
-        let exchange =
-            ScramExchange::start(rfc_verifier(), CLIENT_FIRST.as_bytes(), SERVER_NONCE).unwrap();
+        let exchange = ScramExchange::start(
+            rfc_verifier(),
+            CLIENT_FIRST.as_bytes(),
+            SERVER_NONCE,
+            None,
+            false,
+        )
+        .unwrap();
         let tampered = CLIENT_FINAL.replace("p=dHzb", "p=dHzc");
         assert_eq!(exchange.finish(tampered.as_bytes()), Err(AuthError::Failed));
         let mock = ScramVerifier::mock("user");
         assert_eq!(mock.salt, ScramVerifier::mock("user").salt);
-        let exchange = ScramExchange::start(mock, CLIENT_FIRST.as_bytes(), SERVER_NONCE).unwrap();
+        let exchange =
+            ScramExchange::start(mock, CLIENT_FIRST.as_bytes(), SERVER_NONCE, None, false).unwrap();
         assert!(exchange.finish(CLIENT_FINAL.as_bytes()).is_err());
     }
 
     #[test]
     fn malformed_messages_are_protocol_errors() {
-        let start = |m: &str| ScramExchange::start(rfc_verifier(), m.as_bytes(), SERVER_NONCE);
+        let start =
+            |m: &str| ScramExchange::start(rfc_verifier(), m.as_bytes(), SERVER_NONCE, None, false);
         assert!(matches!(start("n,,r=abc"), Err(AuthError::Protocol(_))));
         assert!(matches!(
             start("p=tls-server-end-point,,n=,r=abc"),
@@ -328,6 +364,32 @@ mod tests {
             exchange.finish(other_binding.as_bytes()),
             Err(AuthError::Protocol(_))
         ));
+    }
+
+    #[test]
+    fn channel_binding() {
+        let hash = [7u8; 32];
+        let start = |first: &str, offered: Option<&[u8]>, plus: bool| {
+            ScramExchange::start(
+                rfc_verifier(),
+                first.as_bytes(),
+                SERVER_NONCE,
+                offered,
+                plus,
+            )
+        };
+        let plus_first = "p=tls-server-end-point,,n=,r=abc";
+        let exchange = start(plus_first, Some(&hash), true).unwrap();
+        let mut data = b"p=tls-server-end-point,,".to_vec();
+        data.extend_from_slice(&hash);
+        assert_eq!(exchange.binding, data);
+        // A client that saw no PLUS while the server offered it: a downgrade.
+        assert!(start("y,,n=,r=abc", Some(&hash), false).is_err());
+        assert!(start("y,,n=,r=abc", None, false).is_ok());
+        assert!(start("n,,n=,r=abc", Some(&hash), false).is_ok());
+        assert!(start(plus_first, None, true).is_err());
+        assert!(start(plus_first, Some(&hash), false).is_err());
+        assert!(start("n,,n=,r=abc", Some(&hash), true).is_err());
     }
 
     #[test]

@@ -129,7 +129,7 @@ async fn run(options: Options) -> Result<(), String> {
     register_samples_on_first_start(&catalog, options.sample_dir.clone()).await?;
     set_up_users(&catalog, &options).await?;
     let tls = match (&options.tls_cert, &options.tls_key) {
-        (Some(cert), Some(key)) => Some(fedgate_gateway::tls::acceptor(cert, key)?),
+        (Some(cert), Some(key)) => Some(fedgate_gateway::tls::load(cert, key)?),
         _ => None,
     };
     if tls.is_some() {

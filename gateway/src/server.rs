@@ -29,12 +29,12 @@ use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::startup::{Authentication, PasswordMessageFamily};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
 
 use fedgate_catalog::StoredUser;
 
 use crate::auth::{
-    md5_matches, random_bytes, server_nonce, AuthError, ScramExchange, ScramVerifier, SCRAM_SHA_256,
+    md5_matches, random_bytes, server_nonce, AuthError, ScramExchange, ScramVerifier,
+    SCRAM_SHA_256, SCRAM_SHA_256_PLUS,
 };
 use crate::handler::{ExtendedHandler, Gateway};
 
@@ -57,7 +57,7 @@ pub enum AuthMode {
 pub struct ServerConfig {
     pub auth: AuthMode,
     /// TLS for clients that ask for it (`sslmode=require`); none when `None`.
-    pub tls: Option<TlsAcceptor>,
+    pub tls: Option<crate::tls::Tls>,
 }
 
 /// Accepts connections until `shutdown` resolves.
@@ -67,8 +67,9 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let tls = config.tls.clone();
-    let handlers = Arc::new(Handlers::new(gateway, config.auth));
+    let end_point = config.tls.as_ref().and_then(|t| t.end_point.clone());
+    let tls = config.tls.map(|t| t.acceptor);
+    let handlers = Arc::new(Handlers::new(gateway, config.auth, end_point.map(Arc::new)));
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -92,17 +93,19 @@ struct Handlers {
     extended: Arc<ExtendedHandler>,
     connections: Arc<ConnectionManager>,
     auth: AuthMode,
+    end_point: Option<Arc<Vec<u8>>>,
     cancel: Arc<DefaultCancelHandler>,
 }
 
 impl Handlers {
-    fn new(gateway: Arc<Gateway>, auth: AuthMode) -> Self {
+    fn new(gateway: Arc<Gateway>, auth: AuthMode, end_point: Option<Arc<Vec<u8>>>) -> Self {
         let connections = Arc::new(ConnectionManager::new());
         Self {
             extended: Arc::new(ExtendedHandler::new(gateway.clone())),
             cancel: Arc::new(DefaultCancelHandler::new(connections.clone())),
             connections,
             auth,
+            end_point,
             gateway,
         }
     }
@@ -123,6 +126,7 @@ impl PgWireServerHandlers for Handlers {
             gateway: self.gateway.clone(),
             connections: self.connections.clone(),
             auth: self.auth,
+            end_point: self.end_point.clone(),
             pending: Mutex::new(Pending::None),
         })
     }
@@ -138,6 +142,8 @@ struct Startup {
     gateway: Arc<Gateway>,
     connections: Arc<ConnectionManager>,
     auth: AuthMode,
+    /// The TLS certificate hash for SCRAM-SHA-256-PLUS (offered on TLS connections only).
+    end_point: Option<Arc<Vec<u8>>>,
     pending: Mutex<Pending>,
 }
 
@@ -146,6 +152,8 @@ struct Login {
     user: String,
     database: String,
     stored: Option<StoredUser>,
+    /// The certificate hash when SCRAM-SHA-256-PLUS was offered.
+    end_point: Option<Arc<Vec<u8>>>,
 }
 
 /// The authentication exchange in progress.
@@ -227,10 +235,11 @@ impl Startup {
                 Pending::Md5(login, salt),
             )
         } else {
-            (
-                Authentication::SASL(vec![SCRAM_SHA_256.to_string()]),
-                Pending::ScramFirst(login),
-            )
+            let mut mechanisms = vec![SCRAM_SHA_256.to_string()];
+            if login.end_point.is_some() {
+                mechanisms.insert(0, SCRAM_SHA_256_PLUS.to_string());
+            }
+            (Authentication::SASL(mechanisms), Pending::ScramFirst(login))
         };
         *self.lock() = pending;
         client
@@ -255,7 +264,8 @@ impl Startup {
         match pending {
             Pending::ScramFirst(login) => {
                 let initial = message.into_sasl_initial_response()?;
-                if initial.auth_method != SCRAM_SHA_256 {
+                let plus = initial.auth_method == SCRAM_SHA_256_PLUS && login.end_point.is_some();
+                if initial.auth_method != SCRAM_SHA_256 && !plus {
                     return Err(fatal(
                         "08P01",
                         "client selected an invalid SASL authentication mechanism",
@@ -267,8 +277,10 @@ impl Startup {
                     .as_ref()
                     .and_then(|u| ScramVerifier::parse(&u.scram))
                     .unwrap_or_else(|| ScramVerifier::mock(&login.user));
-                let exchange = ScramExchange::start(verifier, &data, &server_nonce())
-                    .map_err(|e| self.auth_error(addr, &login.user, e))?;
+                let end_point = login.end_point.as_ref().map(|h| h.as_slice());
+                let exchange =
+                    ScramExchange::start(verifier, &data, &server_nonce(), end_point, plus)
+                        .map_err(|e| self.auth_error(addr, &login.user, e))?;
                 let first = Bytes::from(exchange.server_first().to_string());
                 *self.lock() = Pending::ScramFinal(login, Box::new(exchange));
                 client
@@ -380,10 +392,12 @@ impl StartupHandler for Startup {
             .insert("database".to_string(), database.clone());
         if self.needs_password() {
             let stored = self.gateway.catalog().user(&user);
+            let end_point = self.end_point.clone().filter(|_| client.is_secure());
             let login = Login {
                 user,
                 database,
                 stored,
+                end_point,
             };
             return self.ask_password(client, login).await;
         }
