@@ -298,3 +298,81 @@ mod type_name_tests {
         assert_eq!(builtin_type_oid("hstore"), None);
     }
 }
+
+/// `session_user` (and `current_user`, which the compatibility rules rewrite to it): the
+/// user the client connected as.
+pub fn session_user_udf(user: &str) -> ScalarUDF {
+    let user = user.to_string();
+    create_udf(
+        "session_user",
+        vec![],
+        DataType::Utf8,
+        Volatility::Stable,
+        Arc::new(move |_| Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(user.clone()))))),
+    )
+}
+
+/// `pg_sleep(seconds)`: waits, then returns NULL (PostgreSQL's `void`). The wait blocks one
+/// runtime worker, as the statement does in PostgreSQL; at most an hour per call.
+pub fn pg_sleep_udf() -> ScalarUDF {
+    create_udf(
+        "pg_sleep",
+        vec![DataType::Float64],
+        DataType::Null,
+        Volatility::Volatile,
+        Arc::new(|args: &[ColumnarValue]| {
+            let seconds = match &args[0] {
+                ColumnarValue::Scalar(ScalarValue::Float64(Some(s))) => *s,
+                ColumnarValue::Scalar(_) => 0.0,
+                ColumnarValue::Array(_) => {
+                    return Err(datafusion::error::DataFusionError::NotImplemented(
+                        "pg_sleep of a column".to_string(),
+                    ))
+                }
+            };
+            let wait = std::time::Duration::from_secs_f64(seconds.clamp(0.0, 3600.0));
+            let sleep = || std::thread::sleep(wait);
+            match tokio::runtime::Handle::try_current() {
+                Ok(handle)
+                    if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread =>
+                {
+                    tokio::task::block_in_place(sleep)
+                }
+                _ => sleep(),
+            }
+            Ok(ColumnarValue::Scalar(ScalarValue::Null))
+        }),
+    )
+}
+
+#[cfg(test)]
+mod session_function_tests {
+    use super::*;
+    use datafusion::prelude::SessionContext;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn session_user_and_pg_sleep() {
+        let ctx = SessionContext::new();
+        ctx.register_udf(session_user_udf("alice"));
+        ctx.register_udf(pg_sleep_udf());
+        let batches = ctx
+            .sql("SELECT session_user AS u")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+            .unwrap()
+            .to_string();
+        assert!(text.contains("alice"), "{text}");
+        let started = std::time::Instant::now();
+        ctx.sql("SELECT pg_sleep(0.2)")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        assert!(started.elapsed() >= std::time::Duration::from_millis(200));
+    }
+}

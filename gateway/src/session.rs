@@ -106,6 +106,8 @@ impl Session {
         ctx.register_udf(crate::functions::current_setting_udf(settings.clone()));
         ctx.register_udf(crate::functions::set_config_udf(settings.clone()));
         ctx.register_udf(crate::functions::to_regtype_udf());
+        ctx.register_udf(crate::functions::session_user_udf(user));
+        ctx.register_udf(crate::functions::pg_sleep_udf());
         ctx.register_udf(crate::functions::current_schemas_udf(path_schemas(
             settings.clone(),
             all.clone(),
