@@ -783,8 +783,54 @@ impl SimpleQueryHandler for Gateway {
         C::Error: std::fmt::Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        self.run_text(client, query).await
+        let session = self.session(client)?;
+        let before = reported_settings(&session);
+        let responses = self.run_text(client, query).await;
+        report_changed_settings(client, &session, before).await?;
+        responses
     }
+}
+
+/// The settings PostgreSQL reports to the client with ParameterStatus when they change
+/// (`GUC_REPORT`), under their reported names.
+const REPORTED_SETTINGS: &[(&str, &str)] = &[
+    ("application_name", "application_name"),
+    ("client_encoding", "client_encoding"),
+    ("datestyle", "DateStyle"),
+    ("intervalstyle", "IntervalStyle"),
+    ("standard_conforming_strings", "standard_conforming_strings"),
+    ("timezone", "TimeZone"),
+];
+
+fn reported_settings(session: &Session) -> Vec<Option<String>> {
+    REPORTED_SETTINGS
+        .iter()
+        .map(|(name, _)| session.setting(name))
+        .collect()
+}
+
+/// Sends a ParameterStatus for each reported setting a statement changed, as PostgreSQL
+/// does after SET/RESET (drivers keep e.g. `application_name` and `TimeZone` from these).
+async fn report_changed_settings<C>(
+    client: &mut C,
+    session: &Session,
+    before: Vec<Option<String>>,
+) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    use pgwire::messages::startup::ParameterStatus;
+    let after = reported_settings(session);
+    for ((_, reported_name), (old, new)) in REPORTED_SETTINGS.iter().zip(before.iter().zip(after)) {
+        if let Some(value) = new.filter(|value| Some(value) != old.as_ref()) {
+            let message = ParameterStatus::new(reported_name.to_string(), value);
+            client
+                .feed(PgWireBackendMessage::ParameterStatus(message))
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// The extended protocol's parser: plans at Parse time so Describe can answer.
@@ -1069,7 +1115,9 @@ impl ExtendedQueryHandler for ExtendedHandler {
             }
             _ => None,
         };
-        self.gateway
+        let before = reported_settings(&session);
+        let response = self
+            .gateway
             .execute(
                 client,
                 &session,
@@ -1077,6 +1125,8 @@ impl ExtendedQueryHandler for ExtendedHandler {
                 params.as_ref(),
                 &portal.result_column_format,
             )
-            .await
+            .await;
+        report_changed_settings(client, &session, before).await?;
+        response
     }
 }

@@ -537,3 +537,48 @@ async fn backend_password_is_never_printed_or_returned() {
         "the gateway output contains the backend password:\n{logs}"
     );
 }
+
+/// Reads backend messages from `stream` until ReadyForQuery; returns (type, body) pairs.
+fn read_until_ready(stream: &mut std::net::TcpStream) -> Vec<(u8, Vec<u8>)> {
+    use std::io::Read;
+    let mut messages = Vec::new();
+    loop {
+        let mut header = [0u8; 5];
+        stream.read_exact(&mut header).expect("message header");
+        let length = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
+        let mut body = vec![0u8; length - 4];
+        stream.read_exact(&mut body).expect("message body");
+        let kind = header[0];
+        messages.push((kind, body));
+        if kind == b'Z' {
+            return messages;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_reports_changed_settings_with_parameter_status() {
+    use std::io::Write;
+    let data = data_dir();
+    let mut gateway = start(data.path());
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", gateway.port())).unwrap();
+    let params = b"user\0bob\0database\0fedgate\0\0";
+    let mut startup = ((params.len() + 8) as u32).to_be_bytes().to_vec();
+    startup.extend(196_608u32.to_be_bytes());
+    startup.extend(params);
+    stream.write_all(&startup).unwrap();
+    read_until_ready(&mut stream);
+    let sql = b"SET application_name = 'probe'; SET TimeZone = 'UTC'; SELECT 1\0";
+    let mut query = vec![b'Q'];
+    query.extend(((sql.len() + 4) as u32).to_be_bytes());
+    query.extend(sql);
+    stream.write_all(&query).unwrap();
+    let statuses: Vec<String> = read_until_ready(&mut stream)
+        .into_iter()
+        .filter(|(kind, _)| *kind == b'S')
+        .map(|(_, body)| String::from_utf8_lossy(&body).replace('\0', " "))
+        .collect();
+    // application_name changed and is reported; TimeZone kept its value and is not.
+    assert_eq!(statuses, vec!["application_name probe ".to_string()]);
+    terminate_cleanly(&mut gateway);
+}
