@@ -8,7 +8,7 @@
 #   tbl/<table>.tbl          all eight tables, dbgen's '|'-separated format (trailing '|')
 #   parquet/<table>.parquet  customer, nation, region, supplier, part (for the files server)
 #   VERSION                  what made it: scale factor and generator version
-# The data is made by tpchgen-cli (crates.io, a pure Rust port of dbgen; same seed, same rows
+# The data is made by tpchgen-cli (a Rust crate, a pure Rust port of dbgen; same seed, same rows
 # every time) at scale factor DIFF_SF (default 0.01: ~60k lineitem rows). When tpchgen-cli is
 # missing (or of another version) it is installed once with
 #   cargo install --locked tpchgen-cli@TPCHGEN_VERSION
