@@ -220,6 +220,13 @@ impl Gateway {
             }
             None => frame_stream(frame).await?,
         };
+        let stream = match session
+            .setting("statement_timeout")
+            .and_then(|v| parse_timeout(&v))
+        {
+            Some(limit) => with_deadline(stream, limit),
+            None => stream,
+        };
         let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
         let response = encode_stream(schema, stream, format, options).await?;
         Ok(Response::Query(response))
@@ -575,6 +582,53 @@ impl Gateway {
 }
 
 /// Runs a planned data frame as a stream, with the schema it executes with.
+/// `statement_timeout` as PostgreSQL reads it: milliseconds, or a number with a unit (`us`,
+/// `ms`, `s`, `min`, `h`, `d`); `None` for 0 (no limit) or an unreadable value.
+fn parse_timeout(value: &str) -> Option<std::time::Duration> {
+    let text = value.trim().trim_matches('\'').trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let millis = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "ms" => number,
+        "us" => number / 1000.0,
+        "s" => number * 1000.0,
+        "min" => number * 60_000.0,
+        "h" => number * 3_600_000.0,
+        "d" => number * 86_400_000.0,
+        _ => return None,
+    };
+    (millis > 0.0).then(|| std::time::Duration::from_secs_f64(millis / 1000.0))
+}
+
+/// Ends `stream` with SQLSTATE 57014 when `limit` has passed; dropping the inner stream
+/// cancels what the backends are still running for it (each adapter cancels on drop).
+fn with_deadline(
+    stream: SendableRecordBatchStream,
+    limit: std::time::Duration,
+) -> SendableRecordBatchStream {
+    let deadline = tokio::time::Instant::now() + limit;
+    let schema = stream.schema();
+    let limited = stream::unfold(Some(stream), move |state| async move {
+        let mut inner = state?;
+        match tokio::time::timeout_at(deadline, inner.next()).await {
+            Ok(Some(item)) => Some((item, Some(inner))),
+            Ok(None) => None,
+            Err(_) => {
+                drop(inner);
+                let error = fedgate_adapter_api::AdapterError::new(
+                    "57014",
+                    "canceling statement due to statement timeout",
+                );
+                Some((Err(error.into_datafusion()), None))
+            }
+        }
+    });
+    Box::pin(datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(schema, limited))
+}
+
 async fn frame_stream(
     frame: datafusion::dataframe::DataFrame,
 ) -> PgWireResult<(SchemaRef, SendableRecordBatchStream)> {
@@ -1128,5 +1182,21 @@ impl ExtendedQueryHandler for ExtendedHandler {
             .await;
         report_changed_settings(client, &session, before).await?;
         response
+    }
+}
+
+#[cfg(test)]
+mod timeout_tests {
+    use super::parse_timeout;
+    use std::time::Duration;
+
+    #[test]
+    fn statement_timeout_values() {
+        assert_eq!(parse_timeout("0"), None);
+        assert_eq!(parse_timeout("1500"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_timeout("2s"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_timeout("'1min'"), Some(Duration::from_secs(60)));
+        assert_eq!(parse_timeout("250 ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_timeout("soon"), None);
     }
 }

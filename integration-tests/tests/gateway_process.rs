@@ -582,3 +582,62 @@ async fn set_reports_changed_settings_with_parameter_status() {
     assert_eq!(statuses, vec!["application_name probe ".to_string()]);
     terminate_cleanly(&mut gateway);
 }
+
+/// The PostgreSQL database the statement_timeout test reads (created by the test).
+const TIMEOUT_TEST_DB: &str = "fedgate_process_timeout";
+
+/// statement_timeout ends a query with 57014 and the backend stops running it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statement_timeout_cancels_the_query_and_its_backend_part() {
+    let lock = fresh_pg_database(
+        TIMEOUT_TEST_DB,
+        "CREATE VIEW slow AS SELECT pg_sleep(20)::text AS s, 1 AS x",
+    )
+    .await;
+    let data = data_dir();
+    let mut gateway = start(data.path());
+    let client = connect(&gateway).await;
+    let create = format!(
+        "CREATE SERVER p FOREIGN DATA WRAPPER postgres OPTIONS (host '127.0.0.1', port '5432', dbname '{TIMEOUT_TEST_DB}', user 'postgres')"
+    );
+    ok(execute(&client, &create).await, &gateway);
+    ok(
+        execute(&client, "SET statement_timeout = '1s'").await,
+        &gateway,
+    );
+    let started = std::time::Instant::now();
+    let error = client
+        .simple_query("SELECT x FROM p.public.slow")
+        .await
+        .expect_err("the query outlives its timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        error.code().map(|c| c.code()),
+        Some("57014"),
+        "{}",
+        backend::describe(&error)
+    );
+    // The session goes on, and PostgreSQL no longer runs the view's query.
+    ok(query_rows(&client, "SELECT 1").await, &gateway);
+    let mut active = i64::MAX;
+    for _ in 0..20 {
+        let rows = lock
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%slow%' AND pid <> pg_backend_pid()",
+                &[&TIMEOUT_TEST_DB],
+            )
+            .await
+            .unwrap();
+        active = rows.get(0);
+        if active == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(active, 0, "the backend query was not cancelled");
+    terminate_cleanly(&mut gateway);
+}
