@@ -467,46 +467,7 @@ pub async fn load_postgres(
 /// Runs SQL through the `mariadb` command-line client on the fixture MariaDB; returns what it
 /// printed (tab-separated, no column names).
 pub async fn mariadb(sql: String) -> Result<String, String> {
-    tokio::task::spawn_blocking(move || {
-        let mut command = Command::new("mariadb");
-        command
-            .arg(format!("--host={MY_HOST}"))
-            .arg(format!("--port={MY_PORT}"))
-            .arg(format!("--user={MY_USER}"))
-            .arg("--protocol=TCP")
-            .arg("--local-infile=1")
-            .arg("--batch")
-            .arg("--skip-column-names")
-            .arg("--connect-timeout=10")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if !MY_PASSWORD.is_empty() {
-            command.env("MYSQL_PWD", MY_PASSWORD);
-        }
-        let mut child = command.spawn().map_err(|e| {
-            format!("cannot run the `mariadb` client ({e}); scripts/backends.sh installs it")
-        })?;
-        if let Some(mut stdin) = child.stdin.take() {
-            use std::io::Write;
-            stdin
-                .write_all(sql.as_bytes())
-                .map_err(|e| format!("cannot write to the mariadb client: {e}"))?;
-        }
-        let output = child
-            .wait_with_output()
-            .map_err(|e| format!("the mariadb client failed: {e}"))?;
-        if output.status.success() {
-            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-        } else {
-            Err(format!(
-                "MariaDB at {MY_HOST}:{MY_PORT} as {MY_USER}: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            ))
-        }
-    })
-    .await
-    .map_err(|e| format!("the mariadb client task failed: {e}"))?
+    crate::mysql_fixture::run(None, &sql).await
 }
 
 /// A MariaDB string literal (backslashes are escapes there).

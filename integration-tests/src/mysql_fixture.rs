@@ -7,9 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-pub const MY_HOST: &str = "127.0.0.1";
-pub const MY_PORT: u16 = 3306;
-pub const MY_USER: &str = "root";
+pub use crate::differential::{MY_HOST, MY_PASSWORD, MY_PORT, MY_USER};
 
 /// The MariaDB database the slt fixtures (`fixtures/mysql/*.sql`) are loaded into.
 pub const SLT_DATABASE: &str = "fedgate_slt_my";
@@ -31,7 +29,8 @@ pub fn quote_ident(name: &str) -> String {
 }
 
 /// Runs `sql` (one or more statements) through the `mariadb` client as `root` over TCP, in
-/// database `database` when given, with `utf8mb4` as the connection character set. Returns
+/// database `database` when given, with `utf8mb4` as the connection character set and
+/// `LOAD DATA LOCAL` allowed. Returns
 /// what the client printed: rows tab-separated, without column names.
 pub async fn run(database: Option<&str>, sql: &str) -> Result<String, String> {
     let database = database.map(str::to_string);
@@ -52,12 +51,17 @@ fn run_blocking(database: Option<&str>, sql: &str) -> Result<String, String> {
         .arg("--batch")
         .arg("--skip-column-names")
         .arg("--connect-timeout=10")
-        .env_remove("MYSQL_PWD")
+        .arg("--local-infile=1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if let Some(database) = database {
         command.arg(format!("--database={database}"));
+    }
+    if MY_PASSWORD.is_empty() {
+        command.env_remove("MYSQL_PWD");
+    } else {
+        command.env("MYSQL_PWD", MY_PASSWORD);
     }
     let mut child = command.spawn().map_err(|e| {
         format!("cannot run the `mariadb` client ({e}); scripts/backends.sh installs it")

@@ -32,8 +32,8 @@ use datafusion::datasource::{provider_as_source, TableType};
 use datafusion::execution::context::QueryPlanner;
 use datafusion::logical_expr::{
     Aggregate, BinaryExpr, Distinct, Expr, ExprSchemable, Filter, Join, JoinType, Limit,
-    LogicalPlan, LogicalPlanBuilder, Operator, Projection, Sort, Subquery,
-    TableProviderFilterPushDown, TableScan, Union, Window,
+    LogicalPlan, LogicalPlanBuilder, Operator, Projection, Sort, Subquery, TableScan, Union,
+    Window,
 };
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
@@ -640,16 +640,6 @@ impl TableProvider for RemoteQueryTable {
 
     fn table_type(&self) -> TableType {
         TableType::Temporary
-    }
-
-    fn supports_filters_pushdown(
-        &self,
-        filters: &[&Expr],
-    ) -> Result<Vec<TableProviderFilterPushDown>> {
-        Ok(vec![
-            TableProviderFilterPushDown::Unsupported;
-            filters.len()
-        ])
     }
 
     async fn scan(

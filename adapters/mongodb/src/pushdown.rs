@@ -66,8 +66,8 @@ use datafusion::common::{Column as PlanColumn, DFSchema, Result, ScalarValue, Ta
 use datafusion::datasource::{provider_as_source, TableType};
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{
-    Aggregate, Expr, FetchType, LogicalPlan, LogicalPlanBuilder, SkipType, Sort,
-    TableProviderFilterPushDown, TableScan, TableScanBuilder,
+    Aggregate, Expr, FetchType, LogicalPlan, LogicalPlanBuilder, SkipType, Sort, TableScan,
+    TableScanBuilder,
 };
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 use datafusion::physical_plan::ExecutionPlan;
@@ -156,16 +156,6 @@ impl TableProvider for MongoPipelineTable {
 
     fn table_type(&self) -> TableType {
         TableType::Temporary
-    }
-
-    fn supports_filters_pushdown(
-        &self,
-        filters: &[&Expr],
-    ) -> Result<Vec<TableProviderFilterPushDown>> {
-        Ok(vec![
-            TableProviderFilterPushDown::Unsupported;
-            filters.len()
-        ])
     }
 
     async fn scan(
