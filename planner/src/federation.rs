@@ -39,6 +39,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 use fedgate_adapter_api::{Backend, SqlDialect};
 
+use crate::join_regroup::regroup_joins;
 use crate::remote_scan::RemoteScanExec;
 use crate::remote_table::RemoteTable;
 use crate::sql_render::{is_string_type, quote_identifier, ExprRenderer, Scope};
@@ -64,9 +65,18 @@ impl QueryPlanner for FederatingQueryPlanner {
 
 /// Replaces every maximal pushable fragment of `plan` by a scan of its remote query.
 pub fn federate(plan: &LogicalPlan) -> Result<LogicalPlan> {
-    match analyze(plan)? {
+    let plan = regroup_joins(plan.clone(), &remote_server)?;
+    match analyze(&plan)? {
         Analysis::Remote(fragment) => fragment.into_plan(plan.schema()),
         Analysis::Local(plan) => Ok(plan),
+    }
+}
+
+/// The server that answers all of `plan`, if one does.
+fn remote_server(plan: &LogicalPlan) -> Option<String> {
+    match analyze(plan) {
+        Ok(Analysis::Remote(fragment)) => Some(fragment.server),
+        _ => None,
     }
 }
 

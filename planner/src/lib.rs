@@ -7,6 +7,7 @@
 //! the same [`sql_render`] functions and runs them with the same [`RemoteScanExec`].
 
 mod federation;
+mod join_regroup;
 mod postgres_semantics;
 mod remote_scan;
 mod remote_table;
