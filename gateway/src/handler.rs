@@ -166,10 +166,14 @@ impl Gateway {
             Prepared::Ddl(ddl) => {
                 let user = client.metadata().get("user").cloned().unwrap_or_default();
                 if let ServerDdl::User(statement) = ddl {
-                    return crate::users::execute(&self.catalog, &user, statement).await;
+                    let mut notices = Vec::new();
+                    let response =
+                        crate::users::execute(&self.catalog, &user, statement, &mut notices).await;
+                    notices.into_iter().for_each(|n| session.notice(n));
+                    return response;
                 }
                 crate::users::authorize_server_ddl(&self.catalog, &user, ddl)?;
-                self.run_ddl(ddl).await
+                self.run_ddl(session, ddl).await
             }
             Prepared::Plan(_, plan, _) => {
                 let plan = match params {
@@ -455,7 +459,7 @@ impl Gateway {
         Ok(Response::CopyOut(CopyResponse::new(0, names.len(), data)))
     }
 
-    async fn run_ddl(&self, ddl: &ServerDdl) -> PgWireResult<Response> {
+    async fn run_ddl(&self, session: &Session, ddl: &ServerDdl) -> PgWireResult<Response> {
         let catalog = &self.catalog;
         let result = match ddl {
             ServerDdl::Create {
@@ -473,7 +477,9 @@ impl Gateway {
                 .await
                 .map(|_| ()),
             ServerDdl::Alter { name, changes } => catalog.alter_server(name, changes.clone()).await,
-            ServerDdl::Drop { names, if_exists } => self.drop_servers(names, *if_exists).await,
+            ServerDdl::Drop { names, if_exists } => {
+                self.drop_servers(session, names, *if_exists).await
+            }
             ServerDdl::Refresh { name } => catalog.refresh(name.as_deref()).await,
             ServerDdl::User(_) => Err(fedgate_adapter_api::AdapterError::internal(
                 "user statements run in crate::users",
@@ -483,8 +489,11 @@ impl Gateway {
         Ok(Response::Execution(Tag::new(ddl.tag())))
     }
 
+    /// DROP SERVER [IF EXISTS] names: all or none; with IF EXISTS, a NOTICE for each name
+    /// that does not exist, as PostgreSQL.
     async fn drop_servers(
         &self,
+        session: &Session,
         names: &[String],
         if_exists: bool,
     ) -> fedgate_adapter_api::Result<()> {
@@ -497,7 +506,9 @@ impl Gateway {
             }
         }
         for name in names {
-            self.catalog.drop_server(name, if_exists).await?;
+            if !self.catalog.drop_server(name, if_exists).await? {
+                session.notice(format!("server \"{name}\" does not exist, skipping"));
+            }
         }
         Ok(())
     }
@@ -874,6 +885,7 @@ impl SimpleQueryHandler for Gateway {
         let session = self.session(client)?;
         let before = reported_settings(&session);
         let responses = self.run_text(client, query).await;
+        send_notices(client, &session).await?;
         report_changed_settings(client, &session, before).await?;
         responses
     }
@@ -895,6 +907,22 @@ fn reported_settings(session: &Session) -> Vec<Option<String>> {
         .iter()
         .map(|(name, _)| session.setting(name))
         .collect()
+}
+
+/// Sends the NOTICE messages the statement raised, before its CommandComplete.
+async fn send_notices<C>(client: &mut C, session: &Session) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    for message in session.take_notices() {
+        let info =
+            pgwire::error::ErrorInfo::new("NOTICE".to_string(), "00000".to_string(), message);
+        client
+            .feed(PgWireBackendMessage::NoticeResponse(info.into()))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Sends a ParameterStatus for each reported setting a statement changed, as PostgreSQL
@@ -1214,6 +1242,7 @@ impl ExtendedQueryHandler for ExtendedHandler {
                 &portal.result_column_format,
             )
             .await;
+        send_notices(client, &session).await?;
         report_changed_settings(client, &session, before).await?;
         response
     }
