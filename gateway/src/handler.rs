@@ -884,9 +884,17 @@ impl SimpleQueryHandler for Gateway {
     {
         let session = self.session(client)?;
         let before = reported_settings(&session);
-        let responses = self.run_text(client, query).await;
+        let mut responses = self.run_text(client, query).await;
         send_notices(client, &session).await?;
         report_changed_settings(client, &session, before).await?;
+        // A COPY TO alone is sent here, so that an error while its data streams ends it as
+        // in PostgreSQL (see `copy::send_copy_out`); pgwire then sends ReadyForQuery, or
+        // the error and ReadyForQuery.
+        if let Ok([Response::CopyOut(_)]) = responses.as_deref() {
+            if let Some(Response::CopyOut(copy)) = responses.as_mut().ok().and_then(Vec::pop) {
+                copy::send_copy_out(client, copy).await?;
+            }
+        }
         responses
     }
 }
@@ -1125,6 +1133,27 @@ impl ExtendedHandler {
     }
 }
 
+impl ExtendedHandler {
+    /// Runs a COPY TO portal and sends its data (see `copy::send_copy_out`).
+    async fn copy_portal<C>(&self, client: &mut C, portal: &Portal<Prepared>) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Prepared>,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        match self.do_query(client, portal, 0).await? {
+            Response::CopyOut(copy) => copy::send_copy_out(client, copy).await,
+            _ => Err(user_error("XX000", "COPY TO did not return data")),
+        }
+    }
+}
+
+/// Whether `statement` is COPY ... TO (STDOUT).
+fn is_copy_to(statement: &Statement) -> bool {
+    matches!(statement, Statement::Copy { to: true, .. })
+}
+
 /// The extended-protocol handler (shares everything with the simple one).
 pub struct ExtendedHandler {
     gateway: Arc<Gateway>,
@@ -1167,13 +1196,18 @@ impl ExtendedQueryHandler for ExtendedHandler {
             Some(Entry::Value(portal)) if message.max_rows == 0 => portal,
             _ => return self._on_execute(client, message).await,
         };
-        let streamable = matches!(portal.statement.statement, Prepared::Plan(..))
+        let copy_to = matches!(&portal.statement.statement, Prepared::Other(s) if is_copy_to(s));
+        let streamable = (copy_to || matches!(portal.statement.statement, Prepared::Plan(..)))
             && matches!(*portal.state.lock().await, PortalExecutionState::Initial);
         if !streamable || !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
             return self._on_execute(client, message).await;
         }
         client.set_state(PgWireConnectionState::QueryInProgress);
-        let outcome = self.stream_portal(client, &portal).await;
+        let outcome = if copy_to {
+            self.copy_portal(client, &portal).await
+        } else {
+            self.stream_portal(client, &portal).await
+        };
         *portal.state.lock().await = PortalExecutionState::Finished;
         client.set_state(PgWireConnectionState::ReadyForQuery);
         outcome

@@ -20,9 +20,11 @@ use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 const PROBE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The PostgreSQL views and table the tests read: `slow` outlives every test, `short` ends
-/// by itself after two seconds.
+/// by itself after two seconds, `trickle` sends 10000 rows at once and then stalls.
 const PG_SETUP: &str = "CREATE VIEW slow AS SELECT pg_sleep(60)::text AS s, 1 AS x; \
      CREATE VIEW short AS SELECT pg_sleep(2)::text AS s, 2 AS x; \
+     CREATE VIEW trickle AS SELECT g AS n FROM generate_series(1, 20000) g \
+       WHERE g <= 10000 OR pg_sleep(60) IS NOT NULL; \
      CREATE TABLE numbers AS SELECT g AS n FROM generate_series(1, 10) g;";
 
 fn start() -> (tempfile::TempDir, Gateway) {
@@ -501,6 +503,42 @@ async fn statement_timeout_ends_a_slow_copy() {
         .expect_err("the COPY outlives its timeout");
     assert_canceled(&error, "statement timeout", &gateway);
     assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(probe.wait_for(0).await, 0, "PostgreSQL still runs the COPY");
+
+    // Rows already sent, then the timeout: the COPY ends with the error alone (no CopyFail,
+    // which clients do not expect from a server), in both protocols, and the session goes on.
+    let copy = client
+        .copy_out("COPY (SELECT n FROM p.public.trickle) TO STDOUT")
+        .await
+        .unwrap_or_else(|e| panic!("COPY: {}\n{}", backend::describe(&e), gateway.logs()));
+    futures::pin_mut!(copy);
+    let mut lines = 0;
+    let error = loop {
+        match futures::TryStreamExt::try_next(&mut copy).await {
+            Ok(Some(chunk)) => lines += chunk.iter().filter(|b| **b == b'\n').count(),
+            Ok(None) => panic!("the COPY ended without an error after {lines} lines"),
+            Err(error) => break error,
+        }
+    };
+    assert!(lines > 0, "some rows came before the timeout");
+    assert_canceled(&error, "statement timeout", &gateway);
+    assert_eq!(probe.wait_for(0).await, 0, "PostgreSQL still runs the COPY");
+    let mut raw = RawSession::open(gateway.port()).await;
+    raw.send_query("SET statement_timeout = '1s'").await;
+    read_until_ready(&mut raw.stream).await;
+    raw.send_query("COPY (SELECT n FROM p.public.trickle) TO STDOUT")
+        .await;
+    let messages = read_until_ready(&mut raw.stream).await;
+    let kinds: Vec<u8> = messages.iter().map(|(kind, _)| *kind).collect();
+    assert_eq!(kinds.first(), Some(&b'H'), "CopyOutResponse first");
+    assert!(kinds.contains(&b'd'), "CopyData before the error");
+    assert!(!kinds.contains(&b'f'), "no CopyFail from the server");
+    assert_eq!(
+        &kinds[kinds.len() - 2..],
+        b"EZ",
+        "the error, then ReadyForQuery"
+    );
+    assert_eq!(outcome(&messages).1, ["57014"]);
     assert_eq!(probe.wait_for(0).await, 0, "PostgreSQL still runs the COPY");
 
     let copy = client
