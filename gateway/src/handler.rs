@@ -17,7 +17,7 @@ use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{Expr, Set, Statement, Value};
 use fedgate_adapter_api::ServerOptions;
 use fedgate_catalog::Catalog;
-use futures::{stream, Sink, SinkExt, StreamExt};
+use futures::{stream, Sink, SinkExt, StreamExt, TryStreamExt};
 use pgwire::api::portal::PortalExecutionState;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::send_describe_response;
@@ -35,6 +35,7 @@ use pgwire::messages::extendedquery::{Describe, Execute, TARGET_TYPE_BYTE_PORTAL
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::types::format::FormatOptions;
 
+use crate::cancel::{parse_timeout, CancelSlot, Interrupt, Interruption};
 use crate::ddl::{parse_server_ddl, ServerDdl};
 use crate::errors::{from_adapter, from_datafusion, from_parser, user_error};
 use crate::session::Session;
@@ -53,6 +54,13 @@ const FORMAT_SETTINGS: &[&str] = &[
     "bytea_output",
     "extra_float_digits",
 ];
+
+/// What a query starts from: a statement to plan, or a plan (the extended protocol plans
+/// at Parse).
+enum Source<'a> {
+    Statement(&'a Statement),
+    Plan(LogicalPlan),
+}
 
 /// A statement prepared with the extended protocol.
 #[derive(Debug, Clone)]
@@ -158,10 +166,14 @@ impl Gateway {
             Prepared::Ddl(ddl) => {
                 let user = client.metadata().get("user").cloned().unwrap_or_default();
                 if let ServerDdl::User(statement) = ddl {
-                    return crate::users::execute(&self.catalog, &user, statement).await;
+                    let mut notices = Vec::new();
+                    let response =
+                        crate::users::execute(&self.catalog, &user, statement, &mut notices).await;
+                    notices.into_iter().for_each(|n| session.notice(n));
+                    return response;
                 }
                 crate::users::authorize_server_ddl(&self.catalog, &user, ddl)?;
-                self.run_ddl(ddl).await
+                self.run_ddl(session, ddl).await
             }
             Prepared::Plan(_, plan, _) => {
                 let plan = match params {
@@ -171,7 +183,8 @@ impl Gateway {
                         .map_err(|e| from_datafusion(&e))?,
                     None => (**plan).clone(),
                 };
-                self.run_plan(client, session, plan, format).await
+                self.run_query(client, session, Source::Plan(plan), format)
+                    .await
             }
             Prepared::Fetch(statement, _) => self
                 .run_cursor_statement(client, session, statement, format)
@@ -187,49 +200,92 @@ impl Gateway {
                 if let Some(response) = self.run_session_statement(client, session, statement)? {
                     return Ok(response);
                 }
-                let plan = self.plan(session, statement).await?;
-                self.run_plan(client, session, plan, format).await
+                self.run_query(client, session, Source::Statement(statement), format)
+                    .await
             }
         }
     }
 
-    async fn run_plan<C: ClientInfo>(
+    /// Runs a query and answers with its rows, ended early by a cancel or the timeout.
+    async fn run_query<C: ClientInfo>(
         &self,
         client: &C,
         session: &Session,
-        plan: LogicalPlan,
+        source: Source<'_>,
         format: &Format,
     ) -> PgWireResult<Response> {
-        let explain = crate::explain::is_explain(&plan).then(|| plan.clone());
-        let frame = session
-            .context()
-            .execute_logical_plan(plan)
-            .await
-            .map_err(|e| from_datafusion(&e))?;
-        let (schema, stream): (SchemaRef, SendableRecordBatchStream) = match explain {
-            Some(explain) => {
-                let batches = frame.collect().await.map_err(|e| from_datafusion(&e))?;
-                let batch = crate::explain::reshape(&explain, &batches);
-                let schema = batch.schema();
-                let once = stream::iter(vec![Ok(batch)]);
-                let adapter = datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(
-                    schema.clone(),
-                    once,
-                );
-                (schema, Box::pin(adapter))
-            }
-            None => frame_stream(frame).await?,
-        };
-        let stream = match session
-            .setting("statement_timeout")
-            .and_then(|v| parse_timeout(&v))
-        {
-            Some(limit) => with_deadline(stream, limit),
-            None => stream,
-        };
+        let interrupt = statement_interrupt(client, session);
+        let (schema, stream) = self.start_query(session, source, &interrupt).await?;
         let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
         let response = encode_stream(schema, stream, format, options).await?;
         Ok(Response::Query(response))
+    }
+
+    /// Plans `source` (unless planned) and starts it: the schema it executes with and its
+    /// record batches, which end with 57014 when `interrupt` fires (EXPLAIN: its reshaped
+    /// plan text). Every statement that returns rows starts here, except a cursor's query
+    /// ([`Self::open_query`]), whose FETCHes are interrupted one by one.
+    async fn start_query(
+        &self,
+        session: &Session,
+        source: Source<'_>,
+        interrupt: &Interrupt,
+    ) -> PgWireResult<(SchemaRef, SendableRecordBatchStream)> {
+        let plan = self.source_plan(session, source, interrupt).await?;
+        let explain = crate::explain::is_explain(&plan).then(|| plan.clone());
+        let (schema, stream) = self.open_plan(session, plan, interrupt).await?;
+        let stream = interrupt.clone().limit_stream(stream);
+        match explain {
+            Some(explain) => explain_stream(&explain, stream).await,
+            None => Ok((schema, stream)),
+        }
+    }
+
+    /// Plans `source` and builds its stream, planning interrupted by `interrupt`; the
+    /// stream itself is not.
+    async fn open_query(
+        &self,
+        session: &Session,
+        source: Source<'_>,
+        interrupt: &Interrupt,
+    ) -> PgWireResult<(SchemaRef, SendableRecordBatchStream)> {
+        let plan = self.source_plan(session, source, interrupt).await?;
+        self.open_plan(session, plan, interrupt).await
+    }
+
+    async fn source_plan(
+        &self,
+        session: &Session,
+        source: Source<'_>,
+        interrupt: &Interrupt,
+    ) -> PgWireResult<LogicalPlan> {
+        match source {
+            Source::Plan(plan) => Ok(plan),
+            Source::Statement(statement) => interrupt
+                .guard(self.plan(session, statement))
+                .await
+                .map_err(Interruption::pg_error)?,
+        }
+    }
+
+    async fn open_plan(
+        &self,
+        session: &Session,
+        plan: LogicalPlan,
+        interrupt: &Interrupt,
+    ) -> PgWireResult<(SchemaRef, SendableRecordBatchStream)> {
+        let open = async {
+            let frame = session
+                .context()
+                .execute_logical_plan(plan)
+                .await
+                .map_err(|e| from_datafusion(&e))?;
+            frame_stream(frame).await
+        };
+        interrupt
+            .guard(open)
+            .await
+            .map_err(Interruption::pg_error)?
     }
 
     /// DECLARE / FETCH / CLOSE, and the end of a transaction closing cursors; `None` for
@@ -259,13 +315,10 @@ impl Gateway {
                     let mut query = Statement::Query(query.clone());
                     session.resolve_names(&mut query);
                     crate::column_names::apply_postgres_column_names(&mut query);
-                    let plan = self.plan(session, &query).await?;
-                    let frame = session
-                        .context()
-                        .execute_logical_plan(plan)
-                        .await
-                        .map_err(|e| from_datafusion(&e))?;
-                    let (schema, stream) = frame_stream(frame).await?;
+                    let interrupt = statement_interrupt(client, session);
+                    let (schema, stream) = self
+                        .open_query(session, Source::Statement(&query), &interrupt)
+                        .await?;
                     let hold = declare.hold == Some(true);
                     // One stream backs one cursor: `DECLARE a, b` is not PostgreSQL.
                     let [name] = declare.names.as_slice() else {
@@ -282,7 +335,11 @@ impl Gateway {
                 name, direction, ..
             } => {
                 let count = cursors::fetch_count(direction)?;
-                let (schema, batches) = session.cursors.fetch(&cursor_name(name), count).await?;
+                let interrupt = statement_interrupt(client, session);
+                let (schema, batches) = session
+                    .cursors
+                    .fetch(&cursor_name(name), count, &interrupt)
+                    .await?;
                 let batches = batches.into_iter().map(Ok).collect::<Vec<_>>();
                 let adapter = datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(
                     schema.clone(),
@@ -368,13 +425,10 @@ impl Gateway {
         let mut query = query;
         session.resolve_names(&mut query);
         crate::column_names::apply_postgres_column_names(&mut query);
-        let plan = self.plan(session, &query).await?;
-        let frame = session
-            .context()
-            .execute_logical_plan(plan)
-            .await
-            .map_err(|e| from_datafusion(&e))?;
-        let (schema, batches) = frame_stream(frame).await?;
+        let interrupt = statement_interrupt(client, session);
+        let (schema, batches) = self
+            .start_query(session, Source::Statement(&query), &interrupt)
+            .await?;
         let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
         let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
         let mut rows = encode_stream(schema, batches, &Format::UnifiedText, options).await?;
@@ -392,7 +446,11 @@ impl Gateway {
                 }
             })
         });
-        let first = rows.next().await;
+        // An error before the first row (a cancel, the timeout) is the statement's error.
+        let first = match rows.next().await {
+            Some(Err(e)) => return Err(e),
+            first => first,
+        };
         let lead = match (&first, only_header) {
             (None, Some(h)) => Some(Ok(CopyData::new(h))),
             _ => None,
@@ -401,7 +459,7 @@ impl Gateway {
         Ok(Response::CopyOut(CopyResponse::new(0, names.len(), data)))
     }
 
-    async fn run_ddl(&self, ddl: &ServerDdl) -> PgWireResult<Response> {
+    async fn run_ddl(&self, session: &Session, ddl: &ServerDdl) -> PgWireResult<Response> {
         let catalog = &self.catalog;
         let result = match ddl {
             ServerDdl::Create {
@@ -419,7 +477,9 @@ impl Gateway {
                 .await
                 .map(|_| ()),
             ServerDdl::Alter { name, changes } => catalog.alter_server(name, changes.clone()).await,
-            ServerDdl::Drop { names, if_exists } => self.drop_servers(names, *if_exists).await,
+            ServerDdl::Drop { names, if_exists } => {
+                self.drop_servers(session, names, *if_exists).await
+            }
             ServerDdl::Refresh { name } => catalog.refresh(name.as_deref()).await,
             ServerDdl::User(_) => Err(fedgate_adapter_api::AdapterError::internal(
                 "user statements run in crate::users",
@@ -429,8 +489,11 @@ impl Gateway {
         Ok(Response::Execution(Tag::new(ddl.tag())))
     }
 
+    /// DROP SERVER [IF EXISTS] names: all or none; with IF EXISTS, a NOTICE for each name
+    /// that does not exist, as PostgreSQL.
     async fn drop_servers(
         &self,
+        session: &Session,
         names: &[String],
         if_exists: bool,
     ) -> fedgate_adapter_api::Result<()> {
@@ -443,7 +506,9 @@ impl Gateway {
             }
         }
         for name in names {
-            self.catalog.drop_server(name, if_exists).await?;
+            if !self.catalog.drop_server(name, if_exists).await? {
+                session.notice(format!("server \"{name}\" does not exist, skipping"));
+            }
         }
         Ok(())
     }
@@ -581,54 +646,34 @@ impl Gateway {
     }
 }
 
-/// Runs a planned data frame as a stream, with the schema it executes with.
-/// `statement_timeout` as PostgreSQL reads it: milliseconds, or a number with a unit (`us`,
-/// `ms`, `s`, `min`, `h`, `d`); `None` for 0 (no limit) or an unreadable value.
-fn parse_timeout(value: &str) -> Option<std::time::Duration> {
-    let text = value.trim().trim_matches('\'').trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number.parse().ok()?;
-    let millis = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "ms" => number,
-        "us" => number / 1000.0,
-        "s" => number * 1000.0,
-        "min" => number * 60_000.0,
-        "h" => number * 3_600_000.0,
-        "d" => number * 86_400_000.0,
-        _ => return None,
-    };
-    (millis > 0.0).then(|| std::time::Duration::from_secs_f64(millis / 1000.0))
+/// The interrupt of a statement starting now on `client`'s connection: its cancel signal
+/// and `statement_timeout`.
+fn statement_interrupt<C: ClientInfo + ?Sized>(client: &C, session: &Session) -> Interrupt {
+    let slot = client.session_extensions().get::<Arc<CancelSlot>>();
+    let timeout = session
+        .setting("statement_timeout")
+        .and_then(|v| parse_timeout(&v));
+    Interrupt::start(slot.as_deref(), timeout)
 }
 
-/// Ends `stream` with SQLSTATE 57014 when `limit` has passed; dropping the inner stream
-/// cancels what the backends are still running for it (each adapter cancels on drop).
-fn with_deadline(
+/// EXPLAIN's rows: the plan text reshaped as PostgreSQL prints it.
+async fn explain_stream(
+    explain: &LogicalPlan,
     stream: SendableRecordBatchStream,
-    limit: std::time::Duration,
-) -> SendableRecordBatchStream {
-    let deadline = tokio::time::Instant::now() + limit;
-    let schema = stream.schema();
-    let limited = stream::unfold(Some(stream), move |state| async move {
-        let mut inner = state?;
-        match tokio::time::timeout_at(deadline, inner.next()).await {
-            Ok(Some(item)) => Some((item, Some(inner))),
-            Ok(None) => None,
-            Err(_) => {
-                drop(inner);
-                let error = fedgate_adapter_api::AdapterError::new(
-                    "57014",
-                    "canceling statement due to statement timeout",
-                );
-                Some((Err(error.into_datafusion()), None))
-            }
-        }
-    });
-    Box::pin(datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(schema, limited))
+) -> PgWireResult<(SchemaRef, SendableRecordBatchStream)> {
+    let batches: Vec<RecordBatch> = stream
+        .try_collect()
+        .await
+        .map_err(|e| from_datafusion(&e))?;
+    let batch = crate::explain::reshape(explain, &batches);
+    let schema = batch.schema();
+    let once = stream::iter(vec![Ok(batch)]);
+    let adapter =
+        datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(schema.clone(), once);
+    Ok((schema, Box::pin(adapter)))
 }
 
+/// Runs a planned data frame as a stream, with the schema it executes with.
 async fn frame_stream(
     frame: datafusion::dataframe::DataFrame,
 ) -> PgWireResult<(SchemaRef, SendableRecordBatchStream)> {
@@ -839,8 +884,17 @@ impl SimpleQueryHandler for Gateway {
     {
         let session = self.session(client)?;
         let before = reported_settings(&session);
-        let responses = self.run_text(client, query).await;
+        let mut responses = self.run_text(client, query).await;
+        send_notices(client, &session).await?;
         report_changed_settings(client, &session, before).await?;
+        // A COPY TO alone is sent here, so that an error while its data streams ends it as
+        // in PostgreSQL (see `copy::send_copy_out`); pgwire then sends ReadyForQuery, or
+        // the error and ReadyForQuery.
+        if let Ok([Response::CopyOut(_)]) = responses.as_deref() {
+            if let Some(Response::CopyOut(copy)) = responses.as_mut().ok().and_then(Vec::pop) {
+                copy::send_copy_out(client, copy).await?;
+            }
+        }
         responses
     }
 }
@@ -861,6 +915,22 @@ fn reported_settings(session: &Session) -> Vec<Option<String>> {
         .iter()
         .map(|(name, _)| session.setting(name))
         .collect()
+}
+
+/// Sends the NOTICE messages the statement raised, before its CommandComplete.
+async fn send_notices<C>(client: &mut C, session: &Session) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    for message in session.take_notices() {
+        let info =
+            pgwire::error::ErrorInfo::new("NOTICE".to_string(), "00000".to_string(), message);
+        client
+            .feed(PgWireBackendMessage::NoticeResponse(info.into()))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Sends a ParameterStatus for each reported setting a statement changed, as PostgreSQL
@@ -1063,6 +1133,27 @@ impl ExtendedHandler {
     }
 }
 
+impl ExtendedHandler {
+    /// Runs a COPY TO portal and sends its data (see `copy::send_copy_out`).
+    async fn copy_portal<C>(&self, client: &mut C, portal: &Portal<Prepared>) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Prepared>,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        match self.do_query(client, portal, 0).await? {
+            Response::CopyOut(copy) => copy::send_copy_out(client, copy).await,
+            _ => Err(user_error("XX000", "COPY TO did not return data")),
+        }
+    }
+}
+
+/// Whether `statement` is COPY ... TO (STDOUT).
+fn is_copy_to(statement: &Statement) -> bool {
+    matches!(statement, Statement::Copy { to: true, .. })
+}
+
 /// The extended-protocol handler (shares everything with the simple one).
 pub struct ExtendedHandler {
     gateway: Arc<Gateway>,
@@ -1105,13 +1196,18 @@ impl ExtendedQueryHandler for ExtendedHandler {
             Some(Entry::Value(portal)) if message.max_rows == 0 => portal,
             _ => return self._on_execute(client, message).await,
         };
-        let streamable = matches!(portal.statement.statement, Prepared::Plan(..))
+        let copy_to = matches!(&portal.statement.statement, Prepared::Other(s) if is_copy_to(s));
+        let streamable = (copy_to || matches!(portal.statement.statement, Prepared::Plan(..)))
             && matches!(*portal.state.lock().await, PortalExecutionState::Initial);
         if !streamable || !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
             return self._on_execute(client, message).await;
         }
         client.set_state(PgWireConnectionState::QueryInProgress);
-        let outcome = self.stream_portal(client, &portal).await;
+        let outcome = if copy_to {
+            self.copy_portal(client, &portal).await
+        } else {
+            self.stream_portal(client, &portal).await
+        };
         *portal.state.lock().await = PortalExecutionState::Finished;
         client.set_state(PgWireConnectionState::ReadyForQuery);
         outcome
@@ -1180,23 +1276,8 @@ impl ExtendedQueryHandler for ExtendedHandler {
                 &portal.result_column_format,
             )
             .await;
+        send_notices(client, &session).await?;
         report_changed_settings(client, &session, before).await?;
         response
-    }
-}
-
-#[cfg(test)]
-mod timeout_tests {
-    use super::parse_timeout;
-    use std::time::Duration;
-
-    #[test]
-    fn statement_timeout_values() {
-        assert_eq!(parse_timeout("0"), None);
-        assert_eq!(parse_timeout("1500"), Some(Duration::from_millis(1500)));
-        assert_eq!(parse_timeout("2s"), Some(Duration::from_secs(2)));
-        assert_eq!(parse_timeout("'1min'"), Some(Duration::from_secs(60)));
-        assert_eq!(parse_timeout("250 ms"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_timeout("soon"), None);
     }
 }

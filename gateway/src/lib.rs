@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod backends;
+pub mod cancel;
 pub mod column_names;
 pub mod ddl;
 pub mod errors;

@@ -8,6 +8,10 @@
 //! Failures look as PostgreSQL's: 28P01 `password authentication failed for user "x"`
 //! whether or not the user exists (unknown users get a mock exchange), then 3D000 for an
 //! unknown database.
+//!
+//! Each connection gets a unique process id and a random secret key (BackendKeyData) from
+//! [`crate::cancel::CancelRegistry`]; a CancelRequest naming both cancels its running
+//! statement.
 
 use std::fmt::Debug;
 use std::net::SocketAddr;
@@ -20,11 +24,7 @@ use pgwire::api::auth::{
     finish_authentication, protocol_negotiation, save_startup_parameters_to_metadata,
     DefaultServerParameterProvider, StartupHandler,
 };
-use pgwire::api::cancel::DefaultCancelHandler;
-use pgwire::api::{
-    ClientInfo, ConnectionManager, PgWireConnectionState, PgWireServerHandlers,
-    PidSecretKeyGenerator, RandomPidSecretKeyGenerator,
-};
+use pgwire::api::{ClientInfo, PgWireConnectionState, PgWireServerHandlers};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::startup::{Authentication, PasswordMessageFamily};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
@@ -36,6 +36,7 @@ use crate::auth::{
     md5_matches, random_bytes, server_nonce, AuthError, ScramExchange, ScramVerifier,
     SCRAM_SHA_256, SCRAM_SHA_256_PLUS,
 };
+use crate::cancel::{CancelRegistry, Canceller};
 use crate::handler::{ExtendedHandler, Gateway};
 
 /// How clients authenticate (`--auth`).
@@ -91,19 +92,16 @@ pub async fn serve(
 struct Handlers {
     gateway: Arc<Gateway>,
     extended: Arc<ExtendedHandler>,
-    connections: Arc<ConnectionManager>,
     auth: AuthMode,
     end_point: Option<Arc<Vec<u8>>>,
-    cancel: Arc<DefaultCancelHandler>,
+    cancel: Arc<Canceller>,
 }
 
 impl Handlers {
     fn new(gateway: Arc<Gateway>, auth: AuthMode, end_point: Option<Arc<Vec<u8>>>) -> Self {
-        let connections = Arc::new(ConnectionManager::new());
         Self {
             extended: Arc::new(ExtendedHandler::new(gateway.clone())),
-            cancel: Arc::new(DefaultCancelHandler::new(connections.clone())),
-            connections,
+            cancel: Arc::new(Canceller::default()),
             auth,
             end_point,
             gateway,
@@ -124,7 +122,7 @@ impl PgWireServerHandlers for Handlers {
     fn startup_handler(&self) -> Arc<impl StartupHandler> {
         Arc::new(Startup {
             gateway: self.gateway.clone(),
-            connections: self.connections.clone(),
+            cancel: self.cancel.registry.clone(),
             auth: self.auth,
             end_point: self.end_point.clone(),
             pending: Mutex::new(Pending::None),
@@ -140,7 +138,7 @@ impl PgWireServerHandlers for Handlers {
 /// `fedgate` or a registered server.
 struct Startup {
     gateway: Arc<Gateway>,
-    connections: Arc<ConnectionManager>,
+    cancel: Arc<CancelRegistry>,
     auth: AuthMode,
     /// The TLS certificate hash for SCRAM-SHA-256-PLUS (offered on TLS connections only).
     end_point: Option<Arc<Vec<u8>>>,
@@ -334,11 +332,11 @@ impl Startup {
             ));
         }
         tracing::debug!(user, database, "client authenticated");
-        let (pid, secret) = RandomPidSecretKeyGenerator::default().generate(client);
-        client.set_pid_and_secret_key(pid, secret.clone());
-        let (handle, guard) = self.connections.register(pid, secret);
-        client.session_extensions().insert(handle);
-        client.session_extensions().insert(guard);
+        // BackendKeyData: the pid and key a CancelRequest for this connection must name.
+        let (pid, secret, slot, registration) = self.cancel.register(client.protocol_version());
+        client.set_pid_and_secret_key(pid, secret);
+        client.session_extensions().insert(slot);
+        client.session_extensions().insert(registration);
         let mut parameters = DefaultServerParameterProvider::default();
         parameters.server_version = crate::SERVER_VERSION.to_string();
         parameters.time_zone = "UTC".to_string();

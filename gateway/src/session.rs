@@ -60,6 +60,8 @@ pub struct Session {
     settings: crate::functions::Settings,
     /// Open SQL cursors (DECLARE ... CURSOR).
     pub cursors: crate::handler::cursors::Cursors,
+    /// NOTICE messages raised by the running statement, not sent yet.
+    notices: Mutex<Vec<String>>,
 }
 
 impl Session {
@@ -120,7 +122,22 @@ impl Session {
             catalogs: all,
             settings,
             cursors: Default::default(),
+            notices: Mutex::default(),
         })
+    }
+
+    /// Queues a NOTICE for the client (e.g. `role "x" does not exist, skipping`).
+    pub fn notice(&self, message: impl Into<String>) {
+        self.notices_lock().push(message.into());
+    }
+
+    /// The queued NOTICE messages, oldest first; the queue is empty afterwards.
+    pub fn take_notices(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notices_lock())
+    }
+
+    fn notices_lock(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.notices.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn context(&self) -> &SessionContext {

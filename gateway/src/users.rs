@@ -59,8 +59,14 @@ pub fn authorize_server_ddl(catalog: &Catalog, user: &str, ddl: &ServerDdl) -> P
     Err(user_error("42501", message))
 }
 
-/// Runs a user statement for `current` (the session's user).
-pub async fn execute(catalog: &Catalog, current: &str, ddl: &UserDdl) -> PgWireResult<Response> {
+/// Runs a user statement for `current` (the session's user); NOTICE messages (PostgreSQL's
+/// `role "x" does not exist, skipping`) go to `notices`.
+pub async fn execute(
+    catalog: &Catalog,
+    current: &str,
+    ddl: &UserDdl,
+    notices: &mut Vec<String>,
+) -> PgWireResult<Response> {
     let admin = is_admin(catalog, current);
     let tag = ServerDdl::User(ddl.clone()).tag();
     match ddl {
@@ -134,32 +140,48 @@ pub async fn execute(catalog: &Catalog, current: &str, ddl: &UserDdl) -> PgWireR
             tracing::info!(user = %name, "user altered");
         }
         UserDdl::Drop { names, if_exists } => {
-            if !admin {
-                return Err(user_error("42501", "permission denied to drop role"));
-            }
-            for name in names {
-                if name == current {
-                    return Err(user_error("55006", "current user cannot be dropped"));
-                }
-                if catalog.user(name).is_none() && !if_exists {
-                    return Err(user_error(
-                        "42704",
-                        format!("role \"{name}\" does not exist"),
-                    ));
-                }
-            }
-            for name in names {
-                if catalog
-                    .drop_user(name)
-                    .await
-                    .map_err(|e| from_adapter(&e))?
-                {
-                    tracing::info!(user = %name, "user dropped");
-                }
-            }
+            drop_users(catalog, current, admin, names, *if_exists, notices).await?;
         }
     }
     Ok(Response::Execution(Tag::new(tag)))
+}
+
+/// DROP USER|ROLE [IF EXISTS] names: all or none (checked first); with IF EXISTS, a NOTICE
+/// for each name that does not exist, as PostgreSQL.
+async fn drop_users(
+    catalog: &Catalog,
+    current: &str,
+    admin: bool,
+    names: &[String],
+    if_exists: bool,
+    notices: &mut Vec<String>,
+) -> PgWireResult<()> {
+    if !admin {
+        return Err(user_error("42501", "permission denied to drop role"));
+    }
+    for name in names {
+        if name == current {
+            return Err(user_error("55006", "current user cannot be dropped"));
+        }
+        if catalog.user(name).is_none() && !if_exists {
+            return Err(user_error(
+                "42704",
+                format!("role \"{name}\" does not exist"),
+            ));
+        }
+    }
+    for name in names {
+        if catalog
+            .drop_user(name)
+            .await
+            .map_err(|e| from_adapter(&e))?
+        {
+            tracing::info!(user = %name, "user dropped");
+        } else {
+            notices.push(format!("role \"{name}\" does not exist, skipping"));
+        }
+    }
+    Ok(())
 }
 
 /// Whether `name` is the only superuser.
@@ -241,13 +263,14 @@ mod tests {
     #[tokio::test]
     async fn admins_and_others() {
         let catalog = catalog().await;
+        let mut notices = Vec::new();
         assert!(is_admin(&catalog, "anyone"));
         assert_eq!(
-            code(execute(&catalog, "x", &create("bob", false)).await),
+            code(execute(&catalog, "x", &create("bob", false), &mut notices).await),
             "0A000"
         );
         assert_eq!(
-            code(execute(&catalog, "x", &create("root", true)).await),
+            code(execute(&catalog, "x", &create("root", true), &mut notices).await),
             "ok"
         );
         assert!(!is_admin(&catalog, "anyone"));
@@ -256,15 +279,15 @@ mod tests {
         assert!(stored.scram.starts_with("SCRAM-SHA-256$4096:"));
         assert!(!stored.scram.contains("pw"));
         assert_eq!(
-            code(execute(&catalog, "root", &create("bob", false)).await),
+            code(execute(&catalog, "root", &create("bob", false), &mut notices).await),
             "ok"
         );
         assert_eq!(
-            code(execute(&catalog, "root", &create("bob", false)).await),
+            code(execute(&catalog, "root", &create("bob", false), &mut notices).await),
             "42710"
         );
         assert_eq!(
-            code(execute(&catalog, "bob", &create("eve", false)).await),
+            code(execute(&catalog, "bob", &create("eve", false), &mut notices).await),
             "42501"
         );
         let own = UserDdl::Alter {
@@ -272,34 +295,49 @@ mod tests {
             password: Some(Password("new".into())),
             superuser: None,
         };
-        assert_eq!(code(execute(&catalog, "bob", &own).await), "ok");
+        assert_eq!(
+            code(execute(&catalog, "bob", &own, &mut notices).await),
+            "ok"
+        );
         let other = UserDdl::Alter {
             name: "root".into(),
             password: Some(Password("new".into())),
             superuser: None,
         };
-        assert_eq!(code(execute(&catalog, "bob", &other).await), "42501");
+        assert_eq!(
+            code(execute(&catalog, "bob", &other, &mut notices).await),
+            "42501"
+        );
         let drop = |names: &[&str], if_exists| UserDdl::Drop {
             names: names.iter().map(|n| n.to_string()).collect(),
             if_exists,
         };
         assert_eq!(
-            code(execute(&catalog, "bob", &drop(&["root"], false)).await),
+            code(execute(&catalog, "bob", &drop(&["root"], false), &mut notices).await),
             "42501"
         );
         assert_eq!(
-            code(execute(&catalog, "root", &drop(&["root"], false)).await),
+            code(execute(&catalog, "root", &drop(&["root"], false), &mut notices).await),
             "55006"
         );
         assert_eq!(
-            code(execute(&catalog, "root", &drop(&["nope"], false)).await),
+            code(execute(&catalog, "root", &drop(&["nope"], false), &mut notices).await),
             "42704"
         );
         assert_eq!(
-            code(execute(&catalog, "root", &drop(&["nope", "bob"], true)).await),
+            code(
+                execute(
+                    &catalog,
+                    "root",
+                    &drop(&["nope", "bob"], true),
+                    &mut notices
+                )
+                .await
+            ),
             "ok"
         );
         assert!(catalog.user("bob").is_none());
+        assert_eq!(notices, ["role \"nope\" does not exist, skipping"]);
         let server = ServerDdl::Drop {
             names: vec!["samples".into()],
             if_exists: false,

@@ -641,3 +641,120 @@ async fn statement_timeout_cancels_the_query_and_its_backend_part() {
     assert_eq!(active, 0, "the backend query was not cancelled");
     terminate_cleanly(&mut gateway);
 }
+
+/// A gateway session as `user` whose NOTICE messages arrive on the returned channel.
+async fn connect_with_notices(
+    gateway: &Gateway,
+    user: &str,
+    password: &str,
+) -> (
+    Client,
+    tokio::sync::mpsc::UnboundedReceiver<tokio_postgres::error::DbError>,
+) {
+    use futures::StreamExt;
+    let (client, mut connection) = tokio_postgres::Config::new()
+        .host("127.0.0.1")
+        .port(gateway.port())
+        .user(user)
+        .password(password)
+        .dbname("fedgate")
+        .connect(tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connect as {user}: {}", backend::describe(&e)));
+    let (sender, notices) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(Ok(message)) = messages.next().await {
+            if let tokio_postgres::AsyncMessage::Notice(notice) = message {
+                let _ = sender.send(notice);
+            }
+        }
+    });
+    (client, notices)
+}
+
+/// `DROP USER|ROLE IF EXISTS` of a missing user succeeds with PostgreSQL's NOTICE (as
+/// `DROP SERVER IF EXISTS` of a missing server); without IF EXISTS it fails with 42704.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_if_exists_of_a_missing_user_or_server_notices_and_succeeds() {
+    let data = data_dir();
+    let mut gateway = start(data.path());
+    let (client, mut notices) = connect_with_notices(&gateway, "test", "").await;
+    let cases = [
+        (
+            "DROP USER IF EXISTS nosuch",
+            "role \"nosuch\" does not exist, skipping",
+        ),
+        (
+            "DROP ROLE IF EXISTS ghost",
+            "role \"ghost\" does not exist, skipping",
+        ),
+        (
+            "DROP SERVER IF EXISTS nowhere",
+            "server \"nowhere\" does not exist, skipping",
+        ),
+    ];
+    for (sql, notice) in cases {
+        let messages = client
+            .simple_query(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {}\n{}", backend::describe(&e), gateway.logs()));
+        assert!(
+            matches!(
+                messages.as_slice(),
+                [SimpleQueryMessage::CommandComplete(0)]
+            ),
+            "{sql}: {messages:?}"
+        );
+        let got = tokio::time::timeout(Duration::from_secs(5), notices.recv())
+            .await
+            .unwrap_or_else(|_| panic!("{sql}: no NOTICE"))
+            .expect("notice channel");
+        assert_eq!(
+            (got.severity(), got.code().code(), got.message()),
+            ("NOTICE", "00000", notice),
+            "{sql}"
+        );
+    }
+    let error = client
+        .simple_query("DROP USER nosuch")
+        .await
+        .expect_err("dropping a missing user fails");
+    assert_eq!(error.code().map(|c| c.code()), Some("42704"));
+
+    // An existing user is dropped without a NOTICE, a missing one in the same statement
+    // with one.
+    ok(
+        execute(&client, "CREATE USER admin1 PASSWORD 'pw1' SUPERUSER").await,
+        &gateway,
+    );
+    drop(client);
+    let (client, mut notices) = connect_with_notices(&gateway, "admin1", "pw1").await;
+    ok(
+        execute(&client, "CREATE USER bob PASSWORD 'pw2'").await,
+        &gateway,
+    );
+    ok(
+        execute(&client, "DROP USER IF EXISTS bob, nosuch").await,
+        &gateway,
+    );
+    let got = notices.recv().await.expect("a NOTICE");
+    assert_eq!(got.message(), "role \"nosuch\" does not exist, skipping");
+    assert!(
+        notices.try_recv().is_err(),
+        "no NOTICE for the dropped user"
+    );
+    let refused = tokio_postgres::Config::new()
+        .host("127.0.0.1")
+        .port(gateway.port())
+        .user("bob")
+        .password("pw2")
+        .dbname("fedgate")
+        .connect(tokio_postgres::NoTls)
+        .await
+        .err()
+        .expect("bob was dropped");
+    assert_eq!(refused.code().map(|c| c.code()), Some("28P01"));
+    drop(client);
+    terminate_cleanly(&mut gateway);
+}

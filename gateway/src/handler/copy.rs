@@ -5,10 +5,50 @@
 
 use bytes::Bytes;
 use datafusion::sql::sqlparser::ast::{CopyLegacyCsvOption, CopyLegacyOption, CopyOption};
+use futures::{Sink, SinkExt, StreamExt};
+use pgwire::api::results::{CopyResponse, Tag};
+use pgwire::error::PgWireError;
 use pgwire::error::PgWireResult;
+use pgwire::messages::copy::{CopyDone, CopyOutResponse};
 use pgwire::messages::data::DataRow;
+use pgwire::messages::PgWireBackendMessage;
 
 use crate::errors::user_error;
+
+/// Sends a COPY TO's data as PostgreSQL does: CopyOutResponse, the CopyData messages,
+/// CopyDone and CommandComplete. An error while the data streams (a cancel, the timeout, a
+/// backend failure) ends the COPY with just the error, which the caller reports (pgwire's
+/// own sender puts a CopyFail before it, a message clients do not expect from a server).
+pub async fn send_copy_out<C>(client: &mut C, response: CopyResponse) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    let start = CopyOutResponse::new(
+        response.format,
+        response.columns as i16,
+        response.column_formats(),
+    );
+    client
+        .feed(PgWireBackendMessage::CopyOutResponse(start))
+        .await?;
+    let mut data = response.data_stream;
+    let mut rows = 0;
+    while let Some(message) = data.next().await {
+        client
+            .feed(PgWireBackendMessage::CopyData(message?))
+            .await?;
+        rows += 1;
+    }
+    client
+        .feed(PgWireBackendMessage::CopyDone(CopyDone::new()))
+        .await?;
+    let tag = Tag::new("COPY").with_rows(rows);
+    client
+        .send(PgWireBackendMessage::CommandComplete(tag.into()))
+        .await?;
+    Ok(())
+}
 
 /// The line format of a COPY TO.
 #[derive(Debug, Clone, PartialEq, Eq)]

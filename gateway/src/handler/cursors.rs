@@ -13,6 +13,7 @@ use datafusion::sql::sqlparser::ast::{FetchDirection, Value};
 use futures::StreamExt;
 use pgwire::error::PgWireResult;
 
+use crate::cancel::Interrupt;
 use crate::errors::{from_datafusion, user_error};
 
 struct Cursor {
@@ -21,6 +22,33 @@ struct Cursor {
     /// Rows read from the stream and not fetched yet.
     pending: VecDeque<RecordBatch>,
     hold: bool,
+}
+
+impl Cursor {
+    /// The next `count` rows (all remaining for `None`).
+    async fn read(&mut self, count: Option<usize>) -> PgWireResult<Vec<RecordBatch>> {
+        let mut wanted = count.unwrap_or(usize::MAX);
+        let mut out = Vec::new();
+        while wanted > 0 {
+            let batch = match self.pending.pop_front() {
+                Some(batch) => batch,
+                None => match self.stream.next().await {
+                    Some(batch) => batch.map_err(|e| from_datafusion(&e))?,
+                    None => break,
+                },
+            };
+            if batch.num_rows() <= wanted {
+                wanted -= batch.num_rows();
+                out.push(batch);
+            } else {
+                out.push(batch.slice(0, wanted));
+                self.pending
+                    .push_front(batch.slice(wanted, batch.num_rows() - wanted));
+                wanted = 0;
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The open cursors of a session.
@@ -99,38 +127,28 @@ impl Cursors {
         self.open.lock().await.get(name).map(|c| c.schema.clone())
     }
 
-    /// The next `count` rows (all remaining for `None`), as batches.
+    /// The next `count` rows (all remaining for `None`), as batches. When `interrupt` fires
+    /// first (a cancel, `statement_timeout`), the FETCH fails with 57014 and the cursor is
+    /// closed: its stream is dropped, which cancels its remote parts. (PostgreSQL aborts the
+    /// transaction, which closes the cursor too.)
     pub async fn fetch(
         &self,
         name: &str,
         count: Option<usize>,
+        interrupt: &Interrupt,
     ) -> PgWireResult<(SchemaRef, Vec<RecordBatch>)> {
         let mut open = self.open.lock().await;
         let cursor = open
             .get_mut(name)
             .ok_or_else(|| user_error("34000", format!("cursor \"{name}\" does not exist")))?;
-        let mut wanted = count.unwrap_or(usize::MAX);
-        let mut out = Vec::new();
-        while wanted > 0 {
-            let batch = match cursor.pending.pop_front() {
-                Some(batch) => batch,
-                None => match cursor.stream.next().await {
-                    Some(batch) => batch.map_err(|e| from_datafusion(&e))?,
-                    None => break,
-                },
-            };
-            if batch.num_rows() <= wanted {
-                wanted -= batch.num_rows();
-                out.push(batch);
-            } else {
-                out.push(batch.slice(0, wanted));
-                cursor
-                    .pending
-                    .push_front(batch.slice(wanted, batch.num_rows() - wanted));
-                wanted = 0;
+        let read = interrupt.guard(cursor.read(count)).await;
+        match read {
+            Ok(read) => read.map(|batches| (cursor.schema.clone(), batches)),
+            Err(reason) => {
+                open.remove(name);
+                Err(reason.pg_error())
             }
         }
-        Ok((cursor.schema.clone(), out))
     }
 
     /// CLOSE name (34000 when there is none) or CLOSE ALL (`None`).
@@ -196,6 +214,7 @@ mod tests {
     #[tokio::test]
     async fn fetches_in_steps_across_batches() {
         let cursors = Cursors::default();
+        let none = Interrupt::default();
         let (schema, s) = stream(vec![vec![1, 2, 3], vec![4, 5]]);
         cursors.declare("c", schema, s, false).await.unwrap();
         assert!(cursors
@@ -203,21 +222,44 @@ mod tests {
             .await
             .is_err());
         assert_eq!(
-            ids(&cursors.fetch("c", Some(2)).await.unwrap().1),
+            ids(&cursors.fetch("c", Some(2), &none).await.unwrap().1),
             vec![1, 2]
         );
         assert_eq!(
-            ids(&cursors.fetch("c", Some(2)).await.unwrap().1),
+            ids(&cursors.fetch("c", Some(2), &none).await.unwrap().1),
             vec![3, 4]
         );
-        assert_eq!(ids(&cursors.fetch("c", None).await.unwrap().1), vec![5]);
         assert_eq!(
-            ids(&cursors.fetch("c", Some(1)).await.unwrap().1),
+            ids(&cursors.fetch("c", None, &none).await.unwrap().1),
+            vec![5]
+        );
+        assert_eq!(
+            ids(&cursors.fetch("c", Some(1), &none).await.unwrap().1),
             Vec::<i32>::new()
         );
         cursors.close(Some("c")).await.unwrap();
-        assert!(cursors.fetch("c", Some(1)).await.is_err());
+        assert!(cursors.fetch("c", Some(1), &none).await.is_err());
         assert!(cursors.close(Some("c")).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn an_interrupted_fetch_fails_with_57014_and_closes_the_cursor() {
+        let cursors = Cursors::default();
+        let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Int32, false)]));
+        let never = RecordBatchStreamAdapter::new(schema.clone(), futures::stream::pending());
+        cursors
+            .declare("slow", schema, Box::pin(never), true)
+            .await
+            .unwrap();
+        let timeout = Interrupt::start(None, Some(std::time::Duration::from_millis(20)));
+        match cursors.fetch("slow", Some(1), &timeout).await {
+            Err(pgwire::error::PgWireError::UserError(info)) => {
+                assert_eq!(info.code, "57014");
+                assert_eq!(info.message, "canceling statement due to statement timeout");
+            }
+            other => panic!("expected 57014, got {:?}", other.map(|r| r.1.len())),
+        }
+        assert!(cursors.schema("slow").await.is_none());
     }
 
     #[tokio::test]

@@ -1,0 +1,408 @@
+//! Ending a running statement early: a client's CancelRequest (psql's Ctrl-C, psycopg's
+//! `conn.cancel()`, JDBC's `Statement.cancel()`) and `statement_timeout`.
+//!
+//! At start-up every connection gets a process id, unique in this fedgate process, and a
+//! random secret key (sent to the client as BackendKeyData), and registers a
+//! [`CancelSlot`] under that pid in the [`CancelRegistry`]. A CancelRequest arrives on a new
+//! connection with a pid and a key: the registry looks the pid up and compares the key in
+//! constant time; on a match it trips the slot, which cancels the statements running on
+//! that connection, and does nothing when none runs (as PostgreSQL).
+//!
+//! Each statement that plans or streams rows takes an [`Interrupt`]: its slot's signal and
+//! its `statement_timeout` deadline. [`Interrupt::guard`] ends a future (planning, one
+//! FETCH step) and [`Interrupt::limit_stream`] ends a result stream with SQLSTATE 57014
+//! when either fires. Ending a stream drops it, and dropping a remote scan cancels the
+//! backend's query (each adapter cancels on drop), so the backends stop too.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_lc_rs::constant_time;
+use bytes::Bytes;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use fedgate_adapter_api::AdapterError;
+use futures::StreamExt;
+use pgwire::api::cancel::CancelHandler;
+use pgwire::messages::cancel::CancelRequest;
+use pgwire::messages::startup::SecretKey;
+use pgwire::messages::ProtocolVersion;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::errors::from_adapter;
+
+/// The SQLSTATE of a cancelled statement (`query_canceled`).
+pub const QUERY_CANCELED: &str = "57014";
+
+/// The first process id handed out; PostgreSQL's pids are positive, so are these.
+const FIRST_PID: i32 = 10_000;
+
+/// Every connection's cancel slot by process id.
+#[derive(Debug)]
+pub struct CancelRegistry {
+    next_pid: AtomicI32,
+    connections: Mutex<HashMap<i32, Registered>>,
+}
+
+#[derive(Debug)]
+struct Registered {
+    secret: Bytes,
+    slot: Arc<CancelSlot>,
+}
+
+/// A connection's entry in the registry; removes it when the connection ends.
+#[derive(Debug)]
+pub struct Registration {
+    pid: i32,
+    registry: Arc<CancelRegistry>,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.registry.lock().remove(&self.pid);
+    }
+}
+
+impl Default for CancelRegistry {
+    fn default() -> Self {
+        Self {
+            next_pid: AtomicI32::new(FIRST_PID),
+            connections: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl CancelRegistry {
+    /// Registers a new connection: its pid, its secret key (4 bytes for protocol 3.0, 32
+    /// for 3.2, as PostgreSQL 18), its slot and the registration that ends with it.
+    pub fn register(
+        self: &Arc<Self>,
+        protocol: ProtocolVersion,
+    ) -> (i32, SecretKey, Arc<CancelSlot>, Registration) {
+        let secret = match protocol {
+            ProtocolVersion::PROTOCOL3_0 => {
+                SecretKey::I32(i32::from_be_bytes(crate::auth::random_bytes::<4>()))
+            }
+            _ => SecretKey::Bytes(Bytes::copy_from_slice(&crate::auth::random_bytes::<32>())),
+        };
+        let slot = Arc::new(CancelSlot::default());
+        let mut connections = self.lock();
+        let pid = loop {
+            let pid = self.allocate_pid();
+            if !connections.contains_key(&pid) {
+                break pid;
+            }
+        };
+        let entry = Registered {
+            secret: secret.to_bytes(),
+            slot: slot.clone(),
+        };
+        connections.insert(pid, entry);
+        let registration = Registration {
+            pid,
+            registry: self.clone(),
+        };
+        (pid, secret, slot, registration)
+    }
+
+    /// The next pid: counts up from [`FIRST_PID`], starting over when it would overflow.
+    fn allocate_pid(&self) -> i32 {
+        let pid = self.next_pid.fetch_add(1, Ordering::Relaxed);
+        if pid >= FIRST_PID {
+            return pid;
+        }
+        self.next_pid.store(FIRST_PID + 1, Ordering::Relaxed);
+        FIRST_PID
+    }
+
+    /// Cancels what connection `pid` runs if `secret` is its key; whether the pid and key
+    /// matched. A wrong key is indistinguishable to the sender from an unknown pid.
+    pub fn cancel(&self, pid: i32, secret: &SecretKey) -> bool {
+        let slot = {
+            let connections = self.lock();
+            let Some(entry) = connections.get(&pid) else {
+                return false;
+            };
+            let given = secret.to_bytes();
+            if constant_time::verify_slices_are_equal(&entry.secret, &given).is_err() {
+                return false;
+            }
+            entry.slot.clone()
+        };
+        slot.cancel();
+        true
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Registered>> {
+        self.connections.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// pgwire's handler for CancelRequest messages, over the registry.
+#[derive(Debug, Default)]
+pub struct Canceller {
+    pub registry: Arc<CancelRegistry>,
+}
+
+#[async_trait]
+impl CancelHandler for Canceller {
+    async fn on_cancel_request(&self, request: CancelRequest) {
+        let matched = self.registry.cancel(request.pid, &request.secret_key);
+        tracing::debug!(pid = request.pid, matched, "cancel request");
+    }
+}
+
+/// One connection's cancel signal. Statements that run at the same time (the statements of
+/// one simple-protocol message) share a signal; a new signal starts when none runs, so a
+/// cancel that arrives while the connection is idle reaches no later statement.
+#[derive(Debug)]
+pub struct CancelSlot {
+    state: Mutex<SlotState>,
+}
+
+#[derive(Debug)]
+struct SlotState {
+    running: usize,
+    signal: watch::Sender<bool>,
+}
+
+impl Default for CancelSlot {
+    fn default() -> Self {
+        Self {
+            state: Mutex::new(SlotState {
+                running: 0,
+                signal: watch::channel(false).0,
+            }),
+        }
+    }
+}
+
+impl CancelSlot {
+    /// Marks a statement as running until the returned guard is dropped.
+    pub fn begin(self: &Arc<Self>) -> Running {
+        let mut state = self.lock();
+        if state.running == 0 {
+            state.signal = watch::channel(false).0;
+        }
+        state.running += 1;
+        Running {
+            signal: state.signal.subscribe(),
+            slot: self.clone(),
+        }
+    }
+
+    /// Cancels the running statements; whether any ran.
+    pub fn cancel(&self) -> bool {
+        let state = self.lock();
+        if state.running == 0 {
+            return false;
+        }
+        state.signal.send_replace(true);
+        true
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A running statement's hold on its connection's slot.
+#[derive(Debug)]
+pub struct Running {
+    signal: watch::Receiver<bool>,
+    slot: Arc<CancelSlot>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let mut state = self.slot.lock();
+        state.running = state.running.saturating_sub(1);
+    }
+}
+
+/// Why a statement was ended early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interruption {
+    Cancelled,
+    TimedOut,
+}
+
+impl Interruption {
+    /// PostgreSQL's error for it: 57014 with the message naming the reason.
+    pub fn error(self) -> AdapterError {
+        let message = match self {
+            Interruption::Cancelled => "canceling statement due to user request",
+            Interruption::TimedOut => "canceling statement due to statement timeout",
+        };
+        AdapterError::new(QUERY_CANCELED, message)
+    }
+
+    pub fn pg_error(self) -> pgwire::error::PgWireError {
+        from_adapter(&self.error())
+    }
+}
+
+/// What may end one statement: its connection's cancel signal and its deadline.
+#[derive(Debug, Clone, Default)]
+pub struct Interrupt {
+    running: Option<Arc<Running>>,
+    deadline: Option<Instant>,
+}
+
+impl Interrupt {
+    /// A statement starting now on the connection of `slot` (none in unit tests), ending
+    /// at the latest after `timeout`.
+    pub fn start(slot: Option<&Arc<CancelSlot>>, timeout: Option<Duration>) -> Self {
+        Self {
+            running: slot.map(|s| Arc::new(s.begin())),
+            deadline: timeout.map(|t| Instant::now() + t),
+        }
+    }
+
+    /// Resolves when the statement must end.
+    pub async fn fired(&self) -> Interruption {
+        let cancelled = async {
+            match &self.running {
+                Some(running) => {
+                    let mut signal = running.signal.clone();
+                    let closed = signal.wait_for(|cancelled| *cancelled).await.is_err();
+                    // The slot is gone: nothing can cancel any more.
+                    if closed {
+                        std::future::pending::<()>().await;
+                    }
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        let timed_out = async {
+            match self.deadline {
+                Some(deadline) => tokio::time::sleep_until(deadline).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = cancelled => Interruption::Cancelled,
+            () = timed_out => Interruption::TimedOut,
+        }
+    }
+
+    /// Runs `work` unless the statement must end first (the work is then dropped).
+    pub async fn guard<F: Future>(&self, work: F) -> Result<F::Output, Interruption> {
+        tokio::select! {
+            biased;
+            output = work => Ok(output),
+            reason = self.fired() => Err(reason),
+        }
+    }
+
+    /// `stream`, ended with 57014 when the statement must end; the inner stream is dropped
+    /// then, which cancels its remote parts. The statement counts as running until the
+    /// stream ends or is dropped.
+    pub fn limit_stream(self, stream: SendableRecordBatchStream) -> SendableRecordBatchStream {
+        let schema = stream.schema();
+        let limited = futures::stream::unfold(Some((stream, self)), |state| async move {
+            let (mut inner, interrupt) = state?;
+            match interrupt.guard(inner.next()).await {
+                Ok(Some(item)) => Some((item, Some((inner, interrupt)))),
+                Ok(None) => None,
+                Err(reason) => {
+                    drop(inner);
+                    Some((Err(reason.error().into_datafusion()), None))
+                }
+            }
+        });
+        Box::pin(RecordBatchStreamAdapter::new(schema, limited))
+    }
+}
+
+/// `statement_timeout` as PostgreSQL reads it: milliseconds, or a number with a unit (`us`,
+/// `ms`, `s`, `min`, `h`, `d`); `None` for 0 (no limit) or an unreadable value.
+pub fn parse_timeout(value: &str) -> Option<Duration> {
+    let text = value.trim().trim_matches('\'').trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let millis = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "ms" => number,
+        "us" => number / 1000.0,
+        "s" => number * 1000.0,
+        "min" => number * 60_000.0,
+        "h" => number * 3_600_000.0,
+        "d" => number * 86_400_000.0,
+        _ => return None,
+    };
+    (millis > 0.0).then(|| Duration::from_secs_f64(millis / 1000.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statement_timeout_values() {
+        assert_eq!(parse_timeout("0"), None);
+        assert_eq!(parse_timeout("1500"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_timeout("2s"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_timeout("'1min'"), Some(Duration::from_secs(60)));
+        assert_eq!(parse_timeout("250 ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_timeout("soon"), None);
+    }
+
+    #[test]
+    fn pids_are_unique_and_keys_must_match() {
+        let registry = Arc::new(CancelRegistry::default());
+        let (pid_a, key_a, slot_a, reg_a) = registry.register(ProtocolVersion::PROTOCOL3_0);
+        let (pid_b, key_b, _slot_b, _reg_b) = registry.register(ProtocolVersion::PROTOCOL3_2);
+        assert_ne!(pid_a, pid_b);
+        assert!(matches!(key_a, SecretKey::I32(_)));
+        assert!(matches!(&key_b, SecretKey::Bytes(b) if b.len() == 32));
+        let running = Interrupt::start(Some(&slot_a), None);
+        let wrong = match key_a {
+            SecretKey::I32(k) => SecretKey::I32(k ^ 1),
+            SecretKey::Bytes(_) => unreachable!(),
+        };
+        assert!(!registry.cancel(pid_a, &wrong));
+        assert!(!registry.cancel(pid_b, &key_a));
+        assert!(!running
+            .running
+            .as_ref()
+            .unwrap()
+            .signal
+            .has_changed()
+            .unwrap());
+        // The same 4 bytes sent as protocol 3.2 bytes match too.
+        let as_bytes = SecretKey::Bytes(key_a.to_bytes());
+        assert!(registry.cancel(pid_a, &as_bytes));
+        assert!(*running.running.as_ref().unwrap().signal.borrow());
+        drop(reg_a);
+        assert!(!registry.cancel(pid_a, &key_a));
+    }
+
+    #[tokio::test]
+    async fn a_cancel_while_idle_reaches_no_later_statement() {
+        let slot = Arc::new(CancelSlot::default());
+        assert!(!slot.cancel());
+        let interrupt = Interrupt::start(Some(&slot), None);
+        assert_eq!(interrupt.guard(async { 7 }).await, Ok(7));
+        assert!(slot.cancel());
+        let pending = std::future::pending::<()>();
+        assert_eq!(interrupt.guard(pending).await, Err(Interruption::Cancelled));
+        drop(interrupt);
+        let next = Interrupt::start(Some(&slot), None);
+        assert_eq!(next.guard(async { 8 }).await, Ok(8));
+    }
+
+    #[tokio::test]
+    async fn the_deadline_ends_a_statement() {
+        let interrupt = Interrupt::start(None, Some(Duration::from_millis(20)));
+        let pending = std::future::pending::<()>();
+        assert_eq!(interrupt.guard(pending).await, Err(Interruption::TimedOut));
+    }
+}
