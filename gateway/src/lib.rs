@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod backends;
+pub mod catalog_functions;
 pub mod column_names;
 pub mod ddl;
 pub mod errors;
