@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod backends;
 pub mod catalog_functions;
+pub mod catalog_rows;
 pub mod column_names;
 pub mod ddl;
 pub mod errors;
