@@ -10,6 +10,8 @@
 //! - `has_*_privilege` for every object kind and argument form: true for a known privilege
 //!   name (the session reaches every object it can name), an error for an unknown one;
 //! - `pg_get_serial_sequence(table, column)`: NULL (no column owns a sequence);
+//!   `pg_get_indexdef`, `pg_get_triggerdef`, `pg_get_ruledef`: NULL (fedgate lists no
+//!   indexes, triggers or rules; PostgreSQL gives NULL for an OID that names none);
 //! - `json_build_object(key, value, ...)`: a `json` object;
 //! - `fedgate_oid_array(list)`: its argument, described as `oid[]` on the wire (an
 //!   `array_agg` of OIDs in a catalog query; see `crate::catalog_subqueries`);
@@ -38,13 +40,16 @@ pub fn register(ctx: &SessionContext) {
     for name in VISIBILITY_FUNCTIONS {
         ctx.register_udf(visibility_udf(name));
     }
-    ctx.register_udf(no_comment_udf("obj_description", &[1, 2]));
-    ctx.register_udf(no_comment_udf("col_description", &[2]));
-    ctx.register_udf(no_comment_udf("shobj_description", &[2]));
+    ctx.register_udf(null_text_udf("obj_description", &[1, 2]));
+    ctx.register_udf(null_text_udf("col_description", &[2]));
+    ctx.register_udf(null_text_udf("shobj_description", &[2]));
     for (name, _) in PRIVILEGE_FUNCTIONS {
         ctx.register_udf(ScalarUDF::new_from_impl(HasPrivilege::new(name)));
     }
-    ctx.register_udf(no_comment_udf("pg_get_serial_sequence", &[2]));
+    ctx.register_udf(null_text_udf("pg_get_serial_sequence", &[2]));
+    ctx.register_udf(null_text_udf("pg_get_indexdef", &[1, 3]));
+    ctx.register_udf(null_text_udf("pg_get_triggerdef", &[1, 2]));
+    ctx.register_udf(null_text_udf("pg_get_ruledef", &[1, 2]));
     ctx.register_udf(ScalarUDF::new_from_impl(JsonBuildObject::new()));
     ctx.register_udf(like_escape_udf());
     ctx.register_udf(ScalarUDF::new_from_impl(OidArray::new()));
@@ -170,8 +175,9 @@ fn visibility_udf(name: &str) -> ScalarUDF {
 }
 
 /// A function of `arities` arguments of any type that answers NULL text: the comment
-/// functions (fedgate keeps no comments) and `pg_get_serial_sequence` (no sequences).
-fn no_comment_udf(name: &str, arities: &[usize]) -> ScalarUDF {
+/// functions (fedgate keeps no comments), `pg_get_serial_sequence` (no sequences) and the
+/// definitions of objects fedgate does not have.
+fn null_text_udf(name: &str, arities: &[usize]) -> ScalarUDF {
     let variants = arities.iter().map(|n| TypeSignature::Any(*n)).collect();
     let signature = Signature::one_of(variants, Volatility::Stable);
     let fun = Arc::new(|args: &[ColumnarValue]| {
@@ -522,10 +528,10 @@ mod tests {
 
     #[tokio::test]
     async fn comments_and_serial_sequences_are_null() {
-        let got = query("SELECT obj_description(1259), obj_description(1259, 'pg_class') IS NULL, col_description(1259, 1) IS NULL, pg_get_serial_sequence('items', 'id') IS NULL")
+        let got = query("SELECT obj_description(1259), obj_description(1259, 'pg_class') IS NULL, col_description(1259, 1) IS NULL, pg_get_serial_sequence('items', 'id') IS NULL, pg_get_indexdef(1, 0, true) IS NULL")
             .await
             .unwrap();
-        assert_eq!(got, vec!["NULL|true|true|true"]);
+        assert_eq!(got, vec!["NULL|true|true|true|true"]);
     }
 
     #[tokio::test]

@@ -4,9 +4,9 @@
 //!
 //! - `unnest(v)` becomes `unnest(<the integers of v>)` (SQLAlchemy's primary key and index
 //!   reflection);
-//! - `generate_subscripts(a, 1)` in a select list becomes `unnest(generate_series(1,
-//!   array_length(a)))`, the subscripts of a one-based array (DataFusion has no
-//!   `generate_subscripts`).
+//! - `generate_subscripts(a, dim)` in a select list becomes `unnest(generate_series(1,
+//!   array_length(a)))`, the subscripts of a one-based, one-dimensional array (DataFusion
+//!   has no `generate_subscripts`; SQLAlchemy passes `dim` as a parameter).
 
 use std::ops::ControlFlow;
 
@@ -90,13 +90,11 @@ fn rewrite_call(expr: &Expr) -> Option<Expr> {
         return is_vector_column(vector).then(|| call("unnest", vec![integer_list(vector)]));
     }
     let subscripts = arguments(expr, "generate_subscripts")?;
-    let [array, dimension] = subscripts.as_slice() else {
+    // Arrays here have one dimension; the dimension argument is often a parameter.
+    let [array, _dimension] = subscripts.as_slice() else {
         return None;
     };
     let one = Expr::Value(Value::Number("1".to_string(), false).into());
-    if *dimension != &one {
-        return None;
-    }
     let length = call("array_length", vec![as_list(array)]);
     let series = call("generate_series", vec![one, length]);
     Some(call("unnest", vec![series]))
@@ -125,7 +123,7 @@ mod tests {
             "{sql}"
         );
         assert_eq!(
-            rewritten("SELECT unnest(ARRAY[1, 2]), generate_subscripts(a, 1) FROM t"),
+            rewritten("SELECT unnest(ARRAY[1, 2]), generate_subscripts(a, $1) FROM t"),
             "SELECT unnest(ARRAY[1, 2]), unnest(generate_series(1, array_length(a))) FROM t"
         );
     }
