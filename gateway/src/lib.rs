@@ -5,6 +5,10 @@
 pub mod auth;
 pub mod backends;
 pub mod cancel;
+pub mod catalog_functions;
+pub mod catalog_rows;
+pub mod catalog_subqueries;
+pub mod catalog_vectors;
 pub mod column_names;
 pub mod ddl;
 pub mod errors;
@@ -13,6 +17,7 @@ pub mod functions;
 pub mod handler;
 pub mod literals;
 pub mod parse;
+pub mod pg_syntax;
 pub mod pg_text;
 pub mod scoped_catalog;
 pub mod server;

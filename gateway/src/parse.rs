@@ -5,7 +5,8 @@
 //! select list by NULL and adds `LIMIT 1` to uncorrelated ones). So its full parser is used
 //! only for statements that read `pg_catalog`/`information_schema` (what psql and drivers
 //! send to introspect); user queries get the plain PostgreSQL parser plus the rewrite rules
-//! that only make PostgreSQL syntax acceptable to DataFusion.
+//! that only make PostgreSQL syntax acceptable to DataFusion. Every statement then gets
+//! `crate::pg_syntax`'s rewrites of expressions DataFusion cannot plan.
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ use datafusion_pg_catalog::sql::rules::{
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use crate::literals::PostgresLiterals;
+use crate::pg_syntax::PostgresSyntax;
 
 /// Parses one statement's text into statements.
 pub struct StatementParser {
@@ -56,6 +58,14 @@ impl StatementParser {
     }
 
     pub fn parse(&self, text: &str) -> Result<Vec<Statement>, ParserError> {
+        let statements = self.parse_with_rules(text)?;
+        Ok(statements
+            .into_iter()
+            .map(|s| PostgresSyntax.rewrite(s))
+            .collect())
+    }
+
+    fn parse_with_rules(&self, text: &str) -> Result<Vec<Statement>, ParserError> {
         let statements = match Parser::parse_sql(&PostgreSqlDialect {}, text) {
             Ok(statements) => statements,
             // Syntax only the compatibility parser accepts is left to it; it reports errors.
@@ -73,10 +83,17 @@ impl StatementParser {
                     statement.to_string()
                 })
                 .collect();
-            if !changed {
-                return self.compatibility.parse(text);
-            }
-            return self.compatibility.parse(&rewritten.join(";\n"));
+            let text = if changed {
+                rewritten.join(";\n")
+            } else {
+                text.to_string()
+            };
+            let statements = self.compatibility.parse(&text)?;
+            return Ok(statements
+                .into_iter()
+                .map(crate::catalog_subqueries::rewrite)
+                .map(crate::catalog_vectors::rewrite)
+                .collect());
         }
         Ok(statements
             .into_iter()
@@ -273,5 +290,29 @@ mod tests {
         let sql = "SELECT (SELECT count(*) FROM o WHERE o.cid = pg_c.id) FROM c AS pg_c";
         let statement = parser.parse(sql).unwrap().remove(0).to_string();
         assert!(statement.contains("SELECT count(*)"), "{statement}");
+    }
+}
+
+#[cfg(test)]
+mod client_query_tests {
+    use super::*;
+
+    /// asyncpg's type introspection (`_TYPEINFO_13`, shortened to the parts rewritten).
+    const ASYNCPG_TYPEINFO: &str = "SELECT t.oid AS oid, ns.nspname AS ns, (CASE WHEN t.typtype = 'd' THEN (WITH RECURSIVE typebases(oid, depth) AS (SELECT t2.typbasetype AS oid, 0 AS depth FROM pg_type t2 WHERE t2.oid = t.oid UNION ALL SELECT t2.typbasetype AS oid, tb.depth + 1 AS depth FROM pg_type t2, typebases tb WHERE tb.oid = t2.oid AND t2.typbasetype != 0) SELECT oid FROM typebases ORDER BY depth DESC LIMIT 1) ELSE NULL END) AS basetype, t.typelem::regtype::text AS elemtype_name FROM pg_catalog.pg_type AS t INNER JOIN pg_catalog.pg_namespace ns ON (ns.oid = t.typnamespace)";
+
+    #[test]
+    fn asyncpg_type_introspection() {
+        let parser = StatementParser::new();
+        let statement = parser
+            .parse(ASYNCPG_TYPEINFO)
+            .unwrap()
+            .remove(0)
+            .to_string();
+        assert!(!statement.contains("RECURSIVE"), "{statement}");
+        assert!(statement.contains("THEN t.typbasetype"), "{statement}");
+        assert!(
+            statement.contains("format_type(t.typelem, NULL)"),
+            "{statement}"
+        );
     }
 }

@@ -110,6 +110,7 @@ impl Session {
         ctx.register_udf(crate::functions::to_regtype_udf());
         ctx.register_udf(crate::functions::session_user_udf(user));
         ctx.register_udf(crate::functions::pg_sleep_udf());
+        crate::catalog_functions::register(&ctx);
         ctx.register_udf(crate::functions::current_schemas_udf(path_schemas(
             settings.clone(),
             all.clone(),

@@ -4,6 +4,8 @@
 //!   secrets redacted (also reachable unqualified, as `fedgate_servers`).
 //! - `pg_catalog.pg_foreign_server` and `pg_catalog.pg_foreign_data_wrapper`: the same in
 //!   PostgreSQL's shape, for psql's `\des` and tools that read them.
+//! - `pg_attribute` with the backend's column types, and `pg_namespace`/`pg_class` with the
+//!   rows and columns of `crate::catalog_rows`.
 
 use std::sync::Arc;
 
@@ -193,6 +195,12 @@ impl SchemaProvider for ExtendedPgCatalog {
                     base,
                     pg_catalog: self.base.clone(),
                 })));
+            }
+        }
+        if let Some(adjustment) = crate::catalog_rows::Adjustment::of(name) {
+            if let Some(base) = self.base.table(name).await? {
+                let table = crate::catalog_rows::AdjustedTable::new(base, adjustment);
+                return Ok(Some(Arc::new(table)));
             }
         }
         self.base.table(name).await

@@ -45,6 +45,9 @@ pub fn backend_type(field: &Field) -> Option<(Type, i32)> {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
     );
     match (name.as_str(), modifiers.as_slice(), field.data_type()) {
+        ("oid[]", [], DataType::List(item)) if item.data_type() == &DataType::Int32 => {
+            Some((Type::OID_ARRAY, -1))
+        }
         ("json", [], _) if text => Some((Type::JSON, -1)),
         ("jsonb", [], _) if text => Some((Type::JSONB, -1)),
         ("character varying", [], _) if text => Some((Type::VARCHAR, -1)),

@@ -1,0 +1,391 @@
+//! PostgreSQL expressions DataFusion does not plan, rewritten into equivalent ones it does.
+//! Applied to every statement (user and catalog queries) after parsing:
+//!
+//! - `x [NOT] [I]LIKE p ESCAPE 'c'` becomes `x [NOT] [I]LIKE like_escape(p, 'c')`:
+//!   DataFusion's LIKE knows only the backslash escape; PostgreSQL's `like_escape`
+//!   (`crate::catalog_functions`) rewrites the pattern for it, also when `p` is a parameter
+//!   (SQLAlchemy's `nspname NOT LIKE $1 || '%' ESCAPE '/'`);
+//! - `ARRAY(SELECT e FROM unnest(a) x [WHERE p])` becomes
+//!   `array_transform(array_filter(a, x -> p), x -> e)` (psql's `\d+`): DataFusion has no
+//!   array subquery constructor and cannot unnest an outer column in a subquery. One
+//!   difference remains: for a NULL `a` the result is NULL, where PostgreSQL gives `{}`;
+//! - `x::regtype[]` becomes the array of the type names of the OIDs in `x` (pgcli's
+//!   `proargtypes::regtype[]`; `pg_proc` holds OID lists as text, `2276 23` or `[1034,
+//!   26]`): DataFusion has no `regtype`;
+//! - `generate_series(...)` as a select-list item becomes `unnest(generate_series(...))`
+//!   named `generate_series`: PostgreSQL returns one row per value, DataFusion's scalar
+//!   function one array.
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{
+    visit_expressions_mut, ArrayElemTypeDef, BinaryOperator, CastKind, DataType, Expr, Function,
+    FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, LambdaFunction,
+    LambdaFunctionParameter, LambdaSyntax, ObjectName, OneOrManyWithParens, Query, Select,
+    SelectItem, SetExpr, Statement, TableFactor, Value, VisitMut, VisitorMut,
+};
+use datafusion_pg_catalog::sql::rules::SqlStatementRewriteRule;
+
+/// The rewrite rule (see the module documentation).
+#[derive(Debug, Default)]
+pub struct PostgresSyntax;
+
+impl SqlStatementRewriteRule for PostgresSyntax {
+    fn rewrite(&self, mut statement: Statement) -> Statement {
+        let _ = visit_expressions_mut(&mut statement, |expr| {
+            rewrite_like_escape(expr);
+            rewrite_array_subquery(expr);
+            rewrite_regtype_array(expr);
+            ControlFlow::<()>::Continue(())
+        });
+        let _ = statement.visit(&mut SetReturningSelectItems);
+        statement
+    }
+}
+
+/// True when `name`'s last part is `wanted` (any case): `unnest`, `pg_catalog.unnest`.
+fn named(name: &ObjectName, wanted: &str) -> bool {
+    name.0
+        .last()
+        .and_then(|part| part.as_ident())
+        .is_some_and(|ident| ident.value.eq_ignore_ascii_case(wanted))
+}
+
+/// `name(args...)`.
+pub(crate) fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .into_iter()
+                .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
+                .collect(),
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
+
+fn rewrite_like_escape(expr: &mut Expr) {
+    let (pattern, escape_char) = match expr {
+        Expr::Like {
+            pattern,
+            escape_char,
+            any: false,
+            ..
+        }
+        | Expr::ILike {
+            pattern,
+            escape_char,
+            any: false,
+            ..
+        } => (pattern, escape_char),
+        _ => return,
+    };
+    let Some(escape) = escape_char.take() else {
+        return;
+    };
+    let default_escape = matches!(&escape.value, Value::SingleQuotedString(s) if s == "\\");
+    if !default_escape {
+        let original = std::mem::replace(pattern.as_mut(), Expr::Value(Value::Null.into()));
+        **pattern = call("like_escape", vec![original, Expr::Value(escape)]);
+    }
+}
+
+/// The single argument of a `FROM unnest(a) alias` item and the element's name.
+fn unnest_source(factor: &TableFactor) -> Option<(Expr, Ident)> {
+    let (argument, alias) = match factor {
+        TableFactor::UNNEST {
+            alias,
+            array_exprs,
+            with_offset: false,
+            with_ordinality: false,
+            ..
+        } if array_exprs.len() == 1 => (array_exprs[0].clone(), alias.as_ref()?),
+        TableFactor::Table {
+            name,
+            alias,
+            args: Some(args),
+            with_ordinality: false,
+            ..
+        } if named(name, "unnest") && args.args.len() == 1 => match &args.args[0] {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => (e.clone(), alias.as_ref()?),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let element = match alias.columns.as_slice() {
+        [] => alias.name.clone(),
+        [column] => column.name.clone(),
+        _ => return None,
+    };
+    Some((argument, element))
+}
+
+/// `ARRAY(subquery)`'s query, when it is a plain `SELECT e FROM unnest(a) x [WHERE p]`.
+fn unnest_select(query: &Query) -> Option<&Select> {
+    let plain = query.with.is_none()
+        && query.order_by.is_none()
+        && query.limit_clause.is_none()
+        && query.fetch.is_none();
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    let simple = select.distinct.is_none()
+        && select.having.is_none()
+        && select.projection.len() == 1
+        && select.from.len() == 1
+        && select.from[0].joins.is_empty()
+        && matches!(&select.group_by, datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
+    (plain && simple).then_some(select.as_ref())
+}
+
+fn lambda(parameter: &Ident, body: Expr) -> Expr {
+    Expr::Lambda(LambdaFunction {
+        params: OneOrManyWithParens::One(LambdaFunctionParameter {
+            name: parameter.clone(),
+            data_type: None,
+        }),
+        body: Box::new(body),
+        syntax: LambdaSyntax::Arrow,
+    })
+}
+
+fn rewrite_array_subquery(expr: &mut Expr) {
+    let Expr::Function(Function {
+        name,
+        args: FunctionArguments::Subquery(query),
+        ..
+    }) = expr
+    else {
+        return;
+    };
+    if !named(name, "array") {
+        return;
+    }
+    let Some(select) = unnest_select(query) else {
+        return;
+    };
+    let Some((mut array, element)) = unnest_source(&select.from[0].relation) else {
+        return;
+    };
+    let item = match &select.projection[0] {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e.clone(),
+        _ => return,
+    };
+    if let Some(predicate) = &select.selection {
+        array = call(
+            "array_filter",
+            vec![array, lambda(&element, predicate.clone())],
+        );
+    }
+    let is_element = matches!(&item, Expr::Identifier(ident) if ident.value == element.value);
+    if !is_element {
+        array = call("array_transform", vec![array, lambda(&element, item)]);
+    }
+    *expr = array;
+}
+
+fn is_regtype_array(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Array(
+            ArrayElemTypeDef::SquareBracket(inner, _) | ArrayElemTypeDef::AngleBracket(inner),
+        ) => matches!(inner.as_ref(), DataType::Custom(name, _) if named(name, "regtype")),
+        _ => false,
+    }
+}
+
+fn text(value: &str) -> Expr {
+    Expr::Value(Value::SingleQuotedString(value.to_string()).into())
+}
+
+fn rewrite_regtype_array(expr: &mut Expr) {
+    let Expr::Cast {
+        expr: inner,
+        data_type,
+        ..
+    } = expr
+    else {
+        return;
+    };
+    if !is_regtype_array(data_type) {
+        return;
+    }
+    let element = Ident::new("type_oid");
+    let name = call(
+        "format_type",
+        vec![
+            Expr::Identifier(element.clone()),
+            Expr::Value(Value::Null.into()),
+        ],
+    );
+    *expr = call(
+        "array_transform",
+        vec![integer_list(inner), lambda(&element, name)],
+    );
+}
+
+/// The integers of a list, or of a text listing them as PostgreSQL's vector types print
+/// (`2276 23`) or as a bracketed list (`[1034, 26]`), as an `int` array.
+pub(crate) fn integer_list(value: &Expr) -> Expr {
+    let as_text = |e: Expr, data_type: DataType| Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(e),
+        data_type,
+        array: false,
+        format: None,
+    };
+    // The numbers as text, separated by single spaces.
+    let numbers = call(
+        "regexp_replace",
+        vec![
+            call(
+                "btrim",
+                vec![as_text(value.clone(), DataType::Text), text("[]{}")],
+            ),
+            text("[ ,]+"),
+            text(" "),
+            text("g"),
+        ],
+    );
+    let element = Ident::new("n");
+    let nonempty = Expr::BinaryOp {
+        left: Box::new(Expr::Identifier(element.clone())),
+        op: BinaryOperator::NotEq,
+        right: Box::new(text("")),
+    };
+    let listed = call(
+        "array_filter",
+        vec![
+            call("string_to_array", vec![numbers, text(" ")]),
+            lambda(&element, nonempty),
+        ],
+    );
+    let number = as_text(Expr::Identifier(element.clone()), DataType::Int(None));
+    call("array_transform", vec![listed, lambda(&element, number)])
+}
+
+/// Wraps select-list calls of set-returning functions in `unnest` (see the module docs).
+struct SetReturningSelectItems;
+
+impl VisitorMut for SetReturningSelectItems {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        unnest_set_returning(query.body.as_mut());
+        ControlFlow::Continue(())
+    }
+}
+
+fn unnest_set_returning(body: &mut SetExpr) {
+    match body {
+        SetExpr::Select(select) => {
+            for item in &mut select.projection {
+                unnest_item(item);
+            }
+        }
+        SetExpr::SetOperation { left, right, .. } => {
+            unnest_set_returning(left);
+            unnest_set_returning(right);
+        }
+        _ => {}
+    }
+}
+
+fn is_generate_series(expr: &Expr) -> bool {
+    matches!(expr, Expr::Function(f) if named(&f.name, "generate_series") && f.over.is_none())
+}
+
+fn unnest_item(item: &mut SelectItem) {
+    match item {
+        SelectItem::UnnamedExpr(expr) if is_generate_series(expr) => {
+            let series = std::mem::replace(expr, Expr::Value(Value::Null.into()));
+            *item = SelectItem::ExprWithAlias {
+                expr: call("unnest", vec![series]),
+                alias: Ident::new("generate_series"),
+            };
+        }
+        SelectItem::ExprWithAlias { expr, .. } if is_generate_series(expr) => {
+            let series = std::mem::replace(expr, Expr::Value(Value::Null.into()));
+            *expr = call("unnest", vec![series]);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+
+    use super::*;
+
+    fn rewritten(sql: &str) -> String {
+        let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+            .unwrap()
+            .remove(0);
+        PostgresSyntax.rewrite(statement).to_string()
+    }
+
+    #[test]
+    fn like_escape_clauses() {
+        assert_eq!(
+            rewritten("SELECT 1 FROM n WHERE nspname NOT LIKE $1 || '%' ESCAPE '/'"),
+            "SELECT 1 FROM n WHERE nspname NOT LIKE like_escape($1 || '%', '/')"
+        );
+        assert_eq!(
+            rewritten("SELECT a ILIKE 'x!_%' ESCAPE '!'"),
+            "SELECT a ILIKE like_escape('x!_%', '!')"
+        );
+        assert_eq!(
+            rewritten("SELECT a LIKE 'x\\_' ESCAPE '\\'"),
+            "SELECT a LIKE 'x\\_'"
+        );
+        assert_eq!(rewritten("SELECT a LIKE 'x%'"), "SELECT a LIKE 'x%'");
+    }
+
+    #[test]
+    fn array_subqueries_over_unnest() {
+        assert_eq!(
+            rewritten("SELECT array(select 'toast.' || x from pg_catalog.unnest(tc.reloptions) x) FROM t tc"),
+            "SELECT array_transform(tc.reloptions, x -> 'toast.' || x) FROM t tc"
+        );
+        assert_eq!(
+            rewritten("SELECT ARRAY(SELECT v FROM unnest(a) AS u(v) WHERE v > 1) FROM t"),
+            "SELECT array_filter(a, v -> v > 1) FROM t"
+        );
+        // Anything else is left for DataFusion to report.
+        assert_eq!(
+            rewritten("SELECT ARRAY(SELECT v FROM t ORDER BY 1)"),
+            "SELECT ARRAY(SELECT v FROM t ORDER BY 1)"
+        );
+    }
+
+    #[test]
+    fn regtype_arrays_become_type_names() {
+        let sql = rewritten("SELECT proargtypes::regtype[] FROM pg_proc");
+        assert_eq!(sql, "SELECT array_transform(array_transform(array_filter(string_to_array(regexp_replace(btrim(CAST(proargtypes AS TEXT), '[]{}'), '[ ,]+', ' ', 'g'), ' '), n -> n <> ''), n -> CAST(n AS INT)), type_oid -> format_type(type_oid, NULL)) FROM pg_proc");
+    }
+
+    #[test]
+    fn generate_series_in_the_select_list() {
+        assert_eq!(
+            rewritten("SELECT generate_series(1, 3)"),
+            "SELECT unnest(generate_series(1, 3)) AS generate_series"
+        );
+        assert_eq!(
+            rewritten("SELECT pg_catalog.generate_series(1, 3) AS g UNION ALL SELECT 4"),
+            "SELECT unnest(pg_catalog.generate_series(1, 3)) AS g UNION ALL SELECT 4"
+        );
+        assert_eq!(
+            rewritten("SELECT g FROM generate_series(1, 3) AS g"),
+            "SELECT g FROM generate_series(1, 3) AS g"
+        );
+    }
+}
