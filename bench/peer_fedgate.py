@@ -3,10 +3,10 @@
 against a running fedgate, with the harness's own peer_psql.py (same timing,
 result files, checksums and traffic counters as the oracle and fdw peers).
 
-The only addition: fedgate accepts `SET statement_timeout` but does not
-enforce it, so peer_psql's client-side subprocess timeout can fire. That
-raises in peer_psql; here it is turned into the harness's timeout status
-('>N s') instead of aborting the whole benchmark.
+The only addition: fedgate enforces `SET statement_timeout` as the peers do,
+but should peer_psql's client-side subprocess timeout fire anyway (a stuck
+connection), it raises in peer_psql; here it is turned into the harness's
+timeout status ('>N s') instead of aborting the whole benchmark.
 
 usage (from scripts/bench.sh):
   PGPORT=<fedgate port> peer_fedgate.py --db fedgate --system fedgate --sf SF \
