@@ -141,10 +141,15 @@ fn assert_canceled(error: &tokio_postgres::Error, reason: &str, gateway: &Gatewa
 
 /// Cancels what `client` runs once `probe` sees it on the backend; returns the task's
 /// outcome.
+///
+/// The backend can show the query before the client's statement is in flight in fedgate (a
+/// cursor's query starts at DECLARE, the FETCH comes after), and a cancel that arrives while
+/// the session is idle does nothing, as in PostgreSQL; so the cancel is repeated, like a
+/// second Ctrl-C, until the statement ends (at most 30 s).
 async fn cancel_when_running<T: Send + 'static>(
     client: &Client,
     probe: &Probe<'_>,
-    task: tokio::task::JoinHandle<Result<T, tokio_postgres::Error>>,
+    mut task: tokio::task::JoinHandle<Result<T, tokio_postgres::Error>>,
     gateway: &Gateway,
 ) -> Result<T, tokio_postgres::Error> {
     assert_eq!(
@@ -153,15 +158,22 @@ async fn cancel_when_running<T: Send + 'static>(
         "the backend never ran the query\n{}",
         gateway.logs()
     );
-    client
-        .cancel_token()
-        .cancel_query(NoTls)
-        .await
-        .expect("send the cancel request");
-    tokio::time::timeout(Duration::from_secs(30), task)
-        .await
-        .expect("the cancelled statement ended")
-        .expect("the statement's task")
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        client
+            .cancel_token()
+            .cancel_query(NoTls)
+            .await
+            .expect("send the cancel request");
+        if let Ok(outcome) = tokio::time::timeout(Duration::from_secs(1), &mut task).await {
+            return outcome.expect("the statement's task");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the cancelled statement did not end\n{}",
+            gateway.logs()
+        );
+    }
 }
 
 const CANCEL_PG_DB: &str = "fedgate_cancel_pg";
