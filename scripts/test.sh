@@ -3,6 +3,8 @@
 #   1. scripts/backends.sh        PostgreSQL and MariaDB installed, running, reachable
 #   2. cargo build --workspace --all-targets   (the dev profile; builds the fedgate binary)
 #   3. cargo test --workspace     unit tests, gateway process tests, the sqllogictest suite
+#   4. scripts/clients.sh         real client libraries and tools against the gateway
+#                                 (integration-tests/clients/README.md)
 # and prints a summary. Exits non-zero on any failure. Works without a terminal (CI=true).
 # Extra arguments go to `cargo test` after `--`, e.g. ./scripts/test.sh --nocapture.
 # SLT_FILTER=substring runs only the matching slt files.
@@ -31,10 +33,24 @@ cargo test --workspace --no-fail-fast -- "$@" </dev/null 2>&1 | tee "$log_dir/te
 test_status=${PIPESTATUS[0]}
 set -e
 
-# Summary: libtest's "test result:" lines, plus the plain "N passed, M failed" line of each
-# runner without the libtest harness (tests/slt.rs and the like), named after its binary.
+# The clients run against the binary just built (in CARGO_TARGET_DIR when that is set).
+step "scripts/clients.sh"
+target_dir=$(cargo metadata --format-version 1 --no-deps </dev/null |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+set +e
+{
+    # Names the runner of the "N passed, M failed" line below in the summary.
+    echo "     Running scripts/clients.sh"
+    FEDGATE_BIN="$target_dir/debug/fedgate" scripts/clients.sh </dev/null 2>&1
+} | tee -a "$log_dir/test.log"
+clients_status=${PIPESTATUS[0]}
+set -e
+
+# Summary: libtest's "test result:" lines, plus the plain "N passed, M failed[, K skipped]"
+# line of each runner without the libtest harness (tests/slt.rs, scripts/clients.sh),
+# named after the "Running" line before it.
 step "summary"
-awk -v status="$test_status" '
+awk -v status="$test_status" -v clients_status="$clients_status" '
     /^ *Running / { runner = $2 }
     /^test result:/ {
         for (i = 1; i <= NF; i++) {
@@ -44,24 +60,32 @@ awk -v status="$test_status" '
         }
         suites++
     }
-    /^[0-9]+ passed, [0-9]+ failed$/ {
-        plain = plain sprintf("%s: %d passed, %d failed\n", runner, $1, $3)
+    /^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$/ {
+        skipped_text = NF == 6 ? sprintf(", %d skipped", $5) : ""
+        plain = plain sprintf("%s: %d passed, %d failed%s\n", runner, $1, $3, skipped_text)
         plain_passed += $1
         plain_failed += $3
+        if (runner == "scripts/clients.sh") clients_failed += $3
+        if (NF == 6) skipped += $5
     }
     /^slt .* \.\.\. FAILED/ { failed_files = failed_files "\n  " $2 }
     /^test .* \.\.\. FAILED$/ { failed_tests = failed_tests "\n  " $2 }
+    /^client .* \.\.\. FAILED/ { failed_clients = failed_clients "\n  " $2 }
     END {
         printf "libtest tests: %d passed, %d failed, %d ignored (%d test binaries)\n", passed, failed, ignored, suites
         printf "%s", plain
         if (failed_tests != "") printf "failed tests:%s\n", failed_tests
         if (failed_files != "") printf "failed slt files:%s\n", failed_files
+        if (failed_clients != "") printf "failed clients:%s\n", failed_clients
         total_failed = failed + plain_failed
         # A failing run always reports a failure, even one no runner counted (a crash).
-        if (status != 0 && total_failed == 0) total_failed = 1
+        if (status != 0 && total_failed == clients_failed) total_failed++
+        if (clients_status != 0 && clients_failed == 0) total_failed++
         if (status != 0) printf "FAILED: cargo test exited with %s\n", status
-        printf "total: %d passed, %d failed\n", passed + plain_passed, total_failed
+        if (clients_status != 0) printf "FAILED: scripts/clients.sh exited with %s\n", clients_status
+        printf "total: %d passed, %d failed%s\n", passed + plain_passed, total_failed, skipped ? sprintf(", %d skipped", skipped) : ""
     }
 ' "$log_dir/test.log"
 
-exit "$test_status"
+if [ "$test_status" -ne 0 ]; then exit "$test_status"; fi
+exit "$clients_status"

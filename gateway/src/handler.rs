@@ -46,6 +46,7 @@ mod backend_types;
 pub(crate) use backend_types::backend_type;
 mod copy;
 pub(crate) mod cursors;
+mod parameters;
 
 /// Settings whose value changes how results are formatted; mirrored into client metadata.
 const FORMAT_SETTINGS: &[&str] = &[
@@ -1015,13 +1016,9 @@ impl QueryParser for FedgateQueryParser {
 
     fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
         match stmt {
-            Prepared::Plan(_, plan, _) => parameter_types(plan)
-                .into_iter()
-                .map(|t| match t {
-                    Some(t) => arrow_pg::datatypes::into_pg_type(&t),
-                    None => Ok(Type::UNKNOWN),
-                })
-                .collect(),
+            Prepared::Plan(statement, plan, _) => {
+                parameters::describe(statement, &parameter_types(plan))
+            }
             _ => Ok(vec![]),
         }
     }
@@ -1256,13 +1253,11 @@ impl ExtendedQueryHandler for ExtendedHandler {
         let session = self.gateway.session(client)?;
         let prepared: &StoredStatement<Prepared> = &portal.statement;
         let params = match &prepared.statement {
-            Prepared::Plan(_, plan, _) => {
-                let types = parameter_types(plan);
-                let refs: Vec<Option<&DataType>> = types.iter().map(Option::as_ref).collect();
-                Some(arrow_pg::datatypes::df::deserialize_parameters(
-                    portal, &refs,
-                )?)
-            }
+            Prepared::Plan(statement, plan, _) => Some(parameters::decode(
+                portal,
+                statement,
+                &parameter_types(plan),
+            )?),
             _ => None,
         };
         let before = reported_settings(&session);

@@ -429,6 +429,87 @@ async fn extended_protocol_parameters_and_column_types() {
     terminate_cleanly(&mut gateway);
 }
 
+/// A parameter under an explicit cast has the cast's type, under PostgreSQL's OID
+/// (`$1::oid[]` is `oid[]`, 1028, not DataFusion's `int4[]`), and its binary value is
+/// decoded as that type (asyncpg's type introspection binds `$1::oid[]` so).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parameter_types_from_casts() {
+    let data = data_dir();
+    let mut gateway = start(data.path());
+    let client = connect(&gateway).await;
+    let prepare = |sql: &'static str| {
+        let client = &client;
+        let gateway = &gateway;
+        async move {
+            client.prepare(sql).await.unwrap_or_else(|e| {
+                panic!(
+                    "prepare {sql}: {}\n{}",
+                    backend::describe(&e),
+                    gateway.logs()
+                )
+            })
+        }
+    };
+
+    let sql = "SELECT typname::text FROM pg_catalog.pg_type WHERE oid = any($1::oid[]) ORDER BY 1";
+    let statement = prepare(sql).await;
+    assert_eq!(
+        statement.params(),
+        [Type::OID_ARRAY],
+        "parameter types of {sql}"
+    );
+    let oids: Vec<u32> = vec![1007, 25];
+    let rows = client
+        .query(&statement, &[&oids])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {}\n{}", backend::describe(&e), gateway.logs()));
+    let names: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(names, ["_int4", "text"], "{sql} with {oids:?}");
+
+    let sql = "SELECT $1::oid[], $2::int4, CAST($3 AS text[]), $4::int8";
+    let statement = prepare(sql).await;
+    assert_eq!(
+        statement.params(),
+        [Type::OID_ARRAY, Type::INT4, Type::TEXT_ARRAY, Type::INT8],
+        "parameter types of {sql}"
+    );
+    let words: Vec<Option<&str>> = vec![Some("a"), None, Some("b c")];
+    let empty: Vec<u32> = vec![];
+    let row = client
+        .query_one(&statement, &[&empty, &41i32, &words, &None::<i64>])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {}\n{}", backend::describe(&e), gateway.logs()));
+    assert_eq!(row.get::<_, i32>(1), 41);
+    assert_eq!(
+        row.get::<_, Vec<Option<String>>>(2),
+        [Some("a".to_string()), None, Some("b c".to_string())]
+    );
+    assert_eq!(row.get::<_, Option<i64>>(3), None);
+    let row = client
+        .query_one(&statement, &[&oids, &0i32, &words, &Some(7i64)])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {}\n{}", backend::describe(&e), gateway.logs()));
+    let column = &statement.columns()[0];
+    let round_trip: Vec<i64> = match *column.type_() {
+        Type::OID_ARRAY => row
+            .get::<_, Vec<u32>>(0)
+            .into_iter()
+            .map(i64::from)
+            .collect(),
+        Type::INT4_ARRAY => row
+            .get::<_, Vec<i32>>(0)
+            .into_iter()
+            .map(i64::from)
+            .collect(),
+        ref other => panic!("column 1 of {sql} has type {other}"),
+    };
+    assert_eq!(round_trip, [1007, 25]);
+    assert_eq!(row.get::<_, i64>(3), 7);
+
+    drop(client);
+    terminate_cleanly(&mut gateway);
+}
+
 /// The password given to the postgres server in the secret test.
 const SECRET: &str = "sekrit-do-not-print-42";
 
