@@ -107,6 +107,21 @@ pub async fn load_fixtures(dbname: &str, dir: &Path) -> Result<Vec<PathBuf>, Str
 }
 
 /// `SQLSTATE: message` for a database error, the error text otherwise.
+/// Creates PostgreSQL database `name` anew and runs `setup` in it, under the database's
+/// advisory lock (see [`lock_database`]); returns the session holding the lock. Panics on
+/// failure (for tests).
+pub async fn fresh_database(name: &str, setup: &str) -> Client {
+    let lock = lock_database(name).await.unwrap_or_else(|e| panic!("{e}"));
+    recreate_database(name)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pg = connect(name).await.unwrap_or_else(|e| panic!("{e}"));
+    pg.batch_execute(setup)
+        .await
+        .unwrap_or_else(|e| panic!("{}", describe(&e)));
+    lock
+}
+
 pub fn describe(error: &tokio_postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => format!("{}: {}", db.code().code(), db.message()),

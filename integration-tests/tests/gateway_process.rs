@@ -343,22 +343,8 @@ async fn sigkill_during_ddl_leaves_a_usable_catalog() {
     }
 }
 
-/// Creates PostgreSQL database `name` anew and runs `setup` in it, under the database's
-/// advisory lock (see [`backend::lock_database`]); returns the session holding the lock.
 async fn fresh_pg_database(name: &str, setup: &str) -> Client {
-    let lock = backend::lock_database(name)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    backend::recreate_database(name)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let pg = backend::connect(name)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    pg.batch_execute(setup)
-        .await
-        .unwrap_or_else(|e| panic!("{}", backend::describe(&e)));
-    lock
+    backend::fresh_database(name, setup).await
 }
 
 /// The PostgreSQL database the extended-protocol test reads (created by the test).

@@ -69,19 +69,7 @@ async fn rows(client: &Client, sql: &str, gateway: &Gateway) -> Vec<Vec<String>>
 /// Creates PostgreSQL database `name` anew with [`PG_SETUP`], under its advisory lock;
 /// returns the session holding the lock (also used to read `pg_stat_activity`).
 async fn fresh_pg_database(name: &str) -> Client {
-    let lock = backend::lock_database(name)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    backend::recreate_database(name)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let pg = backend::connect(name)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    pg.batch_execute(PG_SETUP)
-        .await
-        .unwrap_or_else(|e| panic!("{}", backend::describe(&e)));
-    lock
+    backend::fresh_database(name, PG_SETUP).await
 }
 
 /// Where a test looks for the statements a backend runs for fedgate.
