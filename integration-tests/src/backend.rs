@@ -106,7 +106,6 @@ pub async fn load_fixtures(dbname: &str, dir: &Path) -> Result<Vec<PathBuf>, Str
     Ok(files)
 }
 
-/// `SQLSTATE: message` for a database error, the error text otherwise.
 /// Creates PostgreSQL database `name` anew and runs `setup` in it, under the database's
 /// advisory lock (see [`lock_database`]); returns the session holding the lock. Panics on
 /// failure (for tests).
@@ -122,6 +121,7 @@ pub async fn fresh_database(name: &str, setup: &str) -> Client {
     lock
 }
 
+/// `SQLSTATE: message` for a database error, the error text otherwise.
 pub fn describe(error: &tokio_postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => format!("{}: {}", db.code().code(), db.message()),

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
 /// How long a gateway may take to print its `listening on` line.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -299,6 +299,26 @@ impl Gateway {
     /// A new session as user `test` on the system catalog.
     pub async fn connect(&self) -> Result<Client, tokio_postgres::Error> {
         self.connect_as("test", "fedgate").await
+    }
+
+    /// The rows of `sql` (simple protocol) as text, NULL as `NULL`; panics with this
+    /// gateway's output when the statement fails.
+    pub async fn rows(&self, client: &Client, sql: &str) -> Vec<Vec<String>> {
+        let messages = client
+            .simple_query(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {}\n{}", crate::backend::describe(&e), self.logs()));
+        messages
+            .into_iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::Row(row) => Some(
+                    (0..row.len())
+                        .map(|i| row.get(i).unwrap_or("NULL").to_string())
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Sends SIGTERM and waits for the process to exit; kills it (and fails) if it does not

@@ -14,7 +14,7 @@ use fedgate_integration_tests::gateway::Gateway;
 use fedgate_integration_tests::{backend, create_postgres_server_sql, mysql_fixture};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+use tokio_postgres::{Client, NoTls};
 
 /// How long a backend probe waits for the state it expects.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(15);
@@ -49,21 +49,7 @@ async fn connect(gateway: &Gateway) -> Client {
 /// Runs `sql` (simple protocol) and returns its rows as text; panics with the gateway's
 /// output on failure.
 async fn rows(client: &Client, sql: &str, gateway: &Gateway) -> Vec<Vec<String>> {
-    let messages = client
-        .simple_query(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {}\n{}", backend::describe(&e), gateway.logs()));
-    messages
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => Some(
-                (0..row.len())
-                    .map(|i| row.get(i).unwrap_or("NULL").to_string())
-                    .collect(),
-            ),
-            _ => None,
-        })
-        .collect()
+    gateway.rows(client, sql).await
 }
 
 /// Creates PostgreSQL database `name` anew with [`PG_SETUP`], under its advisory lock;

@@ -40,6 +40,7 @@ use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 use fedgate_adapter_api::{Backend, SqlDialect};
 
 use crate::join_regroup::regroup_joins;
+use crate::key_feed::{self, KeyFeed};
 use crate::remote_scan::RemoteScanExec;
 use crate::remote_table::RemoteTable;
 use crate::sql_render::{is_string_type, quote_identifier, ExprRenderer, Scope};
@@ -86,6 +87,8 @@ struct Fragment {
     backend: Arc<dyn Backend>,
     dialect: SqlDialect,
     sql: String,
+    /// Semi joins in `sql` whose keys are read first (their markers are in `sql`).
+    key_feeds: Vec<KeyFeed>,
 }
 
 enum Analysis {
@@ -174,6 +177,7 @@ fn render_scan(scan: &TableScan, table: &RemoteTable) -> Option<Fragment> {
         backend: table.backend(),
         dialect,
         sql,
+        key_feeds: Vec::new(),
     })
 }
 
@@ -207,7 +211,7 @@ impl Scope for FragmentScope<'_> {
             Analysis::Remote(fragment) if fragment.server == self.server => Some(format!(
                 "(SELECT {} FROM ({}) AS sq)",
                 qualified_column(self.dialect, "sq", 0),
-                fragment.sql
+                key_feed::without_feeding(&fragment.sql, &fragment.key_feeds)
             )),
             _ => None,
         }
@@ -294,7 +298,21 @@ impl Fragment {
             backend: self.backend.clone(),
             dialect: self.dialect,
             sql,
+            key_feeds: self.key_feeds.clone(),
         }
+    }
+
+    /// Like [`Fragment::wrap`], for `sql` that also holds `others`' SQL (and their feeds).
+    fn wrap_with<'a>(
+        &self,
+        sql: String,
+        others: impl IntoIterator<Item = &'a Fragment>,
+    ) -> Fragment {
+        let mut fragment = self.wrap(sql);
+        for other in others {
+            fragment.key_feeds.extend(other.key_feeds.iter().cloned());
+        }
+        fragment
     }
 
     /// The columns of `inputs`, on this fragment's server and in its dialect.
@@ -320,6 +338,7 @@ impl Fragment {
             backend: self.backend,
             dialect: self.dialect,
             sql: self.sql,
+            key_feeds: self.key_feeds,
             schema: arrow_schema,
         });
         let alias = TableReference::bare("remote");
@@ -491,6 +510,7 @@ fn extend_join(join: &Join, children: &[Analysis]) -> Option<Fragment> {
         .map(|i| qualified_column(dialect, "t0", i))
         .collect();
     let (l, r) = (&left.sql, &right.sql);
+    let mut new_feed = None;
     let sql = match join.join_type {
         JoinType::Inner | JoinType::Left | JoinType::Right | JoinType::Full => {
             let kind = match join.join_type {
@@ -510,14 +530,64 @@ fn extend_join(join: &Join, children: &[Analysis]) -> Option<Fragment> {
             } else {
                 ""
             };
+            let exists = format!("{not}EXISTS (SELECT 1 FROM ({r}) AS t1 WHERE {condition})");
+            let predicate = match key_feed_of(join, left, right, &renderer, &exists) {
+                Some(feed) => {
+                    let marker = feed.marker().to_string();
+                    new_feed = Some(feed);
+                    marker
+                }
+                None => exists,
+            };
             format!(
-                "SELECT {} FROM ({l}) AS t0 WHERE {not}EXISTS (SELECT 1 FROM ({r}) AS t1 WHERE {condition})",
+                "SELECT {} FROM ({l}) AS t0 WHERE {predicate}",
                 select_list(dialect, &left_only)
             )
         }
         _ => return None,
     };
-    Some(left.wrap(sql))
+    let mut fragment = left.wrap_with(sql, [right]);
+    fragment.key_feeds.extend(new_feed);
+    Some(fragment)
+}
+
+/// A key feed for a semi join whose right side is a `HAVING` subquery on one integer key
+/// (see [`key_feed`]); `exists` is the semi join's predicate without feeding.
+fn key_feed_of(
+    join: &Join,
+    left: &Fragment,
+    right: &Fragment,
+    renderer: &ExprRenderer,
+    exists: &str,
+) -> Option<KeyFeed> {
+    let [(left_key, right_key)] = join.on.as_slice() else {
+        return None;
+    };
+    let feedable = join.join_type == JoinType::LeftSemi
+        && join.filter.is_none()
+        && join.null_equality == datafusion::common::NullEquality::NullEqualsNothing
+        && left.backend.pushdown().key_feeding
+        && right.key_feeds.is_empty()
+        && key_feed::is_filtered_aggregate(&join.right);
+    if !feedable {
+        return None;
+    }
+    let key_type = right_key.get_type(join.right.schema().as_ref()).ok()?;
+    let probe_type = left_key.get_type(join.left.schema().as_ref()).ok()?;
+    if !KeyFeed::feeds_type(&key_type) || !KeyFeed::feeds_type(&probe_type) {
+        return None;
+    }
+    let key_sql = format!(
+        "SELECT {} FROM ({}) AS t1",
+        select_list(left.dialect, &[renderer.render(right_key)?]),
+        right.sql
+    );
+    Some(KeyFeed::new(
+        key_sql,
+        key_type,
+        renderer.render(left_key)?,
+        exists.to_string(),
+    ))
 }
 
 fn extend_union(union: &Union, children: &[Analysis]) -> Option<Fragment> {
@@ -541,7 +611,11 @@ fn extend_union(union: &Union, children: &[Analysis]) -> Option<Fragment> {
             fragment.sql
         ));
     }
-    Some(first?.wrap(parts.join(" UNION ALL ")))
+    let fragments = children.iter().filter_map(|c| match c {
+        Analysis::Remote(f) => Some(f),
+        Analysis::Local(_) => None,
+    });
+    Some(first?.wrap_with(parts.join(" UNION ALL "), fragments.skip(1)))
 }
 
 /// A sort or limit over a remote fragment is pushed into it and also kept in DataFusion.
@@ -639,6 +713,7 @@ struct RemoteQueryTable {
     backend: Arc<dyn Backend>,
     dialect: SqlDialect,
     sql: String,
+    key_feeds: Vec<KeyFeed>,
     schema: SchemaRef,
 }
 
@@ -686,11 +761,9 @@ impl TableProvider for RemoteQueryTable {
         } else {
             self.sql.clone()
         };
-        Ok(Arc::new(RemoteScanExec::new(
-            &self.server,
-            self.backend.clone(),
-            sql,
-            schema,
-        )))
+        Ok(Arc::new(
+            RemoteScanExec::new(&self.server, self.backend.clone(), sql, schema)
+                .with_key_feeds(self.key_feeds.clone()),
+        ))
     }
 }

@@ -1,13 +1,16 @@
 //! The federation planner: which parts of a query go to which backend, how they are rendered
 //! in the backend's SQL dialect, and the operator that runs them.
 //!
-//! Today a remote table pushes projection, the filters its dialect renders with DataFusion's
-//! meaning, and LIMIT ([`RemoteTable`]); the rest of the plan runs in DataFusion. Whole
-//! sub-plans (joins, aggregates) will be cut out by an optimizer rule that renders them with
-//! the same [`sql_render`] functions and runs them with the same [`RemoteScanExec`].
+//! A remote table pushes projection, the filters its dialect renders with DataFusion's
+//! meaning, and LIMIT ([`RemoteTable`]). The federation pass ([`FederatingQueryPlanner`])
+//! then cuts out the largest sub-plans one server answers (joins, aggregates, sorts, ...),
+//! after regrouping inner joins so that a server's tables meet (`join_regroup`), renders them
+//! with the [`sql_render`] functions and runs each with one [`RemoteScanExec`]; a pushed
+//! `HAVING` subquery's keys can be read first and fed to its outer query (`key_feed`).
 
 mod federation;
 mod join_regroup;
+mod key_feed;
 mod postgres_semantics;
 mod remote_scan;
 mod remote_table;

@@ -1,7 +1,9 @@
 //! The physical operator that runs one pushed part on a backend and streams its batches.
 //!
 //! EXPLAIN prints it as `RemoteScanExec: server=NAME, sql=TEXT`: the exact text the backend
-//! receives.
+//! receives. A scan with key feeds (`key_feed`) shows each fed predicate as
+//! `key IN (<keys N>)` and adds `keys N=SQL`, the query whose keys fill it; EXPLAIN ANALYZE
+//! adds `fed_keys` (keys sent) and `unfed_semi_joins` (feeds that had too many keys).
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,20 +12,24 @@ use datafusion::arrow::array::RecordBatchOptions;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::error::Result;
+use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::EquivalenceProperties;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::execution_plan::{
     Boundedness, ChildrenPropertiesMode, EmissionType, ReplaceChildrenOptions,
 };
-use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
+use datafusion::physical_plan::metrics::{
+    BaselineMetrics, ExecutionPlanMetricsSet, MetricBuilder, MetricsSet,
+};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
 };
 use fedgate_adapter_api::{AdapterError, Backend, RemoteQuery};
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
+
+use crate::key_feed::{self, KeyFeed};
 
 /// Runs `sql` on one server; produces `schema`.
 #[derive(Debug)]
@@ -31,6 +37,7 @@ pub struct RemoteScanExec {
     server: String,
     backend: Arc<dyn Backend>,
     sql: String,
+    key_feeds: Vec<KeyFeed>,
     schema: SchemaRef,
     properties: Arc<PlanProperties>,
     metrics: ExecutionPlanMetricsSet,
@@ -48,10 +55,17 @@ impl RemoteScanExec {
             server: server.to_string(),
             backend,
             sql,
+            key_feeds: Vec::new(),
             schema,
             properties,
             metrics: ExecutionPlanMetricsSet::new(),
         }
+    }
+
+    /// Reads these feeds' keys before sending the query (their markers are in its SQL).
+    pub(crate) fn with_key_feeds(mut self, key_feeds: Vec<KeyFeed>) -> Self {
+        self.key_feeds = key_feeds;
+        self
     }
 
     /// Counts rows and the time spent waiting for the backend (EXPLAIN ANALYZE shows both).
@@ -82,31 +96,71 @@ impl RemoteScanExec {
         &self.server
     }
 
+    /// The SQL text; a key feed's predicate is still its marker here.
     pub fn sql(&self) -> &str {
         &self.sql
     }
 
-    /// A scan with no columns (e.g. `count(*)`) asks the backend for one placeholder column
-    /// and keeps only the row counts.
-    fn execute_without_columns(&self) -> SendableRecordBatchStream {
-        let placeholder = Arc::new(Schema::new(vec![Field::new("?", DataType::Boolean, true)]));
-        let stream = self.backend.execute(RemoteQuery {
-            sql: self.sql.clone(),
-            schema: placeholder,
-        });
+    /// The query, sent once the key feeds' keys are read and put into its SQL.
+    fn execute_after_feeding(&self, partition: usize) -> SendableRecordBatchStream {
+        let backend = self.backend.clone();
+        let sql = self.sql.clone();
+        let feeds = self.key_feeds.clone();
         let schema = self.schema.clone();
-        let out_schema = schema.clone();
-        let mapped = stream.map(move |batch| {
-            let batch = batch?;
-            let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
-            Ok(RecordBatch::try_new_with_options(
-                out_schema.clone(),
-                vec![],
-                &options,
-            )?)
-        });
-        Box::pin(RecordBatchStreamAdapter::new(schema, mapped))
+        let fed_keys = MetricBuilder::new(&self.metrics).counter("fed_keys", partition);
+        let unfed = MetricBuilder::new(&self.metrics).counter("unfed_semi_joins", partition);
+        let stream = futures::stream::once(async move {
+            let sql = key_feed::resolve(&backend, &sql, &feeds, |keys| match keys {
+                Some(n) => fed_keys.add(n),
+                None => unfed.add(1),
+            })
+            .await?;
+            Ok::<_, DataFusionError>(run_query(&backend, sql, &schema))
+        })
+        .try_flatten();
+        Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream))
     }
+}
+
+/// Runs `sql` on `backend` as a stream of `schema`.
+fn run_query(
+    backend: &Arc<dyn Backend>,
+    sql: String,
+    schema: &SchemaRef,
+) -> SendableRecordBatchStream {
+    if schema.fields().is_empty() {
+        run_without_columns(backend, sql, schema)
+    } else {
+        backend.execute(RemoteQuery {
+            sql,
+            schema: schema.clone(),
+        })
+    }
+}
+
+/// A scan with no columns (e.g. `count(*)`) asks the backend for one placeholder column
+/// and keeps only the row counts.
+fn run_without_columns(
+    backend: &Arc<dyn Backend>,
+    sql: String,
+    schema: &SchemaRef,
+) -> SendableRecordBatchStream {
+    let placeholder = Arc::new(Schema::new(vec![Field::new("?", DataType::Boolean, true)]));
+    let stream = backend.execute(RemoteQuery {
+        sql,
+        schema: placeholder,
+    });
+    let out_schema = schema.clone();
+    let mapped = stream.map(move |batch| {
+        let batch = batch?;
+        let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+        Ok(RecordBatch::try_new_with_options(
+            out_schema.clone(),
+            vec![],
+            &options,
+        )?)
+    });
+    Box::pin(RecordBatchStreamAdapter::new(schema.clone(), mapped))
 }
 
 impl DisplayAs for RemoteScanExec {
@@ -114,8 +168,13 @@ impl DisplayAs for RemoteScanExec {
         write!(
             f,
             "RemoteScanExec: server={}, sql={}",
-            self.server, self.sql
-        )
+            self.server,
+            key_feed::explained(&self.sql, &self.key_feeds)
+        )?;
+        for (i, feed) in self.key_feeds.iter().enumerate() {
+            write!(f, ", keys {}={}", i + 1, feed.key_sql())?;
+        }
+        Ok(())
     }
 }
 
@@ -172,13 +231,10 @@ impl ExecutionPlan for RemoteScanExec {
             ))
             .into_datafusion());
         }
-        let stream = if self.schema.fields().is_empty() {
-            self.execute_without_columns()
+        let stream = if self.key_feeds.is_empty() {
+            run_query(&self.backend, self.sql.clone(), &self.schema)
         } else {
-            self.backend.execute(RemoteQuery {
-                sql: self.sql.clone(),
-                schema: self.schema.clone(),
-            })
+            self.execute_after_feeding(partition)
         };
         Ok(self.measured(stream, partition))
     }

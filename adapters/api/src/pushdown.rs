@@ -4,7 +4,7 @@
 //! be told to do less without a restart:
 //! `ALTER SERVER s OPTIONS (ADD pushdown 'false')` (nothing but plain table reads), or per
 //! kind: `pushdown_filters`, `pushdown_limit`, `pushdown_sort`, `pushdown_aggregates`,
-//! `pushdown_joins` (each `'true'` or `'false'`).
+//! `pushdown_joins`, `pushdown_key_feeding` (each `'true'` or `'false'`).
 
 use std::collections::BTreeMap;
 
@@ -18,6 +18,7 @@ pub const PUSHDOWN_OPTIONS: &[&str] = &[
     "pushdown_sort",
     "pushdown_aggregates",
     "pushdown_joins",
+    "pushdown_key_feeding",
 ];
 
 /// What may be pushed to one server.
@@ -28,6 +29,9 @@ pub struct Pushdown {
     pub sort: bool,
     pub aggregates: bool,
     pub joins: bool,
+    /// Reads the keys of a `HAVING` subquery first and sends them as an IN list (the
+    /// planner's `key_feed` module).
+    pub key_feeding: bool,
 }
 
 impl Default for Pushdown {
@@ -44,6 +48,7 @@ impl Pushdown {
             sort: true,
             aggregates: true,
             joins: true,
+            key_feeding: true,
         }
     }
 
@@ -54,6 +59,7 @@ impl Pushdown {
             sort: false,
             aggregates: false,
             joins: false,
+            key_feeding: false,
         }
     }
 
@@ -79,6 +85,7 @@ impl Pushdown {
                 "pushdown_limit" => pushdown.limit = on,
                 "pushdown_sort" => pushdown.sort = on,
                 "pushdown_aggregates" => pushdown.aggregates = on,
+                "pushdown_key_feeding" => pushdown.key_feeding = on,
                 _ => pushdown.joins = on,
             }
         }
