@@ -283,7 +283,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_key_query_is_sent_before_the_outer_one() {
+    async fn resolving_sends_the_key_query_and_nothing_else() {
         let backend = Arc::new(KeyBackend {
             keys: vec![Some(1)],
             sent: Mutex::new(vec![]),
