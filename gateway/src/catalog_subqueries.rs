@@ -364,16 +364,10 @@ fn domain_base_type(expr: &Expr) -> Option<Expr> {
 
 #[cfg(test)]
 mod tests {
-    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-    use datafusion::sql::sqlparser::parser::Parser;
-
     use super::*;
 
     fn rewritten(sql: &str) -> String {
-        let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
-            .unwrap()
-            .remove(0);
-        rewrite(statement).to_string()
+        rewrite(crate::parse::plain_statement(sql)).to_string()
     }
 
     #[test]
@@ -418,21 +412,12 @@ mod tests {
         let sql = "SELECT t.oid, (WITH RECURSIVE typebases(oid, depth) AS (SELECT t2.typbasetype AS oid, 0 AS depth FROM pg_type t2 WHERE t2.oid = t.oid UNION ALL SELECT t2.typbasetype AS oid, tb.depth + 1 AS depth FROM pg_type t2, typebases tb WHERE tb.oid = t2.oid AND t2.typbasetype <> 0) SELECT oid FROM typebases ORDER BY depth DESC LIMIT 1) FROM pg_type t";
         assert_eq!(rewritten(sql), "SELECT t.oid, t.typbasetype FROM pg_type t");
     }
-}
-
-#[cfg(test)]
-mod hoist_tests {
-    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-    use datafusion::sql::sqlparser::parser::Parser;
 
     #[test]
     fn outer_only_conditions_move_out_of_the_subquery() {
         let sql = "SELECT CASE WHEN a.atthasdef THEN (SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d WHERE a.atthasdef AND d.adrelid = a.attrelid) END FROM pg_attribute a";
-        let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
-            .unwrap()
-            .remove(0);
         assert_eq!(
-            super::rewrite(statement).to_string(),
+            rewritten(sql),
             "SELECT CASE WHEN a.atthasdef THEN CASE WHEN a.atthasdef THEN (SELECT first_value(pg_get_expr(d.adbin, d.adrelid)) FROM pg_attrdef d WHERE d.adrelid = a.attrelid) END END FROM pg_attribute a"
         );
     }

@@ -102,16 +102,10 @@ fn rewrite_call(expr: &Expr) -> Option<Expr> {
 
 #[cfg(test)]
 mod tests {
-    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-    use datafusion::sql::sqlparser::parser::Parser;
-
     use super::*;
 
     fn rewritten(sql: &str) -> String {
-        let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
-            .unwrap()
-            .remove(0);
-        rewrite(statement).to_string()
+        rewrite(crate::parse::plain_statement(sql)).to_string()
     }
 
     #[test]

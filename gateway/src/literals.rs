@@ -182,14 +182,11 @@ fn fits_a_decimal(number: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-    use datafusion::sql::sqlparser::parser::Parser;
 
     fn rewritten(sql: &str) -> String {
-        let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
-            .unwrap()
-            .remove(0);
-        PostgresLiterals.rewrite(statement).to_string()
+        PostgresLiterals
+            .rewrite(crate::parse::plain_statement(sql))
+            .to_string()
     }
 
     #[test]

@@ -24,6 +24,15 @@ use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use crate::literals::PostgresLiterals;
 use crate::pg_syntax::PostgresSyntax;
 
+/// The first statement of `sql`, parsed with the plain PostgreSQL parser and no rewrite (the
+/// input of the rewrite modules' unit tests).
+#[cfg(test)]
+pub(crate) fn plain_statement(sql: &str) -> Statement {
+    Parser::parse_sql(&PostgreSqlDialect {}, sql)
+        .unwrap()
+        .remove(0)
+}
+
 /// Parses one statement's text into statements.
 pub struct StatementParser {
     compatibility: PostgresCompatibilityParser,

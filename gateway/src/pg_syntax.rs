@@ -321,16 +321,12 @@ fn unnest_item(item: &mut SelectItem) {
 
 #[cfg(test)]
 mod tests {
-    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-    use datafusion::sql::sqlparser::parser::Parser;
-
     use super::*;
 
     fn rewritten(sql: &str) -> String {
-        let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
-            .unwrap()
-            .remove(0);
-        PostgresSyntax.rewrite(statement).to_string()
+        PostgresSyntax
+            .rewrite(crate::parse::plain_statement(sql))
+            .to_string()
     }
 
     #[test]
