@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
 pub const PG_HOST: &str = "127.0.0.1";
 pub const PG_PORT: u16 = 5432;
@@ -119,6 +119,21 @@ pub async fn fresh_database(name: &str, setup: &str) -> Client {
         .await
         .unwrap_or_else(|e| panic!("{}", describe(&e)));
     lock
+}
+
+/// The rows of a simple query's messages as text, NULL as `NULL`.
+pub fn text_rows(messages: Vec<SimpleQueryMessage>) -> Vec<Vec<String>> {
+    messages
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).unwrap_or("NULL").to_string())
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect()
 }
 
 /// `SQLSTATE: message` for a database error, the error text otherwise.

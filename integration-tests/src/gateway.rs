@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+use tokio_postgres::{Client, NoTls};
 
 /// How long a gateway may take to print its `listening on` line.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -308,17 +308,7 @@ impl Gateway {
             .simple_query(sql)
             .await
             .unwrap_or_else(|e| panic!("{sql}: {}\n{}", crate::backend::describe(&e), self.logs()));
-        messages
-            .into_iter()
-            .filter_map(|m| match m {
-                SimpleQueryMessage::Row(row) => Some(
-                    (0..row.len())
-                        .map(|i| row.get(i).unwrap_or("NULL").to_string())
-                        .collect(),
-                ),
-                _ => None,
-            })
-            .collect()
+        crate::backend::text_rows(messages)
     }
 
     /// Sends SIGTERM and waits for the process to exit; kills it (and fails) if it does not

@@ -23,17 +23,7 @@ async fn query_rows(client: &Client, sql: &str) -> Result<Vec<Vec<String>>, Stri
         .await
         .map_err(|_| format!("`{sql}` did not finish within 60s"))?
         .map_err(|e| format!("`{sql}` failed: {}", backend::describe(&e)))?;
-    Ok(messages
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => Some(
-                (0..row.len())
-                    .map(|i| row.get(i).unwrap_or("NULL").to_string())
-                    .collect(),
-            ),
-            _ => None,
-        })
-        .collect())
+    Ok(backend::text_rows(messages))
 }
 
 async fn execute(client: &Client, sql: &str) -> Result<(), String> {

@@ -46,12 +46,6 @@ async fn connect(gateway: &Gateway) -> Client {
     })
 }
 
-/// Runs `sql` (simple protocol) and returns its rows as text; panics with the gateway's
-/// output on failure.
-async fn rows(client: &Client, sql: &str, gateway: &Gateway) -> Vec<Vec<String>> {
-    gateway.rows(client, sql).await
-}
-
 /// Creates PostgreSQL database `name` anew with [`PG_SETUP`], under its advisory lock;
 /// returns the session holding the lock (also used to read `pg_stat_activity`).
 async fn fresh_pg_database(name: &str) -> Client {
@@ -160,7 +154,7 @@ async fn cancel_request_stops_a_postgres_query_and_its_backend_part() {
     let (_data, mut gateway) = start();
     let client = Arc::new(connect(&gateway).await);
     let create = create_postgres_server_sql("p", CANCEL_PG_DB);
-    rows(&client, &create, &gateway).await;
+    gateway.rows(&client, &create).await;
     let probe = Probe::Postgres(&lock, CANCEL_PG_DB);
 
     let query = {
@@ -185,9 +179,9 @@ async fn cancel_request_stops_a_postgres_query_and_its_backend_part() {
     );
 
     // A FETCH from a cursor is cancelled the same way.
-    rows(&client, "BEGIN", &gateway).await;
+    gateway.rows(&client, "BEGIN").await;
     let declare = "DECLARE c CURSOR FOR SELECT s, x FROM p.public.slow";
-    rows(&client, declare, &gateway).await;
+    gateway.rows(&client, declare).await;
     let fetch = {
         let client = client.clone();
         tokio::spawn(async move { client.simple_query("FETCH 1 FROM c").await.map(|m| m.len()) })
@@ -201,7 +195,7 @@ async fn cancel_request_stops_a_postgres_query_and_its_backend_part() {
         0,
         "PostgreSQL still runs the FETCH"
     );
-    rows(&client, "ROLLBACK", &gateway).await;
+    gateway.rows(&client, "ROLLBACK").await;
 
     let row = client
         .query_one("SELECT n FROM p.public.numbers WHERE n = 7", &[])
@@ -230,7 +224,7 @@ async fn cancel_request_stops_a_mariadb_query_and_its_backend_part() {
     let (_data, mut gateway) = start();
     let client = Arc::new(connect(&gateway).await);
     let create = mysql_fixture::create_server_sql("m", CANCEL_MY_DB);
-    rows(&client, &create, &gateway).await;
+    gateway.rows(&client, &create).await;
     let probe = Probe::MariaDb(CANCEL_MY_DB);
     assert_eq!(probe.running().await, 0);
 
@@ -248,12 +242,12 @@ async fn cancel_request_stops_a_mariadb_query_and_its_backend_part() {
         assert_canceled(&error, "user request", &gateway);
         assert_eq!(probe.wait_for(0).await, 0, "MariaDB still runs the query");
     }
-    let sum = rows(
-        &client,
-        &format!("SELECT sum(n) FROM m.{CANCEL_MY_DB}.numbers"),
-        &gateway,
-    )
-    .await;
+    let sum = gateway
+        .rows(
+            &client,
+            &format!("SELECT sum(n) FROM m.{CANCEL_MY_DB}.numbers"),
+        )
+        .await;
     assert_eq!(sum, [["6"]]);
     gateway.terminate().expect("fedgate stops");
 }
@@ -370,7 +364,7 @@ async fn cancel_needs_the_pid_and_key_and_a_running_statement() {
     let (_data, mut gateway) = start();
     let admin = connect(&gateway).await;
     let create = create_postgres_server_sql("p", CANCEL_RAW_DB);
-    rows(&admin, &create, &gateway).await;
+    gateway.rows(&admin, &create).await;
     let probe = Probe::Postgres(&lock, CANCEL_RAW_DB);
     let port = gateway.port();
     let mut a = RawSession::open(port).await;
@@ -427,13 +421,13 @@ async fn statement_timeout_ends_a_slow_fetch() {
     let (_data, mut gateway) = start();
     let client = connect(&gateway).await;
     let create = create_postgres_server_sql("p", TIMEOUT_CURSOR_DB);
-    rows(&client, &create, &gateway).await;
+    gateway.rows(&client, &create).await;
     let probe = Probe::Postgres(&lock, TIMEOUT_CURSOR_DB);
-    rows(&client, "SET statement_timeout = '1s'", &gateway).await;
+    gateway.rows(&client, "SET statement_timeout = '1s'").await;
 
-    rows(&client, "BEGIN", &gateway).await;
+    gateway.rows(&client, "BEGIN").await;
     let declare = "DECLARE c CURSOR FOR SELECT s, x FROM p.public.slow";
-    rows(&client, declare, &gateway).await;
+    gateway.rows(&client, declare).await;
     let started = Instant::now();
     let error = client
         .simple_query("FETCH 1 FROM c")
@@ -451,20 +445,20 @@ async fn statement_timeout_ends_a_slow_fetch() {
         .await
         .expect_err("the cursor is closed");
     assert_eq!(closed.code().map(|c| c.code()), Some("34000"));
-    rows(&client, "ROLLBACK", &gateway).await;
+    gateway.rows(&client, "ROLLBACK").await;
 
-    rows(&client, "BEGIN", &gateway).await;
+    gateway.rows(&client, "BEGIN").await;
     let declare = "DECLARE n CURSOR FOR SELECT n FROM p.public.numbers ORDER BY n";
-    rows(&client, declare, &gateway).await;
+    gateway.rows(&client, declare).await;
     assert_eq!(
-        rows(&client, "FETCH 3 FROM n", &gateway).await,
+        gateway.rows(&client, "FETCH 3 FROM n").await,
         [["1"], ["2"], ["3"]]
     );
     assert_eq!(
-        rows(&client, "FETCH 2 FROM n", &gateway).await,
+        gateway.rows(&client, "FETCH 2 FROM n").await,
         [["4"], ["5"]]
     );
-    rows(&client, "COMMIT", &gateway).await;
+    gateway.rows(&client, "COMMIT").await;
     gateway.terminate().expect("fedgate stops");
 }
 
@@ -478,9 +472,9 @@ async fn statement_timeout_ends_a_slow_copy() {
     let (_data, mut gateway) = start();
     let client = connect(&gateway).await;
     let create = create_postgres_server_sql("p", TIMEOUT_COPY_DB);
-    rows(&client, &create, &gateway).await;
+    gateway.rows(&client, &create).await;
     let probe = Probe::Postgres(&lock, TIMEOUT_COPY_DB);
-    rows(&client, "SET statement_timeout = '1s'", &gateway).await;
+    gateway.rows(&client, "SET statement_timeout = '1s'").await;
 
     let started = Instant::now();
     let error = client

@@ -5,7 +5,7 @@
 
 use fedgate_integration_tests::gateway::Gateway;
 use fedgate_integration_tests::{backend, create_postgres_server_sql};
-use tokio_postgres::{Client, SimpleQueryMessage};
+use tokio_postgres::Client;
 
 const DB: &str = "fedgate_key_feeding";
 
@@ -26,19 +26,11 @@ fn query(having: &str, table: &str) -> String {
 }
 
 async fn oracle_rows(pg: &Client, sql: &str) -> Vec<Vec<String>> {
-    pg.simple_query(sql)
+    let messages = pg
+        .simple_query(sql)
         .await
-        .unwrap_or_else(|e| panic!("{sql}: {}", backend::describe(&e)))
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => Some(
-                (0..row.len())
-                    .map(|i| row.get(i).unwrap_or("NULL").to_string())
-                    .collect(),
-            ),
-            _ => None,
-        })
-        .collect()
+        .unwrap_or_else(|e| panic!("{sql}: {}", backend::describe(&e)));
+    backend::text_rows(messages)
 }
 
 /// The remote part's line of `EXPLAIN [ANALYZE] sql`.

@@ -510,8 +510,8 @@ fn extend_join(join: &Join, children: &[Analysis]) -> Option<Fragment> {
         .map(|i| qualified_column(dialect, "t0", i))
         .collect();
     let (l, r) = (&left.sql, &right.sql);
-    let mut new_feed = None;
-    let sql = match join.join_type {
+    let mut fragment = left.wrap_with(String::new(), [right]);
+    fragment.sql = match join.join_type {
         JoinType::Inner | JoinType::Left | JoinType::Right | JoinType::Full => {
             let kind = match join.join_type {
                 JoinType::Inner => "INNER",
@@ -531,14 +531,9 @@ fn extend_join(join: &Join, children: &[Analysis]) -> Option<Fragment> {
                 ""
             };
             let exists = format!("{not}EXISTS (SELECT 1 FROM ({r}) AS t1 WHERE {condition})");
-            let predicate = match key_feed_of(join, left, right, &renderer, &exists) {
-                Some(feed) => {
-                    let marker = feed.marker().to_string();
-                    new_feed = Some(feed);
-                    marker
-                }
-                None => exists,
-            };
+            let feed = key_feed_of(join, left, right, &renderer, &exists);
+            let predicate = feed.as_ref().map_or(exists, |f| f.marker().to_string());
+            fragment.key_feeds.extend(feed);
             format!(
                 "SELECT {} FROM ({l}) AS t0 WHERE {predicate}",
                 select_list(dialect, &left_only)
@@ -546,8 +541,6 @@ fn extend_join(join: &Join, children: &[Analysis]) -> Option<Fragment> {
         }
         _ => return None,
     };
-    let mut fragment = left.wrap_with(sql, [right]);
-    fragment.key_feeds.extend(new_feed);
     Some(fragment)
 }
 
