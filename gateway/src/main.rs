@@ -11,6 +11,12 @@ use fedgate_gateway::backends::Adapters;
 use fedgate_gateway::handler::Gateway;
 use fedgate_gateway::server::{AuthMode, ServerConfig};
 
+/// jemalloc keeps the resident size near the live heap under many short sessions and
+/// threads; glibc's per-thread arenas let it grow with fragmentation (heaptrack: 23 MB of
+/// heap at 163 MB resident after 12,000 statements on 8 connections).
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// The server the sample dataset is registered as on first start.
 const SAMPLE_SERVER: &str = "samples";
 

@@ -7,19 +7,40 @@
 //! the session's own database. Name resolution is not scoped: `other.schema.table` works
 //! from any database.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, Weak};
 
 use datafusion::catalog::{CatalogProvider, CatalogProviderList, SchemaProvider};
 use datafusion::error::Result;
 
 use crate::system_tables::{SystemTables, PG_CATALOG};
 
+/// The session's `pg_catalog` schema, once registered.
+type PgCatalogSlot = RwLock<Option<Arc<dyn SchemaProvider>>>;
+
+/// How a catalog list holds the session's `pg_catalog` slot. The `pg_catalog` provider keeps
+/// the catalog list it was registered through (to list tables), so that list must hold the
+/// slot weakly: a strong reference would make a cycle that outlives the session.
+#[derive(Debug, Clone)]
+enum SlotRef {
+    Owner(Arc<PgCatalogSlot>),
+    Borrower(Weak<PgCatalogSlot>),
+}
+
+impl SlotRef {
+    fn get(&self) -> Option<Arc<PgCatalogSlot>> {
+        match self {
+            SlotRef::Owner(slot) => Some(slot.clone()),
+            SlotRef::Borrower(slot) => slot.upgrade(),
+        }
+    }
+}
+
 /// Wraps the shared catalog list for one session.
 #[derive(Debug)]
 pub struct ScopedCatalogList {
     inner: Arc<dyn CatalogProviderList>,
     database: String,
-    pg_catalog: Arc<RwLock<Option<Arc<dyn SchemaProvider>>>>,
+    pg_catalog: SlotRef,
     system_tables: Arc<SystemTables>,
     list_all: bool,
 }
@@ -30,11 +51,28 @@ impl ScopedCatalogList {
     /// `pg_catalog` registered on either is shared.
     pub fn listing_all(&self) -> Self {
         Self {
+            list_all: true,
+            ..self.sharing_slot(self.pg_catalog.clone())
+        }
+    }
+
+    /// The same list for the `pg_catalog` provider to keep: it reaches the slot weakly
+    /// (see [`SlotRef`]), so the session's lists own it.
+    pub fn for_pg_catalog(&self) -> Self {
+        let weak = match &self.pg_catalog {
+            SlotRef::Owner(slot) => SlotRef::Borrower(Arc::downgrade(slot)),
+            borrower => borrower.clone(),
+        };
+        self.sharing_slot(weak)
+    }
+
+    fn sharing_slot(&self, pg_catalog: SlotRef) -> Self {
+        Self {
             inner: self.inner.clone(),
             database: self.database.clone(),
-            pg_catalog: self.pg_catalog.clone(),
+            pg_catalog,
             system_tables: self.system_tables.clone(),
-            list_all: true,
+            list_all: self.list_all,
         }
     }
 
@@ -46,7 +84,7 @@ impl ScopedCatalogList {
         Self {
             inner,
             database: database.to_string(),
-            pg_catalog: Arc::new(RwLock::new(None)),
+            pg_catalog: SlotRef::Owner(Arc::new(RwLock::new(None))),
             system_tables,
             list_all: false,
         }
@@ -81,17 +119,14 @@ impl CatalogProviderList for ScopedCatalogList {
 struct ScopedCatalog {
     inner: Arc<dyn CatalogProvider>,
     listed: bool,
-    pg_catalog: Arc<RwLock<Option<Arc<dyn SchemaProvider>>>>,
+    pg_catalog: SlotRef,
     system_tables: Arc<SystemTables>,
 }
 
 impl ScopedCatalog {
     fn pg_catalog(&self) -> Option<Arc<dyn SchemaProvider>> {
-        let base = self
-            .pg_catalog
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()?;
+        let slot = self.pg_catalog.get()?;
+        let base = slot.read().unwrap_or_else(|e| e.into_inner()).clone()?;
         Some(self.system_tables.extend_pg_catalog(base))
     }
 }
@@ -121,7 +156,10 @@ impl CatalogProvider for ScopedCatalog {
         schema: Arc<dyn SchemaProvider>,
     ) -> Result<Option<Arc<dyn SchemaProvider>>> {
         if name == PG_CATALOG {
-            let mut slot = self.pg_catalog.write().unwrap_or_else(|e| e.into_inner());
+            let Some(slot) = self.pg_catalog.get() else {
+                return Ok(None);
+            };
+            let mut slot = slot.write().unwrap_or_else(|e| e.into_inner());
             return Ok(slot.replace(schema));
         }
         self.inner.register_schema(name, schema)

@@ -7,6 +7,7 @@
 //!
 //! * [`gateway`] finds the binary and starts, stops and kills gateway processes.
 //! * [`backend`] connects to the fixture PostgreSQL and (re)creates test databases.
+//! * [`process`] reads a gateway process's memory from `/proc`.
 //! * [`sltdb`] is the sqllogictest [`AsyncDB`](sqllogictest::AsyncDB) over a gateway session.
 
 pub mod backend;
@@ -14,6 +15,7 @@ pub mod differential;
 pub mod gateway;
 pub mod mongo_fixture;
 pub mod mysql_fixture;
+pub mod process;
 pub mod sltdb;
 
 use std::path::PathBuf;

@@ -10,6 +10,7 @@
 use std::time::Instant;
 
 use fedgate_integration_tests::gateway::Gateway;
+use fedgate_integration_tests::process::{reset_peak, status_kib};
 use fedgate_integration_tests::{backend, create_postgres_server_sql};
 use futures::{pin_mut, TryStreamExt};
 use tokio_postgres::{Client, SimpleQueryMessage};
@@ -24,23 +25,6 @@ const PAYLOAD: usize = 50;
 /// in the dev build, most of it taken when the first session is set up) does not depend on
 /// the result. Collecting the result would grow it by about 60 MiB (the Arrow data alone).
 const MAX_GROWTH_SHARE: f64 = 0.4;
-
-/// A field of `/proc/<pid>/status` in KiB (`VmHWM`, `VmRSS`).
-fn status_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_else(|e| panic!("read the status of fedgate (pid {pid}): {e}"));
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in the status of pid {pid}"))
-}
-
-/// Resets the peak RSS of `pid` (our own child) to its current RSS.
-fn reset_peak(pid: u32) {
-    std::fs::write(format!("/proc/{pid}/clear_refs"), "5")
-        .unwrap_or_else(|e| panic!("reset the peak RSS of fedgate (pid {pid}): {e}"));
-}
 
 /// What the client read: rows, bytes of DataRow messages, and the sum of the ids.
 #[derive(Debug, Default)]
