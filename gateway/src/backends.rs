@@ -10,6 +10,14 @@ use fedgate_adapter_api::{
 };
 use fedgate_catalog::{wrapper_not_found, BackendFactory};
 
+/// How sessions plan: fedgate's federating planner and the backends' own optimizer rules.
+pub fn planning() -> fedgate_pgcompat::Planning {
+    fedgate_pgcompat::Planning {
+        query_planner: Some(Arc::new(fedgate_planner::FederatingQueryPlanner)),
+        optimizer_rules: vec![Arc::new(fedgate_adapter_mongodb::MongoPushdown)],
+    }
+}
+
 /// Builds adapters for the wrappers compiled into this binary.
 #[derive(Debug, Default)]
 pub struct Adapters;

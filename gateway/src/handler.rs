@@ -39,11 +39,11 @@ use crate::cancel::{parse_timeout, CancelSlot, Interrupt, Interruption};
 use crate::ddl::{parse_server_ddl, ServerDdl};
 use crate::errors::{from_adapter, from_datafusion, from_parser, user_error};
 use crate::session::Session;
-use crate::split::split_statements;
-use crate::system_tables::SystemTables;
+use fedgate_pgcompat::catalog::system_tables::SystemTables;
+use fedgate_pgcompat::rewrite::split::split_statements;
+use fedgate_pgcompat::{PgSession, Planning};
 
-mod backend_types;
-pub(crate) use backend_types::backend_type;
+use fedgate_pgcompat::output::backend_types;
 mod copy;
 pub(crate) mod cursors;
 mod parameters;
@@ -81,15 +81,16 @@ pub enum Prepared {
 pub struct Gateway {
     catalog: Catalog,
     system_tables: Arc<SystemTables>,
-    parser: crate::parse::StatementParser,
+    planning: Planning,
 }
 
 impl Gateway {
-    pub fn new(catalog: Catalog) -> Self {
+    /// A gateway over `catalog` whose sessions plan with `planning`.
+    pub fn new(catalog: Catalog, planning: Planning) -> Self {
         Self {
             system_tables: Arc::new(SystemTables::new(catalog.clone())),
             catalog,
-            parser: crate::parse::StatementParser::new(),
+            planning,
         }
     }
 
@@ -108,14 +109,15 @@ impl Gateway {
             .cloned()
             .unwrap_or_else(|| fedgate_catalog::SYSTEM_CATALOG.to_string());
         let user = client.metadata().get("user").cloned().unwrap_or_default();
-        let session = Session::new(
+        let session = PgSession::new(
             self.catalog.catalog_list(),
             self.system_tables.clone(),
+            &self.planning,
             &database,
             &user,
         )
         .map_err(|e| from_datafusion(&e))?;
-        let session = Arc::new(session);
+        let session = Arc::new(Session::new(session));
         client.session_extensions().insert(session.clone());
         Ok(session)
     }
@@ -127,16 +129,10 @@ impl Gateway {
                 .map(|d| vec![Prepared::Ddl(d)])
                 .map_err(|m| user_error("42601", format!("syntax error: {m}")));
         }
-        let statements = self.parser.parse(text).map_err(|e| from_parser(&e))?;
+        let statements = session.parse(text).map_err(|e| from_parser(&e))?;
         Ok(statements
             .into_iter()
-            .map(|mut s| {
-                if is_planned(&s) {
-                    session.resolve_names(&mut s);
-                    crate::column_names::apply_postgres_column_names(&mut s);
-                }
-                Prepared::Other(Box::new(s))
-            })
+            .map(|s| Prepared::Other(Box::new(s)))
             .collect())
     }
 
@@ -233,7 +229,7 @@ impl Gateway {
         interrupt: &Interrupt,
     ) -> PgWireResult<(SchemaRef, SendableRecordBatchStream)> {
         let plan = self.source_plan(session, source, interrupt).await?;
-        let explain = crate::explain::is_explain(&plan).then(|| plan.clone());
+        let explain = fedgate_pgcompat::output::explain::is_explain(&plan).then(|| plan.clone());
         let (schema, stream) = self.open_plan(session, plan, interrupt).await?;
         let stream = interrupt.clone().limit_stream(stream);
         match explain {
@@ -313,9 +309,7 @@ impl Gateway {
                     if declare.binary == Some(true) {
                         return Err(user_error("0A000", "DECLARE BINARY is not supported"));
                     }
-                    let mut query = Statement::Query(query.clone());
-                    session.resolve_names(&mut query);
-                    crate::column_names::apply_postgres_column_names(&mut query);
+                    let query = Statement::Query(query.clone());
                     let interrupt = statement_interrupt(client, session);
                     let (schema, stream) = self
                         .open_query(session, Source::Statement(&query), &interrupt)
@@ -396,36 +390,11 @@ impl Gateway {
         format: copy::CopyFormat,
     ) -> PgWireResult<Response> {
         use datafusion::sql::sqlparser::ast::CopySource;
-        let query = match source {
-            CopySource::Query(query) => Statement::Query(query.clone()),
-            CopySource::Table {
-                table_name,
-                columns,
-            } => {
-                let columns = if columns.is_empty() {
-                    "*".to_string()
-                } else {
-                    columns
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                let sql = format!("SELECT {columns} FROM {table_name}");
-                let parsed = datafusion::sql::sqlparser::parser::Parser::parse_sql(
-                    &datafusion::sql::sqlparser::dialect::PostgreSqlDialect {},
-                    &sql,
-                )
-                .map_err(|e| from_parser(&e))?;
-                parsed
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| user_error("42601", "empty COPY source"))?
-            }
+        // PgSession::parse made every COPY source a query.
+        let CopySource::Query(query) = source else {
+            return Err(user_error("0A000", "COPY of this source is not supported"));
         };
-        let mut query = query;
-        session.resolve_names(&mut query);
-        crate::column_names::apply_postgres_column_names(&mut query);
+        let query = Statement::Query(query.clone());
         let interrupt = statement_interrupt(client, session);
         let (schema, batches) = self
             .start_query(session, Source::Statement(&query), &interrupt)
@@ -666,7 +635,7 @@ async fn explain_stream(
         .try_collect()
         .await
         .map_err(|e| from_datafusion(&e))?;
-    let batch = crate::explain::reshape(explain, &batches);
+    let batch = fedgate_pgcompat::output::explain::reshape(explain, &batches);
     let schema = batch.schema();
     let once = stream::iter(vec![Ok(batch)]);
     let adapter =
@@ -820,7 +789,7 @@ async fn encode_stream(
         .map(move |batch| {
             let batch = batch.and_then(|b| {
                 let b = conform_to_schema(b, &declared)?;
-                let b = crate::pg_text::to_postgres_text(b, &encoder_fields)?;
+                let b = fedgate_pgcompat::output::pg_text::to_postgres_text(b, &encoder_fields)?;
                 backend_types::to_binary_jsonb(b, &encoder_fields).map_err(Into::into)
             });
             let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send + Sync> = match batch {
@@ -1029,9 +998,9 @@ impl QueryParser for FedgateQueryParser {
         column_format: Option<&Format>,
     ) -> PgWireResult<Vec<FieldInfo>> {
         match stmt {
-            Prepared::Plan(_, plan, _) if crate::explain::is_explain(plan) => {
+            Prepared::Plan(_, plan, _) if fedgate_pgcompat::output::explain::is_explain(plan) => {
                 Ok(vec![FieldInfo::new(
-                    crate::explain::QUERY_PLAN.to_string(),
+                    fedgate_pgcompat::output::explain::QUERY_PLAN.to_string(),
                     None,
                     None,
                     Type::TEXT,

@@ -149,7 +149,7 @@ async fn run(options: Options) -> Result<(), String> {
         "fedgate listening on {address} (catalog in {})",
         options.data_dir.display()
     );
-    let gateway = Arc::new(Gateway::new(catalog));
+    let gateway = Arc::new(Gateway::new(catalog, fedgate_gateway::backends::planning()));
     let config = ServerConfig {
         auth: options.auth,
         tls,

@@ -8,6 +8,7 @@
 //! This crate depends on DataFusion and Arrow only, never on a database driver.
 
 mod error;
+pub mod metadata;
 pub mod option_values;
 mod options;
 mod pushdown;
@@ -24,10 +25,8 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
 use datafusion::execution::SendableRecordBatchStream;
 
-/// Field metadata: the column reads as NULL where the backend holds a value that is not a
-/// calendar date (MySQL's zero dates such as `0000-00-00`). Pushed expressions must treat
-/// those values as NULL too, or a remote filter would keep rows fedgate shows as NULL.
-pub const INVALID_DATES_METADATA: &str = "fedgate.invalid_dates_as_null";
+/// See [`metadata::INVALID_DATES`].
+pub const INVALID_DATES_METADATA: &str = metadata::INVALID_DATES;
 
 /// The SQL dialect a remote backend speaks; the planner renders pushed parts in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -185,7 +185,7 @@ mod tests {
 
     fn rewritten(sql: &str) -> String {
         PostgresLiterals
-            .rewrite(crate::parse::plain_statement(sql))
+            .rewrite(crate::rewrite::parse::plain_statement(sql))
             .to_string()
     }
 

@@ -14,7 +14,7 @@
 //!   indexes, triggers or rules; PostgreSQL gives NULL for an OID that names none);
 //! - `json_build_object(key, value, ...)`: a `json` object;
 //! - `fedgate_oid_array(list)`: its argument, described as `oid[]` on the wire (an
-//!   `array_agg` of OIDs in a catalog query; see `crate::catalog_subqueries`);
+//!   `array_agg` of OIDs in a catalog query; see `crate::rewrite::catalog_subqueries`);
 //! - `like_escape(pattern, escape)`: the pattern rewritten for the default escape (`\`);
 //!   the statement parser turns `LIKE p ESCAPE e` into `LIKE like_escape(p, e)`.
 
@@ -355,7 +355,7 @@ impl ScalarUDFImpl for JsonBuildObject {
 
     fn return_field_from_args(&self, _: ReturnFieldArgs) -> Result<FieldRef> {
         let metadata = [(
-            fedgate_adapter_postgres::types::PG_TYPE_METADATA.to_string(),
+            fedgate_adapter_api::metadata::PG_TYPE.to_string(),
             "json".to_string(),
         )];
         Ok(Arc::new(
@@ -435,7 +435,7 @@ impl ScalarUDFImpl for OidArray {
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
         let metadata = [(
-            fedgate_adapter_postgres::types::PG_TYPE_METADATA.to_string(),
+            fedgate_adapter_api::metadata::PG_TYPE.to_string(),
             "oid[]".to_string(),
         )];
         let data_type = args.arg_fields[0].data_type().clone();

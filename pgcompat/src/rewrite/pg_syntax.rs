@@ -3,7 +3,7 @@
 //!
 //! - `x [NOT] [I]LIKE p ESCAPE 'c'` becomes `x [NOT] [I]LIKE like_escape(p, 'c')`:
 //!   DataFusion's LIKE knows only the backslash escape; PostgreSQL's `like_escape`
-//!   (`crate::catalog_functions`) rewrites the pattern for it, also when `p` is a parameter
+//!   (`crate::catalog::catalog_functions`) rewrites the pattern for it, also when `p` is a parameter
 //!   (SQLAlchemy's `nspname NOT LIKE $1 || '%' ESCAPE '/'`);
 //! - `ARRAY(SELECT e FROM unnest(a) x [WHERE p])` becomes
 //!   `array_transform(array_filter(a, x -> p), x -> e)` (psql's `\d+`): DataFusion has no
@@ -325,7 +325,7 @@ mod tests {
 
     fn rewritten(sql: &str) -> String {
         PostgresSyntax
-            .rewrite(crate::parse::plain_statement(sql))
+            .rewrite(crate::rewrite::parse::plain_statement(sql))
             .to_string()
     }
 

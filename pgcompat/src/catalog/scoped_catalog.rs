@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock, Weak};
 use datafusion::catalog::{CatalogProvider, CatalogProviderList, SchemaProvider};
 use datafusion::error::Result;
 
-use crate::system_tables::{SystemTables, PG_CATALOG};
+use crate::catalog::system_tables::{SystemTables, PG_CATALOG};
 
 /// The session's `pg_catalog` schema, once registered.
 type PgCatalogSlot = RwLock<Option<Arc<dyn SchemaProvider>>>;

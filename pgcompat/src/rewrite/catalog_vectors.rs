@@ -14,7 +14,7 @@ use datafusion::sql::sqlparser::ast::{
     visit_expressions_mut, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Statement, Value,
 };
 
-use crate::pg_syntax::{call, integer_list};
+use crate::rewrite::pg_syntax::{call, integer_list};
 
 /// Catalog columns of PostgreSQL vector or array types that are text here.
 const VECTOR_COLUMNS: &[&str] = &[
@@ -105,7 +105,7 @@ mod tests {
     use super::*;
 
     fn rewritten(sql: &str) -> String {
-        rewrite(crate::parse::plain_statement(sql)).to_string()
+        rewrite(crate::rewrite::parse::plain_statement(sql)).to_string()
     }
 
     #[test]

@@ -18,11 +18,9 @@ use datafusion::arrow::array::{Array, ArrayRef, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
+use fedgate_adapter_api::metadata::PG_TYPE as PG_TYPE_METADATA;
 use pgwire::api::results::{FieldFormat, FieldInfo};
 use pgwire::api::Type;
-
-/// Field metadata set by the PostgreSQL adapter: the column's `format_type` text.
-pub const PG_TYPE_METADATA: &str = "fedgate.pg_type";
 
 /// The (type, type modifier) to describe `field` with, when its backend type says more
 /// than its Arrow type; `None` keeps arrow-pg's description.

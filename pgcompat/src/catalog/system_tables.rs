@@ -5,7 +5,7 @@
 //! - `pg_catalog.pg_foreign_server` and `pg_catalog.pg_foreign_data_wrapper`: the same in
 //!   PostgreSQL's shape, for psql's `\des` and tools that read them.
 //! - `pg_attribute` with the backend's column types, and `pg_namespace`/`pg_class` with the
-//!   rows and columns of `crate::catalog_rows`.
+//!   rows and columns of `crate::catalog::catalog_rows`.
 
 use std::sync::Arc;
 
@@ -197,9 +197,9 @@ impl SchemaProvider for ExtendedPgCatalog {
                 })));
             }
         }
-        if let Some(adjustment) = crate::catalog_rows::Adjustment::of(name) {
+        if let Some(adjustment) = crate::catalog::catalog_rows::Adjustment::of(name) {
             if let Some(base) = self.base.table(name).await? {
-                let table = crate::catalog_rows::AdjustedTable::new(base, adjustment);
+                let table = crate::catalog::catalog_rows::AdjustedTable::new(base, adjustment);
                 return Ok(Some(Arc::new(table)));
             }
         }
@@ -324,7 +324,7 @@ impl TableProvider for BackendTypedAttributes {
                     schema.fields().get(index).cloned()
                 });
                 if let Some((pg_type, typmod)) =
-                    field.and_then(|f| crate::handler::backend_type(&f))
+                    field.and_then(|f| crate::output::backend_types::backend_type(&f))
                 {
                     new_typids[i] = pg_type.oid() as i32;
                     new_typmods[i] = typmod;
@@ -362,7 +362,12 @@ mod tests {
     async fn pg_attribute_has_backend_types_and_modifiers() {
         let config = SessionConfig::new().with_default_catalog_and_schema("db", "public");
         let ctx = SessionContext::new_with_config(config);
-        let pg_type = |t: &str| HashMap::from([("fedgate.pg_type".to_string(), t.to_string())]);
+        let pg_type = |t: &str| {
+            HashMap::from([(
+                fedgate_adapter_api::metadata::PG_TYPE.to_string(),
+                t.to_string(),
+            )])
+        };
         let schema = Arc::new(Schema::new(vec![
             Field::new("price", DataType::Decimal128(10, 2), true)
                 .with_metadata(pg_type("numeric(10,2)")),

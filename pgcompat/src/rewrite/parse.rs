@@ -6,7 +6,7 @@
 //! only for statements that read `pg_catalog`/`information_schema` (what psql and drivers
 //! send to introspect); user queries get the plain PostgreSQL parser plus the rewrite rules
 //! that only make PostgreSQL syntax acceptable to DataFusion. Every statement then gets
-//! `crate::pg_syntax`'s rewrites of expressions DataFusion cannot plan.
+//! `crate::rewrite::pg_syntax`'s rewrites of expressions DataFusion cannot plan.
 
 use std::sync::Arc;
 
@@ -21,8 +21,8 @@ use datafusion_pg_catalog::sql::rules::{
 };
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
-use crate::literals::PostgresLiterals;
-use crate::pg_syntax::PostgresSyntax;
+use crate::rewrite::literals::PostgresLiterals;
+use crate::rewrite::pg_syntax::PostgresSyntax;
 
 /// The first statement of `sql`, parsed with the plain PostgreSQL parser and no rewrite (the
 /// input of the rewrite modules' unit tests).
@@ -66,6 +66,12 @@ impl StatementParser {
         }
     }
 
+    /// The parser every session shares (its rules hold no state).
+    pub fn shared() -> &'static StatementParser {
+        static PARSER: std::sync::OnceLock<StatementParser> = std::sync::OnceLock::new();
+        PARSER.get_or_init(StatementParser::new)
+    }
+
     pub fn parse(&self, text: &str) -> Result<Vec<Statement>, ParserError> {
         let statements = self.parse_with_rules(text)?;
         Ok(statements
@@ -100,8 +106,8 @@ impl StatementParser {
             let statements = self.compatibility.parse(&text)?;
             return Ok(statements
                 .into_iter()
-                .map(crate::catalog_subqueries::rewrite)
-                .map(crate::catalog_vectors::rewrite)
+                .map(crate::rewrite::catalog_subqueries::rewrite)
+                .map(crate::rewrite::catalog_vectors::rewrite)
                 .collect());
         }
         Ok(statements

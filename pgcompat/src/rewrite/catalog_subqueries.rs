@@ -52,8 +52,10 @@ pub fn rewrite(mut statement: Statement) -> Statement {
     let _ = statement.visit(&mut OidListItems);
     let _ = visit_expressions_mut(&mut statement, |expr| {
         if let Some(list) = oid_list(expr) {
-            *expr =
-                crate::pg_syntax::call(crate::catalog_functions::OID_ARRAY_FUNCTION, vec![list]);
+            *expr = crate::rewrite::pg_syntax::call(
+                crate::catalog::catalog_functions::OID_ARRAY_FUNCTION,
+                vec![list],
+            );
         } else if let Some(base) = domain_base_type(expr) {
             *expr = base;
         } else if reads_only_empty_table(expr) {
@@ -151,7 +153,7 @@ fn aggregate_correlated(query: &mut Query) {
             expr,
             Expr::Value(datafusion::sql::sqlparser::ast::Value::Null.into()),
         );
-        *expr = crate::pg_syntax::call("first_value", vec![inner]);
+        *expr = crate::rewrite::pg_syntax::call("first_value", vec![inner]);
     }
 }
 
@@ -213,8 +215,8 @@ impl VisitorMut for OidListItems {
                         .is_break();
                     if computes_oids {
                         let inner = std::mem::replace(e, Expr::Value(Value::Null.into()));
-                        *e = crate::pg_syntax::call(
-                            crate::catalog_functions::OID_ARRAY_FUNCTION,
+                        *e = crate::rewrite::pg_syntax::call(
+                            crate::catalog::catalog_functions::OID_ARRAY_FUNCTION,
                             vec![inner],
                         );
                     }
@@ -367,7 +369,7 @@ mod tests {
     use super::*;
 
     fn rewritten(sql: &str) -> String {
-        rewrite(crate::parse::plain_statement(sql)).to_string()
+        rewrite(crate::rewrite::parse::plain_statement(sql)).to_string()
     }
 
     #[test]

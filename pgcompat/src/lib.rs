@@ -1,0 +1,24 @@
+//! PostgreSQL over DataFusion: what makes a DataFusion session answer as PostgreSQL does,
+//! apart from the wire protocol (the `gateway` crate).
+//!
+//! - [`session::PgSession`]: one session's DataFusion context with PostgreSQL's settings,
+//!   search path and functions; [`session::PgSession::parse`] is the one entry point that
+//!   turns a statement's text into statements ready for planning.
+//! - [`rewrite`]: statement rewrites applied while parsing (PostgreSQL syntax DataFusion does
+//!   not plan, client catalog queries, PostgreSQL's output column names).
+//! - [`catalog`]: the system catalog (`pg_catalog`, `information_schema` scoped to the
+//!   session's database, fedgate's own tables) and the catalog functions clients call.
+//! - [`output`]: PostgreSQL's text output of values, column types as PostgreSQL reports
+//!   them, and EXPLAIN in PostgreSQL's shape.
+
+pub mod catalog;
+pub mod output;
+pub mod rewrite;
+pub mod session;
+
+pub use session::{PgSession, Planning};
+
+/// The PostgreSQL version fedgate reports to clients (they pick catalog queries by it).
+pub const SERVER_VERSION: &str = "16.6 (fedgate 0.1.0)";
+/// `server_version_num` matching [`SERVER_VERSION`].
+pub const SERVER_VERSION_NUM: &str = "160006";
