@@ -11,7 +11,8 @@ use std::fmt::Debug;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
-use datafusion::catalog::{CatalogProvider, CatalogProviderList, SchemaProvider};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::{CatalogProvider, CatalogProviderList, SchemaProvider, TableProvider};
 use fedgate_adapter_api::{AdapterError, Backend, Result, ServerOptions};
 
 use crate::datafusion_catalog::FedgateCatalogList;
@@ -40,6 +41,42 @@ pub trait BackendFactory: Send + Sync + Debug {
         wrapper: &str,
         options: &ServerOptions,
     ) -> Result<Arc<dyn Backend>, AdapterError>;
+
+    /// The wrappers it builds.
+    fn wrappers(&self) -> Vec<WrapperInfo> {
+        Vec::new()
+    }
+}
+
+/// Builds the table provider of a table a remote backend evaluates SQL over (the planner's
+/// `RemoteTable`): the catalog finds, lists and caches tables; how they are read and what
+/// is pushed to them is the planner's business.
+pub trait RemoteTableBuilder: Send + Sync + Debug {
+    /// The provider of `schema.table` of server `server`, whose columns are `arrow`.
+    fn build(
+        &self,
+        server: &str,
+        backend: Arc<dyn Backend>,
+        schema: &str,
+        table: &str,
+        arrow: SchemaRef,
+    ) -> Arc<dyn TableProvider>;
+}
+
+/// A foreign-data wrapper as `pg_foreign_data_wrapper` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrapperInfo {
+    pub name: &'static str,
+    /// Other names `CREATE SERVER` accepts for it.
+    pub aliases: &'static [&'static str],
+    pub oid: u32,
+}
+
+impl WrapperInfo {
+    /// Whether `name` names this wrapper.
+    pub fn answers_to(&self, name: &str) -> bool {
+        self.name == name || self.aliases.contains(&name)
+    }
 }
 
 /// One change of `ALTER SERVER ... OPTIONS (...)`.
@@ -137,6 +174,7 @@ pub struct Catalog {
 struct Inner {
     store: Arc<dyn CatalogStore>,
     factory: Arc<dyn BackendFactory>,
+    remote_tables: Arc<dyn RemoteTableBuilder>,
     live: Arc<Registry>,
     ddl: tokio::sync::Mutex<()>,
     initialized: AtomicBool,
@@ -147,26 +185,34 @@ impl Catalog {
     /// server's discovery then runs in the background, so an unreachable backend never
     /// blocks start-up. A server whose adapter cannot be built stays registered (and
     /// stored) with every use failing with the build error, until altered or dropped.
+    /// Remote tables are read through the providers `remote_tables` builds.
     pub async fn open(
         store: Arc<dyn CatalogStore>,
         factory: Arc<dyn BackendFactory>,
+        remote_tables: Arc<dyn RemoteTableBuilder>,
     ) -> Result<Catalog> {
         let stored = store.load().await?;
         let live = Arc::new(Registry::default());
         for server in stored.servers {
-            load_server(&live, factory.as_ref(), server);
+            load_server(&live, factory.as_ref(), &remote_tables, server);
         }
         write(&live.users).extend(stored.users.into_iter().map(|u| (u.name.clone(), u)));
         let catalog = Catalog {
             inner: Arc::new(Inner {
                 store,
                 factory,
+                remote_tables,
                 live,
                 ddl: tokio::sync::Mutex::new(()),
                 initialized: AtomicBool::new(stored.initialized),
             }),
         };
         Ok(catalog)
+    }
+
+    /// The wrappers servers can be created with.
+    pub fn wrappers(&self) -> Vec<WrapperInfo> {
+        self.inner.factory.wrappers()
     }
 
     /// `CREATE SERVER [IF NOT EXISTS] name FOREIGN DATA WRAPPER wrapper OPTIONS (...)`.
@@ -343,7 +389,8 @@ impl Catalog {
         let discovery = discover(name, backend.as_ref())
             .await
             .map_err(|e| e.for_server(name))?;
-        let state = ServerState::new(name, wrapper, options, backend, discovery);
+        let remote_tables = Arc::clone(&self.inner.remote_tables);
+        let state = ServerState::new(name, wrapper, options, backend, remote_tables, discovery);
         Ok(Arc::new(state))
     }
 
@@ -364,7 +411,12 @@ impl Catalog {
 }
 
 /// Publishes a stored server at start-up and starts its discovery in the background.
-fn load_server(live: &Registry, factory: &dyn BackendFactory, server: StoredServer) {
+fn load_server(
+    live: &Registry,
+    factory: &dyn BackendFactory,
+    remote_tables: &Arc<dyn RemoteTableBuilder>,
+    server: StoredServer,
+) {
     if live.server(&server.name).is_some() {
         tracing::warn!(server = %server.name, "server stored twice; the first one is used");
         return;
@@ -383,6 +435,7 @@ fn load_server(live: &Registry, factory: &dyn BackendFactory, server: StoredServ
         &server.wrapper,
         options,
         backend,
+        Arc::clone(remote_tables),
         Discovery::default(),
     ));
     state.rediscover_in_background();

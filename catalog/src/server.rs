@@ -15,7 +15,8 @@ use datafusion::datasource::TableType;
 use fedgate_adapter_api::{
     AdapterError, Backend, BackendTable, Result, ServerOptions, TableEntry, TableKind,
 };
-use fedgate_planner::RemoteTable;
+
+use crate::RemoteTableBuilder;
 
 use crate::discovery::{discover, resolve_name, Discovery};
 use crate::{read, write};
@@ -29,6 +30,7 @@ pub(crate) struct ServerState {
     pub wrapper: String,
     pub options: ServerOptions,
     pub backend: Arc<dyn Backend>,
+    remote_tables: Arc<dyn RemoteTableBuilder>,
     discovery: RwLock<Discovery>,
     tables: RwLock<TableCache>,
     discovering: AtomicBool,
@@ -50,6 +52,7 @@ impl ServerState {
         wrapper: &str,
         options: ServerOptions,
         backend: Arc<dyn Backend>,
+        remote_tables: Arc<dyn RemoteTableBuilder>,
         discovery: Discovery,
     ) -> Self {
         Self {
@@ -57,6 +60,7 @@ impl ServerState {
             wrapper: wrapper.to_string(),
             options,
             backend,
+            remote_tables,
             discovery: RwLock::new(discovery),
             tables: RwLock::new(HashMap::new()),
             discovering: AtomicBool::new(false),
@@ -161,13 +165,13 @@ impl ServerState {
     fn provider(&self, schema: &str, table: &str, found: BackendTable) -> Arc<dyn TableProvider> {
         match found {
             BackendTable::Local(provider) => provider,
-            BackendTable::Remote { schema: arrow } => Arc::new(RemoteTable::new(
+            BackendTable::Remote { schema: arrow } => self.remote_tables.build(
                 &self.name,
                 Arc::clone(&self.backend),
                 schema,
                 table,
                 arrow,
-            )),
+            ),
         }
     }
 

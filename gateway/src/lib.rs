@@ -1,9 +1,10 @@
-//! fedgate's PostgreSQL front end: the wire-protocol server, sessions, catalog statements,
-//! and the mapping of every error to a SQLSTATE. The binary (`main.rs`) wires it to the
-//! catalog and the adapters.
+//! fedgate's PostgreSQL front end: the wire-protocol server, connections and their
+//! authentication, sessions, cancel requests and timeouts, users and catalog statements,
+//! and the mapping of every error to a SQLSTATE. What makes answers PostgreSQL's is the
+//! `pgcompat` crate; the binary (crate `fedgate`) wires this to the catalog and the
+//! backends.
 
 pub mod auth;
-pub mod backends;
 mod cancel;
 mod ddl;
 mod errors;

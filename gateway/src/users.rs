@@ -235,10 +235,29 @@ mod tests {
 
     use super::*;
 
+    /// These tests register no server, so no table is ever built.
+    #[derive(Debug)]
+    struct NoRemoteTables;
+
+    impl fedgate_catalog::RemoteTableBuilder for NoRemoteTables {
+        fn build(
+            &self,
+            _: &str,
+            _: Arc<dyn fedgate_adapter_api::Backend>,
+            _: &str,
+            _: &str,
+            _: datafusion::arrow::datatypes::SchemaRef,
+        ) -> Arc<dyn datafusion::catalog::TableProvider> {
+            unreachable!("no server is registered in these tests")
+        }
+    }
+
     async fn catalog() -> Catalog {
+        let wrappers = Arc::new(fedgate_catalog::Wrappers::new(Vec::new()));
         Catalog::open(
             Arc::new(MemoryStore::new()),
-            Arc::new(crate::backends::Adapters),
+            wrappers,
+            Arc::new(NoRemoteTables),
         )
         .await
         .unwrap()

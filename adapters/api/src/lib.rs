@@ -12,10 +12,12 @@ pub mod metadata;
 pub mod option_values;
 mod options;
 mod pushdown;
+mod wrapper;
 
 pub use error::{AdapterError, Result};
 pub use options::ServerOptions;
 pub use pushdown::{Pushdown, PUSHDOWN_OPTIONS};
+pub use wrapper::ForeignDataWrapper;
 
 use std::fmt::Debug;
 use std::sync::Arc;

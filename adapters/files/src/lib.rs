@@ -10,6 +10,7 @@
 //! so no table name reaches a file outside it.
 
 mod layout;
+mod wrapper;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,6 +29,7 @@ use fedgate_adapter_api::{
 };
 
 pub use layout::{FileKind, TableLocation};
+pub use wrapper::FilesWrapper;
 
 const OPTIONS: &[&str] = &["path"];
 

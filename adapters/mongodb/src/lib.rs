@@ -82,6 +82,7 @@ pub mod infer;
 pub mod options;
 pub mod pushdown;
 mod table;
+mod wrapper;
 
 use std::sync::Arc;
 
@@ -101,6 +102,7 @@ pub use infer::{InferredSchema, Shape};
 pub use options::MongoOptions;
 pub use pushdown::{MongoPipelineTable, MongoPushdown};
 pub use table::MongoTable;
+pub use wrapper::MongoWrapper;
 
 use crate::error::driver_error;
 use crate::exec::ScanSource;

@@ -39,6 +39,7 @@ mod pool;
 mod scan;
 pub mod types;
 pub mod values;
+mod wrapper;
 
 use std::fmt;
 
@@ -55,6 +56,7 @@ pub use error::sqlstate_for;
 pub use options::MySqlOptions;
 pub use pool::PoolStatus;
 pub use types::{map_column_type, MYSQL_TYPE_METADATA, TEXT_FALLBACK_METADATA};
+pub use wrapper::MySqlWrapper;
 
 use crate::pool::Connector;
 

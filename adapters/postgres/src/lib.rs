@@ -29,6 +29,7 @@ pub mod options;
 mod scan;
 pub mod types;
 pub mod values;
+mod wrapper;
 
 use std::fmt;
 use std::sync::Arc;
@@ -45,6 +46,7 @@ use tokio_postgres::NoTls;
 
 pub use options::PgOptions;
 pub use types::{PG_TYPE_METADATA, TEXT_FALLBACK_METADATA};
+pub use wrapper::PostgresWrapper;
 
 use crate::error::{from_pg, from_pool, Endpoint};
 use crate::scan::ScanTarget;

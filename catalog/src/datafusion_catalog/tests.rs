@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
+use crate::testing::{FakeRemoteTable, FakeRemoteTables};
 use datafusion::arrow::array::{Array, Int64Array};
 use datafusion::catalog::MemoryCatalogProvider;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use fedgate_adapter_api::AdapterError;
-use fedgate_planner::RemoteTable;
 
 use super::*;
 use crate::store::{CatalogStore, MemoryStore};
@@ -20,7 +20,12 @@ async fn setup() -> (Catalog, Arc<World>) {
         world: Arc::clone(&world),
     });
     let store: Arc<dyn CatalogStore> = Arc::new(MemoryStore::new());
-    (Catalog::open(store, factory).await.unwrap(), world)
+    (
+        Catalog::open(store, factory, Arc::new(FakeRemoteTables))
+            .await
+            .unwrap(),
+        world,
+    )
 }
 
 async fn create(catalog: &Catalog, name: &str) {
@@ -171,7 +176,7 @@ async fn remote_tables_become_remote_table_providers() {
     create(&catalog, "srv").await;
     let public = schema_of(&catalog, "srv", "public");
     let items = public.table("items").await.unwrap().unwrap();
-    assert!(items.is::<RemoteTable>());
+    assert!(items.is::<FakeRemoteTable>());
     assert_eq!(items.schema().field(0).name(), "id");
     public.table("items").await.unwrap().unwrap();
     assert_eq!(world.table_calls(), 1, "cached");
@@ -206,10 +211,14 @@ async fn lookup_works_when_discovery_never_succeeded() {
     let factory = Arc::new(FakeFactory {
         world: Arc::clone(&world),
     });
-    let first = Catalog::open(store.clone(), factory.clone()).await.unwrap();
+    let first = Catalog::open(store.clone(), factory.clone(), Arc::new(FakeRemoteTables))
+        .await
+        .unwrap();
     create(&first, "srv").await;
     world.set_down(true);
-    let catalog = Catalog::open(store, factory).await.unwrap();
+    let catalog = Catalog::open(store, factory, Arc::new(FakeRemoteTables))
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
     let server = catalog.catalog_list().catalog("srv").unwrap();
     assert!(!server.schema_names().contains(&"public".to_string()));

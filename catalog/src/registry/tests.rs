@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::store::MemoryStore;
-use crate::testing::{opts, FakeFactory, Serve, World};
+use crate::testing::{opts, FakeFactory, FakeRemoteTables, Serve, World};
 
 /// A catalog over a memory store and the standard fake world.
 async fn setup() -> (Catalog, Arc<MemoryStore>, Arc<World>) {
@@ -19,7 +19,8 @@ async fn open(store: &Arc<MemoryStore>, world: &Arc<World>) -> Catalog {
     let factory = Arc::new(FakeFactory {
         world: Arc::clone(world),
     });
-    Catalog::open(Arc::clone(store) as Arc<dyn CatalogStore>, factory)
+    let store = Arc::clone(store) as Arc<dyn CatalogStore>;
+    Catalog::open(store, factory, Arc::new(FakeRemoteTables))
         .await
         .unwrap()
 }

@@ -15,21 +15,13 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::{MemTable, SchemaProvider, TableProvider};
 use datafusion::error::Result;
-use fedgate_catalog::{Catalog, ServerInfo};
+use fedgate_catalog::{Catalog, ServerInfo, WrapperInfo};
 
 pub const PG_CATALOG: &str = "pg_catalog";
 const FEDGATE_SERVERS: &str = "fedgate_servers";
 const PG_FOREIGN_SERVER: &str = "pg_foreign_server";
 const PG_FOREIGN_DATA_WRAPPER: &str = "pg_foreign_data_wrapper";
 const EXTRA_TABLES: &[&str] = &[FEDGATE_SERVERS, PG_FOREIGN_SERVER, PG_FOREIGN_DATA_WRAPPER];
-
-/// The wrappers fedgate knows, with stable OIDs for `pg_foreign_data_wrapper`.
-const WRAPPERS: &[(&str, i32)] = &[
-    ("postgres", 90001),
-    ("files", 90002),
-    ("mysql", 90003),
-    ("mongodb", 90004),
-];
 
 /// Builds the extra tables from the live catalog.
 #[derive(Debug)]
@@ -55,10 +47,11 @@ impl SystemTables {
 
     fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let servers = self.catalog.servers();
+        let wrappers = self.catalog.wrappers();
         let batch = match name {
             FEDGATE_SERVERS => servers_batch(&servers)?,
-            PG_FOREIGN_SERVER => foreign_server_batch(&servers)?,
-            PG_FOREIGN_DATA_WRAPPER => wrapper_batch()?,
+            PG_FOREIGN_SERVER => foreign_server_batch(&servers, &wrappers)?,
+            PG_FOREIGN_DATA_WRAPPER => wrapper_batch(&wrappers)?,
             _ => return Ok(None),
         };
         let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
@@ -95,14 +88,15 @@ fn servers_batch(servers: &[ServerInfo]) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(schema, columns)?)
 }
 
-fn wrapper_oid(wrapper: &str) -> i32 {
-    WRAPPERS
+/// The OID of the wrapper named `wrapper` (or one of its aliases); 0 for none.
+fn wrapper_oid(wrappers: &[WrapperInfo], wrapper: &str) -> i32 {
+    wrappers
         .iter()
-        .find(|(name, _)| *name == wrapper)
-        .map_or(0, |(_, oid)| *oid)
+        .find(|w| w.answers_to(wrapper))
+        .map_or(0, |w| w.oid as i32)
 }
 
-fn foreign_server_batch(servers: &[ServerInfo]) -> Result<RecordBatch> {
+fn foreign_server_batch(servers: &[ServerInfo], wrappers: &[WrapperInfo]) -> Result<RecordBatch> {
     let mut options = ListBuilder::new(StringBuilder::new());
     for server in servers {
         for (k, v) in &server.options_redacted {
@@ -134,7 +128,7 @@ fn foreign_server_batch(servers: &[ServerInfo]) -> Result<RecordBatch> {
         )),
         Arc::new(Int32Array::from_iter_values(std::iter::repeat_n(10, n))),
         Arc::new(Int32Array::from_iter_values(
-            servers.iter().map(|s| wrapper_oid(&s.wrapper)),
+            servers.iter().map(|s| wrapper_oid(wrappers, &s.wrapper)),
         )),
         Arc::new(StringArray::new_null(n)),
         Arc::new(StringArray::new_null(n)),
@@ -144,7 +138,7 @@ fn foreign_server_batch(servers: &[ServerInfo]) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(schema, columns)?)
 }
 
-fn wrapper_batch() -> Result<RecordBatch> {
+fn wrapper_batch(wrappers: &[WrapperInfo]) -> Result<RecordBatch> {
     let schema = Arc::new(Schema::new(vec![
         Field::new("oid", DataType::Int32, false),
         Field::new("fdwname", DataType::Utf8, false),
@@ -154,13 +148,13 @@ fn wrapper_batch() -> Result<RecordBatch> {
         Field::new("fdwacl", DataType::Utf8, true),
         Field::new("fdwoptions", DataType::Utf8, true),
     ]));
-    let n = WRAPPERS.len();
+    let n = wrappers.len();
     let columns: Vec<ArrayRef> = vec![
         Arc::new(Int32Array::from_iter_values(
-            WRAPPERS.iter().map(|(_, oid)| *oid),
+            wrappers.iter().map(|w| w.oid as i32),
         )),
         Arc::new(StringArray::from_iter_values(
-            WRAPPERS.iter().map(|(name, _)| *name),
+            wrappers.iter().map(|w| w.name),
         )),
         Arc::new(Int32Array::from_iter_values(std::iter::repeat_n(10, n))),
         Arc::new(Int32Array::from_iter_values(std::iter::repeat_n(0, n))),

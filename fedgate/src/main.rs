@@ -4,10 +4,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod wiring;
+
 use clap::Parser;
 use fedgate_adapter_api::ServerOptions;
 use fedgate_catalog::{Catalog, FileStore};
-use fedgate_gateway::backends::Adapters;
 use fedgate_gateway::handler::Gateway;
 use fedgate_gateway::server::{AuthMode, ServerConfig};
 
@@ -129,7 +130,10 @@ async fn main() {
 
 async fn run(options: Options) -> Result<(), String> {
     let store = FileStore::open(&options.data_dir).map_err(|e| e.to_string())?;
-    let catalog = Catalog::open(Arc::new(store), Arc::new(Adapters))
+    let wrappers = wiring::wrappers();
+    let planning = wiring::planning(&wrappers);
+    let remote_tables = Arc::new(wiring::PlannerRemoteTables);
+    let catalog = Catalog::open(Arc::new(store), Arc::new(wrappers), remote_tables)
         .await
         .map_err(|e| e.to_string())?;
     register_samples_on_first_start(&catalog, options.sample_dir.clone()).await?;
@@ -149,7 +153,7 @@ async fn run(options: Options) -> Result<(), String> {
         "fedgate listening on {address} (catalog in {})",
         options.data_dir.display()
     );
-    let gateway = Arc::new(Gateway::new(catalog, fedgate_gateway::backends::planning()));
+    let gateway = Arc::new(Gateway::new(catalog, planning));
     let config = ServerConfig {
         auth: options.auth,
         tls,
