@@ -5,6 +5,11 @@
 //! ANALYZE, the plan with metrics) is split into lines. `EXPLAIN VERBOSE` keeps every plan
 //! DataFusion reports, each introduced by its plan type. Remote parts show as
 //! `RemoteScanExec: server=NAME, sql=TEXT`.
+//!
+//! Without VERBOSE, DataFusion's plumbing operators ([`PLUMBING`]: cooperative scheduling,
+//! repartitioning and batch coalescing) are left out, their inputs moved up a level: they
+//! change how work is spread over threads, not what is computed or sent to a backend, and
+//! they come and go with DataFusion releases and core counts.
 
 use std::sync::Arc;
 
@@ -14,6 +19,14 @@ use datafusion::logical_expr::LogicalPlan;
 
 /// The column name PostgreSQL gives EXPLAIN output.
 pub const QUERY_PLAN: &str = "QUERY PLAN";
+
+/// Operators of DataFusion's that only move batches between threads or partitions.
+pub const PLUMBING: &[&str] = &[
+    "CooperativeExec",
+    "RepartitionExec",
+    "CoalesceBatchesExec",
+    "CoalescePartitionsExec",
+];
 
 /// True for plans whose output this module reshapes.
 pub fn is_explain(plan: &LogicalPlan) -> bool {
@@ -57,13 +70,12 @@ pub fn reshape(plan: &LogicalPlan, batches: &[RecordBatch]) -> RecordBatch {
             if keep_all {
                 lines.push(format!("{plan_type}:"));
             }
-            lines.extend(
-                plans
-                    .value(row)
-                    .lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .map(str::to_string),
-            );
+            let plan_lines = plans.value(row).lines().filter(|l| !l.trim().is_empty());
+            if keep_all {
+                lines.extend(plan_lines.map(str::to_string));
+            } else {
+                lines.extend(without_plumbing(plan_lines));
+            }
         }
     }
     let schema: SchemaRef = Arc::new(Schema::new(vec![Field::new(
@@ -73,6 +85,29 @@ pub fn reshape(plan: &LogicalPlan, batches: &[RecordBatch]) -> RecordBatch {
     )]));
     let column = Arc::new(StringArray::from(lines));
     RecordBatch::try_new(schema, vec![column]).expect("one utf8 column")
+}
+
+/// The lines of an indented plan (two spaces a level) without the [`PLUMBING`] operators;
+/// the inputs of a left-out operator take its place.
+fn without_plumbing<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut kept = Vec::new();
+    // Levels of the left-out operators above the current line.
+    let mut left_out: Vec<usize> = Vec::new();
+    for line in lines {
+        let text = line.trim_start();
+        let level = (line.len() - text.len()) / 2;
+        while left_out.last().is_some_and(|&l| l >= level) {
+            left_out.pop();
+        }
+        let operator = text.split(':').next().unwrap_or(text);
+        if PLUMBING.contains(&operator) {
+            left_out.push(level);
+            continue;
+        }
+        let indent = "  ".repeat(level - left_out.len());
+        kept.push(format!("{indent}{text}"));
+    }
+    kept
 }
 
 #[cfg(test)]
@@ -91,5 +126,29 @@ mod tests {
         assert!(reshaped.num_rows() >= 1);
         let first = reshaped.column(0).as_string::<i32>().value(0).to_string();
         assert!(first.contains("Exec"), "{first}");
+    }
+
+    #[test]
+    fn plumbing_is_left_out_and_its_inputs_move_up() {
+        let plan = [
+            "ProjectionExec: expr=[a]",
+            "  CoalescePartitionsExec",
+            "    CooperativeExec",
+            "      HashJoinExec: on=[(a, b)]",
+            "        RepartitionExec: partitioning=Hash([a], 2)",
+            "          RemoteScanExec: server=s, sql=SELECT a",
+            "        RemoteScanExec: server=t, sql=SELECT b",
+            "  FilterExec: x",
+        ];
+        assert_eq!(
+            without_plumbing(plan.into_iter()),
+            vec![
+                "ProjectionExec: expr=[a]",
+                "  HashJoinExec: on=[(a, b)]",
+                "    RemoteScanExec: server=s, sql=SELECT a",
+                "    RemoteScanExec: server=t, sql=SELECT b",
+                "  FilterExec: x",
+            ]
+        );
     }
 }
