@@ -149,8 +149,8 @@ oracle_psql -d "$CLIENTS_DB" -f "$clients/fixture.sql" >/dev/null || die "could 
 
 binary=${FEDGATE_BIN:-$root/target/debug/fedgate}
 if [ ! -x "$binary" ]; then
-    log "building fedgate (cargo build --bin fedgate)"
-    cargo build -p fedgate-gateway --bin fedgate </dev/null >&2 || die "cargo build failed"
+    log "building fedgate (cargo build --workspace --bins)"
+    cargo build --workspace --bins </dev/null >&2 || die "cargo build failed"
 fi
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export FEDGATE_PORT=$port

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The test command of fedgate: ./scripts/test.sh
-#   1. scripts/backends.sh        PostgreSQL and MariaDB installed, running, reachable
-#   2. cargo build --workspace --all-targets   (the dev profile; builds the fedgate binary)
-#   3. cargo test --workspace     unit tests, gateway process tests, the sqllogictest suite
-#   4. scripts/clients.sh         real client libraries and tools against the gateway
+#   1. cargo fmt --check, cargo clippy --workspace --all-targets -- -D warnings
+#   2. scripts/backends.sh        PostgreSQL and MariaDB installed, running, reachable
+#   3. cargo build --workspace --all-targets   (the dev profile; builds the fedgate binary)
+#   4. cargo test --workspace     unit tests, gateway process tests, the sqllogictest suite
+#   5. scripts/clients.sh         real client libraries and tools against the gateway
 #                                 (integration-tests/clients/README.md)
 # and prints a summary. Exits non-zero on any failure. Works without a terminal (CI=true).
 # Extra arguments go to `cargo test` after `--`, e.g. ./scripts/test.sh --nocapture.
@@ -20,6 +21,12 @@ step() { printf '\n==> %s\n' "$*"; }
 
 log_dir=$(mktemp -d "${TMPDIR:-/tmp}/fedgate-test.XXXXXX")
 trap 'rm -rf "$log_dir"' EXIT
+
+step "cargo fmt --check"
+cargo fmt --all --check </dev/null
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets </dev/null -- -D warnings
 
 step "backends"
 scripts/backends.sh </dev/null
