@@ -11,8 +11,9 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
 use fedgate_adapter_api::{
-    AdapterError, Backend, BackendTable, Result, ServerOptions, TableEntry, TableKind,
+    AdapterError, Backend, BackendTable, Result, ServerOptions, SqlDialect, TableEntry, TableKind,
 };
+use fedgate_adapter_postgres::PostgresDialect;
 
 use crate::{wrapper_not_found, BackendFactory};
 
@@ -114,6 +115,10 @@ impl Backend for FakeBackend {
             .and_then(|t| t.get(table))
             .copied();
         Ok(serve.map(backend_table))
+    }
+
+    fn sql_dialect(&self) -> Option<Arc<dyn SqlDialect>> {
+        Some(Arc::new(PostgresDialect))
     }
 }
 

@@ -7,11 +7,13 @@
 //!
 //! This crate depends on DataFusion and Arrow only, never on a database driver.
 
+mod dialect;
 mod error;
 pub mod option_values;
 mod options;
 mod pushdown;
 
+pub use dialect::{FunctionCall, SqlCapabilities, SqlDialect};
 pub use error::{AdapterError, Result};
 pub use options::ServerOptions;
 pub use pushdown::{Pushdown, PUSHDOWN_OPTIONS};
@@ -28,13 +30,6 @@ use datafusion::execution::SendableRecordBatchStream;
 /// calendar date (MySQL's zero dates such as `0000-00-00`). Pushed expressions must treat
 /// those values as NULL too, or a remote filter would keep rows fedgate shows as NULL.
 pub const INVALID_DATES_METADATA: &str = "fedgate.invalid_dates_as_null";
-
-/// The SQL dialect a remote backend speaks; the planner renders pushed parts in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SqlDialect {
-    Postgres,
-    MySql,
-}
 
 /// What kind of relation a discovered table is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,8 +87,10 @@ pub trait Backend: Send + Sync + Debug {
         Pushdown::all()
     }
 
-    /// The dialect of a remote SQL backend; `None` for local backends.
-    fn sql_dialect(&self) -> Option<SqlDialect> {
+    /// The dialect a remote SQL backend's pushed queries are rendered in; `None` for
+    /// backends without SQL. A backend that returns [`BackendTable::Remote`] tables must
+    /// have one.
+    fn sql_dialect(&self) -> Option<Arc<dyn SqlDialect>> {
         None
     }
 
