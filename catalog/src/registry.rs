@@ -60,7 +60,7 @@ pub trait RemoteTableBuilder: Send + Sync + Debug {
         schema: &str,
         table: &str,
         arrow: SchemaRef,
-    ) -> Arc<dyn TableProvider>;
+    ) -> Result<Arc<dyn TableProvider>>;
 }
 
 /// A foreign-data wrapper as `pg_foreign_data_wrapper` shows it.

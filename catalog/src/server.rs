@@ -147,7 +147,9 @@ impl ServerState {
         let Some(found) = found.map_err(|e| e.for_server(&self.name))? else {
             return Ok(None);
         };
-        let provider = self.provider(&key.0, &key.1, found);
+        let provider = self
+            .provider(&key.0, &key.1, found)
+            .map_err(|e| e.for_server(&self.name))?;
         self.remember(key, &provider);
         Ok(Some(provider))
     }
@@ -162,8 +164,13 @@ impl ServerState {
     }
 
     /// The table provider for what the backend returned.
-    fn provider(&self, schema: &str, table: &str, found: BackendTable) -> Arc<dyn TableProvider> {
-        match found {
+    fn provider(
+        &self,
+        schema: &str,
+        table: &str,
+        found: BackendTable,
+    ) -> Result<Arc<dyn TableProvider>> {
+        Ok(match found {
             BackendTable::Local(provider) => provider,
             BackendTable::Remote { schema: arrow } => self.remote_tables.build(
                 &self.name,
@@ -171,8 +178,8 @@ impl ServerState {
                 schema,
                 table,
                 arrow,
-            ),
-        }
+            )?,
+        })
     }
 
     /// Caches a resolved table and lists it.

@@ -91,7 +91,7 @@ impl Backend for WithPushdown {
         self.pushdown
     }
 
-    fn sql_dialect(&self) -> Option<SqlDialect> {
+    fn sql_dialect(&self) -> Option<Arc<dyn SqlDialect>> {
         self.backend.sql_dialect()
     }
 

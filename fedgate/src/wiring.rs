@@ -42,7 +42,8 @@ impl RemoteTableBuilder for PlannerRemoteTables {
         schema: &str,
         table: &str,
         arrow: SchemaRef,
-    ) -> Arc<dyn TableProvider> {
-        Arc::new(RemoteTable::new(server, backend, schema, table, arrow))
+    ) -> fedgate_adapter_api::Result<Arc<dyn TableProvider>> {
+        let table = RemoteTable::new(server, backend, schema, table, arrow)?;
+        Ok(Arc::new(table))
     }
 }

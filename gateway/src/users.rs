@@ -247,7 +247,7 @@ mod tests {
             _: &str,
             _: &str,
             _: datafusion::arrow::datatypes::SchemaRef,
-        ) -> Arc<dyn datafusion::catalog::TableProvider> {
+        ) -> fedgate_adapter_api::Result<Arc<dyn datafusion::catalog::TableProvider>> {
             unreachable!("no server is registered in these tests")
         }
     }

@@ -39,6 +39,9 @@ const DEFAULT_DATABASE: &str = "fedgate";
 /// The slt file that queries every backend at once.
 const ALL_BACKENDS_FILE: &str = "federated/all_backends.slt";
 
+/// The EXPLAIN goldens of MySQL pushdown, over the MariaDB fixtures.
+const MYSQL_EXPLAIN_FILE: &str = "explain/mysql.slt";
+
 /// How many leading lines of a file may hold the `# database: NAME` directive.
 const DIRECTIVE_LINES: usize = 10;
 
@@ -164,10 +167,10 @@ async fn run(filters: &[String]) -> Result<bool, String> {
 }
 
 /// Loads the MariaDB and MongoDB fixtures when a selected file uses them (files under
-/// `mysql/` and `mongodb/`, and `federated/all_backends.slt`, which uses both): the MariaDB
-/// database `fedgate_slt_my` is recreated from `fixtures/mysql/*.sql`, the MongoDB database
-/// `fedgate_slt_mongo` dropped and reloaded from `src/mongo_fixture.rs`. A backend that does
-/// not answer fails the run. Called while the fixture lock is held.
+/// `mysql/` and `mongodb/`, `explain/mysql.slt`, and `federated/all_backends.slt`, which uses
+/// both): the MariaDB database `fedgate_slt_my` is recreated from `fixtures/mysql/*.sql`, the
+/// MongoDB database `fedgate_slt_mongo` dropped and reloaded from `src/mongo_fixture.rs`. A
+/// backend that does not answer fails the run. Called while the fixture lock is held.
 async fn load_other_fixtures(root: &Path, slt_dir: &Path, files: &[PathBuf]) -> Result<(), String> {
     let uses = |prefixes: &[&str]| {
         files.iter().any(|f| {
@@ -175,7 +178,7 @@ async fn load_other_fixtures(root: &Path, slt_dir: &Path, files: &[PathBuf]) -> 
             prefixes.iter().any(|p| rel.starts_with(p))
         })
     };
-    if uses(&["mysql/", ALL_BACKENDS_FILE]) {
+    if uses(&["mysql/", MYSQL_EXPLAIN_FILE, ALL_BACKENDS_FILE]) {
         let database = mysql_fixture::SLT_DATABASE;
         let loaded =
             mysql_fixture::load_fixtures(database, &root.join("fixtures").join("mysql")).await?;

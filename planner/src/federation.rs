@@ -17,10 +17,11 @@
 //! DISTINCT, UNION ALL, subquery aliases, and uncorrelated scalar subqueries answered by the
 //! same server.
 //!
-//! MySQL differences kept out of results: no FULL JOIN there (stays local); strings are
-//! grouped on their bytes as well (`GROUP BY CAST(x AS BINARY), x`) and sorted as bytes,
-//! because the default collations equate 'a', 'A' and 'a '; DISTINCT over string columns
-//! stays local; NULL placement is an explicit first sort key (no `NULLS FIRST/LAST`).
+//! Dialect differences kept out of results: a construct the dialect lacks (MySQL: FULL
+//! JOIN) stays local; where the dialect converts strings to compare them by bytes (MySQL's
+//! collations equate 'a', 'A' and 'a '), strings are grouped on their bytes as well
+//! (`GROUP BY CAST(x AS BINARY), x`) and sorted as bytes, and DISTINCT over string columns
+//! stays local; without `NULLS FIRST/LAST`, NULL placement is an explicit first sort key.
 
 use std::sync::Arc;
 
@@ -42,8 +43,9 @@ use fedgate_adapter_api::{Backend, SqlDialect};
 use crate::join_regroup::regroup_joins;
 use crate::key_feed::{self, KeyFeed};
 use crate::remote_scan::RemoteScanExec;
+use crate::remote_sql::RemoteSql;
 use crate::remote_table::RemoteTable;
-use crate::sql_render::{is_string_type, quote_identifier, ExprRenderer, Scope};
+use crate::sql_render::{is_string_type, ExprRenderer, Scope};
 
 /// A query planner that cuts remote fragments out of the logical plan, then plans the rest
 /// with DataFusion's default planner.
@@ -82,13 +84,13 @@ fn remote_server(plan: &LogicalPlan) -> Option<String> {
 }
 
 /// A part of the plan that one server answers as `sql` (columns `c0..cN`).
+#[derive(Clone)]
 struct Fragment {
     server: String,
     backend: Arc<dyn Backend>,
-    dialect: SqlDialect,
-    sql: String,
-    /// Semi joins in `sql` whose keys are read first (their markers are in `sql`).
-    key_feeds: Vec<KeyFeed>,
+    dialect: Arc<dyn SqlDialect>,
+    /// Holds a slot for each semi join whose keys are read first.
+    sql: RemoteSql,
 }
 
 enum Analysis {
@@ -152,10 +154,10 @@ fn render_scan(scan: &TableScan, table: &RemoteTable) -> Option<Fragment> {
         Some(p) => p.clone(),
         None => (0..schema.fields().len()).collect(),
     };
-    let dialect = table.dialect();
+    let dialect = table.dialect().as_ref();
     let columns: Vec<String> = projected
         .iter()
-        .map(|&index| quote_identifier(dialect, schema.field(index).name()))
+        .map(|&index| dialect.quote_identifier(schema.field(index).name()))
         .collect();
     let columns = select_list(dialect, &columns);
     let mut sql = format!("SELECT {columns} FROM {}", table.quoted_name());
@@ -175,9 +177,8 @@ fn render_scan(scan: &TableScan, table: &RemoteTable) -> Option<Fragment> {
     Some(Fragment {
         server: table.server().to_string(),
         backend: table.backend(),
-        dialect,
-        sql,
-        key_feeds: Vec::new(),
+        dialect: table.dialect().clone(),
+        sql: RemoteSql::from(sql),
     })
 }
 
@@ -188,7 +189,7 @@ fn render_scan(scan: &TableScan, table: &RemoteTable) -> Option<Fragment> {
 /// and outer references are not rendered, so their node stays in DataFusion.
 struct FragmentScope<'a> {
     server: &'a str,
-    dialect: SqlDialect,
+    dialect: &'a dyn SqlDialect,
     inputs: Vec<(&'a str, &'a DFSchemaRef)>,
 }
 
@@ -211,7 +212,7 @@ impl Scope for FragmentScope<'_> {
             Analysis::Remote(fragment) if fragment.server == self.server => Some(format!(
                 "(SELECT {} FROM ({}) AS sq)",
                 qualified_column(self.dialect, "sq", 0),
-                key_feed::without_feeding(&fragment.sql, &fragment.key_feeds)
+                fragment.sql.without_feeding()
             )),
             _ => None,
         }
@@ -219,12 +220,12 @@ impl Scope for FragmentScope<'_> {
 }
 
 /// The positional name of a fragment's `index`-th output column (`c0`, `c1`, ...), quoted.
-fn column_name(dialect: SqlDialect, index: usize) -> String {
-    quote_identifier(dialect, &format!("c{index}"))
+fn column_name(dialect: &dyn SqlDialect, index: usize) -> String {
+    dialect.quote_identifier(&format!("c{index}"))
 }
 
 /// `alias.c<index>`, quoted.
-fn qualified_column(dialect: SqlDialect, alias: &str, index: usize) -> String {
+fn qualified_column(dialect: &dyn SqlDialect, alias: &str, index: usize) -> String {
     format!("{alias}.{}", column_name(dialect, index))
 }
 
@@ -235,7 +236,7 @@ fn single_remote(children: &[Analysis]) -> Option<&Fragment> {
     }
 }
 
-fn select_list(dialect: SqlDialect, items: &[String]) -> String {
+fn select_list(dialect: &dyn SqlDialect, items: &[String]) -> String {
     if items.is_empty() {
         return format!("NULL AS {}", column_name(dialect, 0));
     }
@@ -245,6 +246,13 @@ fn select_list(dialect: SqlDialect, items: &[String]) -> String {
         .map(|(i, sql)| format!("{sql} AS {}", column_name(dialect, i)))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `SELECT <list> FROM (<from>) AS <alias><rest>`.
+fn select_from(list: &str, from: &RemoteSql, alias: &str, rest: &str) -> RemoteSql {
+    let mut sql = RemoteSql::from(format!("SELECT {list} FROM ("));
+    sql.push_sql(from).push_str(&format!(") AS {alias}{rest}"));
+    sql
 }
 
 /// The fragment of `plan` over its children's fragments, when it can be pushed.
@@ -271,14 +279,13 @@ fn try_extend(plan: &LogicalPlan, children: &[Analysis]) -> Option<Fragment> {
         LogicalPlan::Projection(p) => extend_projection(p, single_remote(children)?),
         LogicalPlan::Filter(f) => extend_filter(f, single_remote(children)?),
         LogicalPlan::Aggregate(a) => extend_aggregate(a, single_remote(children)?),
-        LogicalPlan::SubqueryAlias(_) => single_remote(children).map(Fragment::same),
+        LogicalPlan::SubqueryAlias(_) => single_remote(children).cloned(),
         LogicalPlan::Distinct(Distinct::All(input)) => {
             let child = single_remote(children)?;
-            // MySQL's DISTINCT compares strings in their collation ('a' = 'A').
-            if child.dialect == SqlDialect::MySql && has_string_column(input.schema()) {
+            if child.collates_strings_of(input.schema()) {
                 return None;
             }
-            Some(child.wrap(format!("SELECT DISTINCT * FROM ({}) AS t0", child.sql)))
+            Some(child.wrap(select_from("DISTINCT *", &child.sql, "t0", "")))
         }
         LogicalPlan::Window(w) => extend_window(w, single_remote(children)?),
         LogicalPlan::Join(j) => extend_join(j, children),
@@ -288,40 +295,33 @@ fn try_extend(plan: &LogicalPlan, children: &[Analysis]) -> Option<Fragment> {
 }
 
 impl Fragment {
-    fn same(&self) -> Fragment {
-        self.wrap(self.sql.clone())
-    }
-
-    fn wrap(&self, sql: String) -> Fragment {
+    /// A fragment on the same server whose SQL is `sql` (which holds this one's).
+    fn wrap(&self, sql: RemoteSql) -> Fragment {
         Fragment {
             server: self.server.clone(),
             backend: self.backend.clone(),
-            dialect: self.dialect,
+            dialect: self.dialect.clone(),
             sql,
-            key_feeds: self.key_feeds.clone(),
         }
-    }
-
-    /// Like [`Fragment::wrap`], for `sql` that also holds `others`' SQL (and their feeds).
-    fn wrap_with<'a>(
-        &self,
-        sql: String,
-        others: impl IntoIterator<Item = &'a Fragment>,
-    ) -> Fragment {
-        let mut fragment = self.wrap(sql);
-        for other in others {
-            fragment.key_feeds.extend(other.key_feeds.iter().cloned());
-        }
-        fragment
     }
 
     /// The columns of `inputs`, on this fragment's server and in its dialect.
     fn scope<'a>(&'a self, inputs: Vec<(&'a str, &'a DFSchemaRef)>) -> FragmentScope<'a> {
         FragmentScope {
             server: &self.server,
-            dialect: self.dialect,
+            dialect: self.dialect.as_ref(),
             inputs,
         }
+    }
+
+    /// Whether a string column of `schema` (this fragment's output) would be compared in a
+    /// collation by `DISTINCT`: where the dialect converts strings to compare their bytes
+    /// (MySQL: 'a' = 'A'), DISTINCT would merge values that DataFusion keeps apart.
+    fn collates_strings_of(&self, schema: &DFSchemaRef) -> bool {
+        schema.fields().iter().enumerate().any(|(index, field)| {
+            let column = qualified_column(self.dialect.as_ref(), "t0", index);
+            is_string_type(field.data_type()) && self.dialect.string_as_bytes(&column).is_some()
+        })
     }
 
     /// A scan of this fragment, with the original plan's column names and qualifiers.
@@ -338,7 +338,6 @@ impl Fragment {
             backend: self.backend,
             dialect: self.dialect,
             sql: self.sql,
-            key_feeds: self.key_feeds,
             schema: arrow_schema,
         });
         let alias = TableReference::bare("remote");
@@ -365,51 +364,46 @@ fn extend_projection(projection: &Projection, child: &Fragment) -> Option<Fragme
     {
         return None;
     }
+    let dialect = child.dialect.as_ref();
     let scope = child.scope(vec![("t0", projection.input.schema())]);
-    let renderer = ExprRenderer::general(child.dialect, &scope);
+    let renderer = ExprRenderer::general(dialect, &scope);
     let items = projection
         .expr
         .iter()
         .map(|e| renderer.render(e))
         .collect::<Option<Vec<_>>>()?;
-    Some(child.wrap(format!(
-        "SELECT {} FROM ({}) AS t0",
-        select_list(child.dialect, &items),
-        child.sql
-    )))
+    let list = select_list(dialect, &items);
+    Some(child.wrap(select_from(&list, &child.sql, "t0", "")))
 }
 
 /// The input's columns followed by the window functions' values.
 fn extend_window(window: &Window, child: &Fragment) -> Option<Fragment> {
+    let dialect = child.dialect.as_ref();
     let input_schema = window.input.schema();
     let scope = child.scope(vec![("t0", input_schema)]);
-    let renderer = ExprRenderer::general(child.dialect, &scope);
+    let renderer = ExprRenderer::general(dialect, &scope);
     let mut items: Vec<String> = (0..input_schema.fields().len())
-        .map(|i| qualified_column(child.dialect, "t0", i))
+        .map(|i| qualified_column(dialect, "t0", i))
         .collect();
     for expr in &window.window_expr {
         items.push(renderer.render(expr)?);
     }
-    Some(child.wrap(format!(
-        "SELECT {} FROM ({}) AS t0",
-        select_list(child.dialect, &items),
-        child.sql
-    )))
+    let list = select_list(dialect, &items);
+    Some(child.wrap(select_from(&list, &child.sql, "t0", "")))
 }
 
 fn extend_filter(filter: &Filter, child: &Fragment) -> Option<Fragment> {
     let scope = child.scope(vec![("t0", filter.input.schema())]);
     let predicate =
-        ExprRenderer::general(child.dialect, &scope).render_filter(&filter.predicate)?;
-    Some(child.wrap(format!(
-        "SELECT * FROM ({}) AS t0 WHERE {predicate}",
-        child.sql
-    )))
+        ExprRenderer::general(child.dialect.as_ref(), &scope).render_filter(&filter.predicate)?;
+    let condition = format!(" WHERE {predicate}");
+    Some(child.wrap(select_from("*", &child.sql, "t0", &condition)))
 }
 
 fn extend_aggregate(aggregate: &Aggregate, child: &Fragment) -> Option<Fragment> {
+    let dialect = child.dialect.as_ref();
     let scope = child.scope(vec![("t0", aggregate.input.schema())]);
-    let renderer = ExprRenderer::general(child.dialect, &scope);
+    let renderer = ExprRenderer::general(dialect, &scope);
     if aggregate
         .group_expr
         .iter()
@@ -433,15 +427,14 @@ fn extend_aggregate(aggregate: &Aggregate, child: &Fragment) -> Option<Fragment>
         .iter()
         .zip(&groups)
         .map(|(expr, sql)| {
-            // MySQL groups strings by their collation ('a' and 'A ' are one group): the
-            // bytes are grouped on too, so each group holds one DataFusion value.
+            // A backend that groups strings by their collation ('a' and 'A ' are one group
+            // on MySQL) groups on the bytes too, so each group holds one DataFusion value.
             let is_string = expr
                 .get_type(input_schema.as_ref())
                 .is_ok_and(|t| is_string_type(&t));
-            if child.dialect == SqlDialect::MySql && is_string {
-                format!("CAST({sql} AS BINARY), {sql}")
-            } else {
-                sql.clone()
+            match dialect.string_as_bytes(sql) {
+                Some(bytes) if is_string => format!("{bytes}, {sql}"),
+                _ => sql.clone(),
             }
         })
         .collect();
@@ -452,11 +445,8 @@ fn extend_aggregate(aggregate: &Aggregate, child: &Fragment) -> Option<Fragment>
     } else {
         format!(" GROUP BY {}", grouping_keys.join(", "))
     };
-    Some(child.wrap(format!(
-        "SELECT {} FROM ({}) AS t0{group_by}",
-        select_list(child.dialect, &items),
-        child.sql
-    )))
+    let list = select_list(dialect, &items);
+    Some(child.wrap(select_from(&list, &child.sql, "t0", &group_by)))
 }
 
 fn extend_join(join: &Join, children: &[Analysis]) -> Option<Fragment> {
@@ -466,24 +456,38 @@ fn extend_join(join: &Join, children: &[Analysis]) -> Option<Fragment> {
     if left.server != right.server || join.null_aware {
         return None;
     }
-    let dialect = left.dialect;
-    // MySQL has no FULL JOIN.
-    if dialect == SqlDialect::MySql && join.join_type == JoinType::Full {
+    if join.join_type == JoinType::Full && !left.dialect.capabilities().full_join {
         return None;
     }
     let scope = left.scope(vec![
         ("t0", join.left.schema()),
         ("t1", join.right.schema()),
     ]);
-    let renderer = ExprRenderer::general(dialect, &scope);
+    let renderer = ExprRenderer::general(left.dialect.as_ref(), &scope);
+    let condition = join_condition(join, &renderer)?;
+    let sql = match join.join_type {
+        JoinType::Inner | JoinType::Left | JoinType::Right | JoinType::Full => {
+            outer_join_sql(join, left, right, &condition)
+        }
+        JoinType::LeftSemi | JoinType::LeftAnti => {
+            semi_join_sql(join, left, right, &renderer, &condition)?
+        }
+        _ => return None,
+    };
+    Some(left.wrap(sql))
+}
+
+/// The ON condition of a join: its equalities (`IS NOT DISTINCT FROM` where NULLs match)
+/// and its filter; `TRUE` when it has neither.
+fn join_condition(join: &Join, renderer: &ExprRenderer) -> Option<String> {
+    let op = match join.null_equality {
+        datafusion::common::NullEquality::NullEqualsNothing => Operator::Eq,
+        datafusion::common::NullEquality::NullEqualsNull => Operator::IsNotDistinctFrom,
+    };
     let mut conditions = join
         .on
         .iter()
         .map(|(l, r)| {
-            let op = match join.null_equality {
-                datafusion::common::NullEquality::NullEqualsNothing => Operator::Eq,
-                datafusion::common::NullEquality::NullEqualsNull => Operator::IsNotDistinctFrom,
-            };
             let equality = Expr::BinaryExpr(BinaryExpr::new(
                 Box::new(l.clone()),
                 op,
@@ -495,53 +499,73 @@ fn extend_join(join: &Join, children: &[Analysis]) -> Option<Fragment> {
     if let Some(filter) = &join.filter {
         conditions.push(renderer.render(filter)?);
     }
-    let condition = if conditions.is_empty() {
+    Some(if conditions.is_empty() {
         "TRUE".to_string()
     } else {
         conditions.join(" AND ")
-    };
+    })
+}
+
+/// An inner, left, right or full join: the columns of both sides.
+fn outer_join_sql(join: &Join, left: &Fragment, right: &Fragment, condition: &str) -> RemoteSql {
+    let dialect = left.dialect.as_ref();
     let left_count = join.left.schema().fields().len();
     let right_count = join.right.schema().fields().len();
     let both: Vec<String> = (0..left_count)
         .map(|i| qualified_column(dialect, "t0", i))
         .chain((0..right_count).map(|i| qualified_column(dialect, "t1", i)))
         .collect();
-    let left_only: Vec<String> = (0..left_count)
+    let kind = match join.join_type {
+        JoinType::Inner => "INNER",
+        JoinType::Left => "LEFT",
+        JoinType::Right => "RIGHT",
+        _ => "FULL",
+    };
+    let join_clause = format!(" {kind} JOIN (");
+    let mut sql = select_from(&select_list(dialect, &both), &left.sql, "t0", &join_clause);
+    sql.push_sql(&right.sql)
+        .push_str(&format!(") AS t1 ON {condition}"));
+    sql
+}
+
+/// A semi or anti join: the left side's columns where a right row matches (or none does),
+/// as `[NOT] EXISTS`, or as a key-feed slot for a semi join over a `HAVING` subquery.
+fn semi_join_sql(
+    join: &Join,
+    left: &Fragment,
+    right: &Fragment,
+    renderer: &ExprRenderer,
+    condition: &str,
+) -> Option<RemoteSql> {
+    let dialect = left.dialect.as_ref();
+    let left_only: Vec<String> = (0..join.left.schema().fields().len())
         .map(|i| qualified_column(dialect, "t0", i))
         .collect();
-    let (l, r) = (&left.sql, &right.sql);
-    let mut fragment = left.wrap_with(String::new(), [right]);
-    fragment.sql = match join.join_type {
-        JoinType::Inner | JoinType::Left | JoinType::Right | JoinType::Full => {
-            let kind = match join.join_type {
-                JoinType::Inner => "INNER",
-                JoinType::Left => "LEFT",
-                JoinType::Right => "RIGHT",
-                _ => "FULL",
-            };
-            format!(
-                "SELECT {} FROM ({l}) AS t0 {kind} JOIN ({r}) AS t1 ON {condition}",
-                select_list(dialect, &both)
-            )
-        }
-        JoinType::LeftSemi | JoinType::LeftAnti => {
-            let not = if join.join_type == JoinType::LeftAnti {
-                "NOT "
-            } else {
-                ""
-            };
-            let exists = format!("{not}EXISTS (SELECT 1 FROM ({r}) AS t1 WHERE {condition})");
-            let feed = key_feed_of(join, left, right, &renderer, &exists);
-            let predicate = feed.as_ref().map_or(exists, |f| f.marker().to_string());
-            fragment.key_feeds.extend(feed);
-            format!(
-                "SELECT {} FROM ({l}) AS t0 WHERE {predicate}",
-                select_list(dialect, &left_only)
-            )
-        }
-        _ => return None,
+    let not = if join.join_type == JoinType::LeftAnti {
+        "NOT "
+    } else {
+        ""
     };
-    Some(fragment)
+    let mut exists = RemoteSql::from(format!("{not}EXISTS ("));
+    exists
+        .push_sql(&select_from(
+            "1",
+            &right.sql,
+            "t1",
+            &format!(" WHERE {condition}"),
+        ))
+        .push_str(")");
+    let mut sql = select_from(
+        &select_list(dialect, &left_only),
+        &left.sql,
+        "t0",
+        " WHERE ",
+    );
+    match key_feed_of(join, left, right, renderer, &exists) {
+        Some(feed) => sql.push_key_feed(feed),
+        None => sql.push_sql(&exists),
+    };
+    Some(sql)
 }
 
 /// A key feed for a semi join whose right side is a `HAVING` subquery on one integer key
@@ -551,7 +575,7 @@ fn key_feed_of(
     left: &Fragment,
     right: &Fragment,
     renderer: &ExprRenderer,
-    exists: &str,
+    exists: &RemoteSql,
 ) -> Option<KeyFeed> {
     let [(left_key, right_key)] = join.on.as_slice() else {
         return None;
@@ -560,7 +584,7 @@ fn key_feed_of(
         && join.filter.is_none()
         && join.null_equality == datafusion::common::NullEquality::NullEqualsNothing
         && left.backend.pushdown().key_feeding
-        && right.key_feeds.is_empty()
+        && !right.sql.has_key_feeds()
         && key_feed::is_filtered_aggregate(&join.right);
     if !feedable {
         return None;
@@ -570,21 +594,18 @@ fn key_feed_of(
     if !KeyFeed::feeds_type(&key_type) || !KeyFeed::feeds_type(&probe_type) {
         return None;
     }
-    let key_sql = format!(
-        "SELECT {} FROM ({}) AS t1",
-        select_list(left.dialect, &[renderer.render(right_key)?]),
-        right.sql
-    );
+    let key_list = select_list(left.dialect.as_ref(), &[renderer.render(right_key)?]);
+    let key_sql = select_from(&key_list, &right.sql, "t1", "");
     Some(KeyFeed::new(
-        key_sql,
+        key_sql.without_feeding(),
         key_type,
         renderer.render(left_key)?,
-        exists.to_string(),
+        exists.without_feeding(),
     ))
 }
 
 fn extend_union(union: &Union, children: &[Analysis]) -> Option<Fragment> {
-    let mut parts = Vec::new();
+    let mut sql = RemoteSql::default();
     let mut first: Option<&Fragment> = None;
     for (i, child) in children.iter().enumerate() {
         let Analysis::Remote(fragment) = child else {
@@ -596,19 +617,15 @@ fn extend_union(union: &Union, children: &[Analysis]) -> Option<Fragment> {
         first.get_or_insert(fragment);
         let alias = format!("u{i}");
         let columns: Vec<String> = (0..union.schema.fields().len())
-            .map(|c| qualified_column(fragment.dialect, &alias, c))
+            .map(|c| qualified_column(fragment.dialect.as_ref(), &alias, c))
             .collect();
-        parts.push(format!(
-            "SELECT {} FROM ({}) AS {alias}",
-            select_list(fragment.dialect, &columns),
-            fragment.sql
-        ));
+        if i > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        let list = select_list(fragment.dialect.as_ref(), &columns);
+        sql.push_sql(&select_from(&list, &fragment.sql, &alias, ""));
     }
-    let fragments = children.iter().filter_map(|c| match c {
-        Analysis::Remote(f) => Some(f),
-        Analysis::Local(_) => None,
-    });
-    Some(first?.wrap_with(parts.join(" UNION ALL "), fragments.skip(1)))
+    Some(first?.wrap(sql))
 }
 
 /// A sort or limit over a remote fragment is pushed into it and also kept in DataFusion.
@@ -624,7 +641,7 @@ fn push_order_and_limit(plan: &LogicalPlan, child: &mut Fragment) {
     }
 }
 
-fn limit_sql(limit: &Limit, child_sql: &str) -> Option<String> {
+fn limit_sql(limit: &Limit, child_sql: &RemoteSql) -> Option<RemoteSql> {
     let literal = |e: &Option<Box<Expr>>| -> Option<Option<u64>> {
         match e.as_deref() {
             None => Some(None),
@@ -635,56 +652,25 @@ fn limit_sql(limit: &Limit, child_sql: &str) -> Option<String> {
     };
     let skip = literal(&limit.skip)?.unwrap_or(0);
     let fetch = literal(&limit.fetch)??;
-    Some(format!(
-        "SELECT * FROM ({child_sql}) AS t0 LIMIT {}",
-        fetch + skip
-    ))
+    let limit = format!(" LIMIT {}", fetch + skip);
+    Some(select_from("*", child_sql, "t0", &limit))
 }
 
 /// Pushes a sort (and its fetch) into a remote child; the sort also stays in DataFusion.
-fn sort_sql(sort: &Sort, child: &Fragment, input: &LogicalPlan) -> Option<String> {
-    let child_sql = &child.sql;
+fn sort_sql(sort: &Sort, child: &Fragment, input: &LogicalPlan) -> Option<RemoteSql> {
     let scope = child.scope(vec![("t0", input.schema())]);
-    let renderer = ExprRenderer::general(child.dialect, &scope);
+    let renderer = ExprRenderer::general(child.dialect.as_ref(), &scope);
     let keys = sort
         .expr
         .iter()
-        .map(|s| {
-            let rendered = renderer.render(&s.expr)?;
-            let is_string = is_string_sort_key(&s.expr, input);
-            let direction = if s.asc { "ASC" } else { "DESC" };
-            Some(match child.dialect {
-                SqlDialect::Postgres => {
-                    let collate = if is_string { " COLLATE \"C\"" } else { "" };
-                    let nulls = if s.nulls_first {
-                        "NULLS FIRST"
-                    } else {
-                        "NULLS LAST"
-                    };
-                    format!("{rendered}{collate} {direction} {nulls}")
-                }
-                // MySQL sorts NULLs as the smallest value and strings by their collation:
-                // NULL placement comes first as its own key, strings are sorted as bytes.
-                SqlDialect::MySql => {
-                    let nulls = if s.nulls_first { "DESC" } else { "ASC" };
-                    let key = if is_string {
-                        format!("CAST({rendered} AS BINARY)")
-                    } else {
-                        rendered.clone()
-                    };
-                    format!("({rendered} IS NULL) {nulls}, {key} {direction}")
-                }
-            })
-        })
+        .map(|s| renderer.sort_key(s, is_string_sort_key(&s.expr, input)))
         .collect::<Option<Vec<_>>>()?;
     let limit = sort
         .fetch
         .map(|n| format!(" LIMIT {n}"))
         .unwrap_or_default();
-    Some(format!(
-        "SELECT * FROM ({child_sql}) AS t0 ORDER BY {}{limit}",
-        keys.join(", ")
-    ))
+    let order_by = format!(" ORDER BY {}{limit}", keys.join(", "));
+    Some(select_from("*", &child.sql, "t0", &order_by))
 }
 
 fn is_string_sort_key(expr: &Expr, input: &LogicalPlan) -> bool {
@@ -692,21 +678,13 @@ fn is_string_sort_key(expr: &Expr, input: &LogicalPlan) -> bool {
         .is_ok_and(|t| is_string_type(&t))
 }
 
-fn has_string_column(schema: &DFSchemaRef) -> bool {
-    schema
-        .fields()
-        .iter()
-        .any(|f| is_string_type(f.data_type()))
-}
-
 /// A remote query as a table DataFusion scans (only ever built by the federation pass).
 #[derive(Debug)]
 struct RemoteQueryTable {
     server: String,
     backend: Arc<dyn Backend>,
-    dialect: SqlDialect,
-    sql: String,
-    key_feeds: Vec<KeyFeed>,
+    dialect: Arc<dyn SqlDialect>,
+    sql: RemoteSql,
     schema: SchemaRef,
 }
 
@@ -727,18 +705,19 @@ impl TableProvider for RemoteQueryTable {
         _filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        let dialect = self.dialect.as_ref();
         let (schema, columns) = match projection {
             Some(indices) => (
                 Arc::new(self.schema.project(indices)?),
                 indices
                     .iter()
-                    .map(|&i| qualified_column(self.dialect, "q", i))
+                    .map(|&i| qualified_column(dialect, "q", i))
                     .collect::<Vec<_>>(),
             ),
             None => (
                 self.schema.clone(),
                 (0..self.schema.fields().len())
-                    .map(|i| qualified_column(self.dialect, "q", i))
+                    .map(|i| qualified_column(dialect, "q", i))
                     .collect(),
             ),
         };
@@ -750,13 +729,15 @@ impl TableProvider for RemoteQueryTable {
                 columns.join(", ")
             };
             let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
-            format!("SELECT {list} FROM ({}) AS q{limit}", self.sql)
+            select_from(&list, &self.sql, "q", &limit)
         } else {
             self.sql.clone()
         };
-        Ok(Arc::new(
-            RemoteScanExec::new(&self.server, self.backend.clone(), sql, schema)
-                .with_key_feeds(self.key_feeds.clone()),
-        ))
+        Ok(Arc::new(RemoteScanExec::with_remote_sql(
+            &self.server,
+            self.backend.clone(),
+            sql,
+            schema,
+        )))
     }
 }

@@ -14,12 +14,10 @@
 //! collation or time zone involved), NULL keys are dropped (`=` never matches them), and an
 //! empty key set becomes `1 = 0`. `pushdown_key_feeding 'false'` on a server turns it off.
 //!
-//! In the fragment's SQL the predicate is a marker (an SQL comment holding a random nonce)
-//! that [`resolve`] replaces right before the query is sent.
+//! In the fragment's SQL the predicate is a slot ([`RemoteSql`]) that [`resolve`] fills
+//! right before the query is sent.
 
-use std::collections::hash_map::RandomState;
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use datafusion::arrow::array::Array;
@@ -30,13 +28,14 @@ use datafusion::logical_expr::LogicalPlan;
 use fedgate_adapter_api::{Backend, RemoteQuery};
 use futures::StreamExt;
 
+use crate::remote_sql::RemoteSql;
+
 /// The most distinct keys fed into one outer query as an IN list.
 pub const MAX_FED_KEYS: usize = 1000;
 
 /// One semi join of a fragment whose keys are read before the fragment's query is sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyFeed {
-    marker: String,
     key_sql: String,
     key_type: DataType,
     probe: String,
@@ -47,10 +46,7 @@ impl KeyFeed {
     /// `key_sql` returns the keys (one column of `key_type`); `probe` is the outer key's SQL,
     /// `fallback` the predicate used when the keys are too many (the semi join's `EXISTS`).
     pub fn new(key_sql: String, key_type: DataType, probe: String, fallback: String) -> Self {
-        let mut nonce = RandomState::new().build_hasher();
-        nonce.write(key_sql.as_bytes());
         Self {
-            marker: format!("/*fedgate:keys:{:016x}*/", nonce.finish()),
             key_sql,
             key_type,
             probe,
@@ -58,9 +54,14 @@ impl KeyFeed {
         }
     }
 
-    /// The placeholder the fragment's SQL holds where the semi join's predicate goes.
-    pub fn marker(&self) -> &str {
-        &self.marker
+    /// The outer key's SQL, which the fed keys are compared with.
+    pub fn probe(&self) -> &str {
+        &self.probe
+    }
+
+    /// The semi join's predicate without feeding (its `EXISTS`).
+    pub fn unfed_predicate(&self) -> &str {
+        &self.fallback
     }
 
     /// The query whose result is fed.
@@ -83,25 +84,6 @@ impl KeyFeed {
     }
 }
 
-/// `sql` with every feed's marker replaced by its `EXISTS` predicate (for places where the
-/// fragment is inlined into another query and cannot be fed).
-pub fn without_feeding(sql: &str, feeds: &[KeyFeed]) -> String {
-    feeds.iter().fold(sql.to_string(), |sql, feed| {
-        sql.replace(&feed.marker, &feed.predicate(None))
-    })
-}
-
-/// `sql` as EXPLAIN shows it: each marker as `probe IN (<keys N>)`, N counting from 1.
-pub fn explained(sql: &str, feeds: &[KeyFeed]) -> String {
-    feeds
-        .iter()
-        .enumerate()
-        .fold(sql.to_string(), |sql, (i, feed)| {
-            let shown = format!("{} IN (<keys {}>)", feed.probe, i + 1);
-            sql.replace(&feed.marker, &shown)
-        })
-}
-
 /// Whether the rows of `plan` come from a filter over an aggregate (a `HAVING`), looking
 /// through projections and aliases: the shape whose row count a backend cannot estimate.
 pub fn is_filtered_aggregate(plan: &LogicalPlan) -> bool {
@@ -122,21 +104,26 @@ fn skip_renames(plan: &LogicalPlan) -> &LogicalPlan {
     }
 }
 
-/// Runs the key query of each feed and returns `sql` with its markers replaced; the number
-/// of keys fed per feed (`None`: too many, the `EXISTS` was kept) is passed to `observe`.
+/// Runs the key query of each slot of `sql`, in order, and returns the SQL with the slots
+/// filled; the number of keys fed per slot (`None`: too many, the `EXISTS` was kept) is
+/// passed to `observe`.
 pub async fn resolve(
     backend: &Arc<dyn Backend>,
-    sql: &str,
-    feeds: &[KeyFeed],
+    sql: &RemoteSql,
     mut observe: impl FnMut(Option<usize>),
 ) -> Result<String> {
-    let mut resolved = sql.to_string();
-    for feed in feeds {
+    let mut predicates = Vec::new();
+    for feed in sql.key_feeds() {
         let keys = read_keys(backend, feed).await?;
         observe(keys.as_ref().map(Vec::len));
-        resolved = resolved.replace(&feed.marker, &feed.predicate(keys.as_deref()));
+        predicates.push(feed.predicate(keys.as_deref()));
     }
-    Ok(resolved)
+    let mut predicates = predicates.into_iter();
+    Ok(sql.assemble(|_, feed| {
+        predicates
+            .next()
+            .unwrap_or_else(|| feed.unfed_predicate().to_string())
+    }))
 }
 
 /// The distinct non-NULL keys of `feed`'s query, or `None` when there are more than
@@ -247,11 +234,15 @@ mod tests {
         )
     }
 
+    fn fed_query() -> RemoteSql {
+        let mut sql = RemoteSql::from("SELECT * FROM orders AS t0 WHERE ");
+        sql.push_key_feed(feed());
+        sql
+    }
+
     async fn resolved(keys: Vec<Option<i64>>) -> (String, Vec<Option<usize>>) {
-        let feed = feed();
-        let sql = format!("SELECT * FROM orders AS t0 WHERE {}", feed.marker());
         let mut observed = vec![];
-        let out = resolve(&backend(keys), &sql, &[feed], |n| observed.push(n))
+        let out = resolve(&backend(keys), &fed_query(), |n| observed.push(n))
             .await
             .unwrap();
         (out, observed)
@@ -289,23 +280,30 @@ mod tests {
             sent: Mutex::new(vec![]),
         });
         let dyn_backend: Arc<dyn Backend> = backend.clone();
-        resolve(&dyn_backend, "x", &[feed()], |_| {}).await.unwrap();
+        resolve(&dyn_backend, &fed_query(), |_| {}).await.unwrap();
         assert_eq!(
             *backend.sent.lock().unwrap(),
             vec![feed().key_sql().to_string()]
         );
     }
 
-    #[test]
-    fn markers_are_unique_and_shown_by_number() {
-        let (a, b) = (feed(), feed());
-        assert_ne!(a.marker(), b.marker());
-        let sql = format!("{} AND {}", a.marker(), b.marker());
+    #[tokio::test]
+    async fn each_slot_is_fed_with_its_own_keys() {
+        let mut sql = fed_query();
+        sql.push_str(" AND ").push_key_feed(feed());
         assert_eq!(
-            explained(&sql, &[a.clone(), b.clone()]),
-            "t0.\"c0\" IN (<keys 1>) AND t0.\"c0\" IN (<keys 2>)"
+            sql.explained(),
+            "SELECT * FROM orders AS t0 WHERE t0.\"c0\" IN (<keys 1>) AND t0.\"c0\" IN (<keys 2>)"
         );
-        assert!(without_feeding(&sql, &[a, b]).starts_with("EXISTS (SELECT 1"));
+        let mut observed = vec![];
+        let out = resolve(&backend(vec![Some(4)]), &sql, |n| observed.push(n))
+            .await
+            .unwrap();
+        assert_eq!(
+            out,
+            "SELECT * FROM orders AS t0 WHERE t0.\"c0\" IN (4) AND t0.\"c0\" IN (4)"
+        );
+        assert_eq!(observed, vec![Some(1), Some(1)]);
     }
 
     fn lineitem() -> LogicalPlanBuilder {

@@ -1,6 +1,10 @@
 //! The federation planner: which parts of a query go to which backend, how they are rendered
 //! in the backend's SQL dialect, and the operator that runs them.
 //!
+//! The planner holds no backend's particulars: each SQL backend's adapter implements
+//! [`fedgate_adapter_api::SqlDialect`], and the rendering here asks it only where backends
+//! differ.
+//!
 //! A remote table pushes projection, the filters its dialect renders with DataFusion's
 //! meaning, and LIMIT ([`RemoteTable`]). The federation pass ([`FederatingQueryPlanner`])
 //! then cuts out the largest sub-plans one server answers (joins, aggregates, sorts, ...),
@@ -13,6 +17,7 @@ mod join_regroup;
 mod key_feed;
 mod postgres_semantics;
 mod remote_scan;
+mod remote_sql;
 mod remote_table;
 pub mod sql_render;
 

@@ -29,15 +29,15 @@ use datafusion::physical_plan::{
 use fedgate_adapter_api::{AdapterError, Backend, RemoteQuery};
 use futures::{StreamExt, TryStreamExt};
 
-use crate::key_feed::{self, KeyFeed};
+use crate::key_feed;
+use crate::remote_sql::RemoteSql;
 
 /// Runs `sql` on one server; produces `schema`.
 #[derive(Debug)]
 pub struct RemoteScanExec {
     server: String,
     backend: Arc<dyn Backend>,
-    sql: String,
-    key_feeds: Vec<KeyFeed>,
+    sql: RemoteSql,
     schema: SchemaRef,
     properties: Arc<PlanProperties>,
     metrics: ExecutionPlanMetricsSet,
@@ -45,6 +45,16 @@ pub struct RemoteScanExec {
 
 impl RemoteScanExec {
     pub fn new(server: &str, backend: Arc<dyn Backend>, sql: String, schema: SchemaRef) -> Self {
+        Self::with_remote_sql(server, backend, RemoteSql::from(sql), schema)
+    }
+
+    /// A scan of SQL whose key-feed slots are filled when it runs.
+    pub(crate) fn with_remote_sql(
+        server: &str,
+        backend: Arc<dyn Backend>,
+        sql: RemoteSql,
+        schema: SchemaRef,
+    ) -> Self {
         let properties = Arc::new(PlanProperties::new(
             EquivalenceProperties::new(schema.clone()),
             Partitioning::UnknownPartitioning(1),
@@ -55,17 +65,10 @@ impl RemoteScanExec {
             server: server.to_string(),
             backend,
             sql,
-            key_feeds: Vec::new(),
             schema,
             properties,
             metrics: ExecutionPlanMetricsSet::new(),
         }
-    }
-
-    /// Reads these feeds' keys before sending the query (their markers are in its SQL).
-    pub(crate) fn with_key_feeds(mut self, key_feeds: Vec<KeyFeed>) -> Self {
-        self.key_feeds = key_feeds;
-        self
     }
 
     /// Counts rows and the time spent waiting for the backend (EXPLAIN ANALYZE shows both).
@@ -96,21 +99,20 @@ impl RemoteScanExec {
         &self.server
     }
 
-    /// The SQL text; a key feed's predicate is still its marker here.
-    pub fn sql(&self) -> &str {
-        &self.sql
+    /// The SQL as EXPLAIN shows it: a key feed's predicate as `key IN (<keys N>)`.
+    pub fn sql(&self) -> String {
+        self.sql.explained()
     }
 
     /// The query, sent once the key feeds' keys are read and put into its SQL.
     fn execute_after_feeding(&self, partition: usize) -> SendableRecordBatchStream {
         let backend = self.backend.clone();
         let sql = self.sql.clone();
-        let feeds = self.key_feeds.clone();
         let schema = self.schema.clone();
         let fed_keys = MetricBuilder::new(&self.metrics).counter("fed_keys", partition);
         let unfed = MetricBuilder::new(&self.metrics).counter("unfed_semi_joins", partition);
         let stream = futures::stream::once(async move {
-            let sql = key_feed::resolve(&backend, &sql, &feeds, |keys| match keys {
+            let sql = key_feed::resolve(&backend, &sql, |keys| match keys {
                 Some(n) => fed_keys.add(n),
                 None => unfed.add(1),
             })
@@ -169,9 +171,9 @@ impl DisplayAs for RemoteScanExec {
             f,
             "RemoteScanExec: server={}, sql={}",
             self.server,
-            key_feed::explained(&self.sql, &self.key_feeds)
+            self.sql.explained()
         )?;
-        for (i, feed) in self.key_feeds.iter().enumerate() {
+        for (i, feed) in self.sql.key_feeds().enumerate() {
             write!(f, ", keys {}={}", i + 1, feed.key_sql())?;
         }
         Ok(())
@@ -231,8 +233,8 @@ impl ExecutionPlan for RemoteScanExec {
             ))
             .into_datafusion());
         }
-        let stream = if self.key_feeds.is_empty() {
-            run_query(&self.backend, self.sql.clone(), &self.schema)
+        let stream = if !self.sql.has_key_feeds() {
+            run_query(&self.backend, self.sql.without_feeding(), &self.schema)
         } else {
             self.execute_after_feeding(partition)
         };

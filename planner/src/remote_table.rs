@@ -13,40 +13,49 @@ use datafusion::datasource::TableType;
 use datafusion::error::Result;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
-use fedgate_adapter_api::{Backend, SqlDialect};
+use fedgate_adapter_api::{AdapterError, Backend, SqlDialect};
 
 use crate::remote_scan::RemoteScanExec;
-use crate::sql_render::{quote_identifier, FilterRenderer};
+use crate::sql_render::FilterRenderer;
 
 /// One table of a remote backend (`server.schema.table`).
 #[derive(Debug)]
 pub struct RemoteTable {
     server: String,
     backend: Arc<dyn Backend>,
+    dialect: Arc<dyn SqlDialect>,
     remote_schema: String,
     remote_table: String,
     arrow_schema: SchemaRef,
 }
 
 impl RemoteTable {
+    /// Fails when the backend has no SQL dialect to render the table's queries in.
     pub fn new(
         server: &str,
         backend: Arc<dyn Backend>,
         remote_schema: &str,
         remote_table: &str,
         arrow_schema: SchemaRef,
-    ) -> Self {
-        Self {
+    ) -> Result<Self, AdapterError> {
+        let dialect = backend.sql_dialect().ok_or_else(|| {
+            AdapterError::internal(format!(
+                "the {} backend returned a remote table but has no SQL dialect",
+                backend.wrapper()
+            ))
+        })?;
+        Ok(Self {
             server: server.to_string(),
             backend,
+            dialect,
             remote_schema: remote_schema.to_string(),
             remote_table: remote_table.to_string(),
             arrow_schema,
-        }
+        })
     }
 
-    pub(crate) fn dialect(&self) -> SqlDialect {
-        self.backend.sql_dialect().unwrap_or(SqlDialect::Postgres)
+    pub(crate) fn dialect(&self) -> &Arc<dyn SqlDialect> {
+        &self.dialect
     }
 
     pub(crate) fn server(&self) -> &str {
@@ -59,33 +68,27 @@ impl RemoteTable {
 
     /// `"schema"."table"` in the backend's dialect.
     pub(crate) fn quoted_name(&self) -> String {
-        let dialect = self.dialect();
         format!(
             "{}.{}",
-            quote_identifier(dialect, &self.remote_schema),
-            quote_identifier(dialect, &self.remote_table)
+            self.dialect.quote_identifier(&self.remote_schema),
+            self.dialect.quote_identifier(&self.remote_table)
         )
     }
 
     /// The SELECT for one scan: projected columns, rendered filters, limit.
     pub fn select_sql(&self, projected: &Schema, filters: &[Expr], limit: Option<usize>) -> String {
-        let dialect = self.dialect();
         let columns = if projected.fields().is_empty() {
             "NULL".to_string()
         } else {
             projected
                 .fields()
                 .iter()
-                .map(|f| quote_identifier(dialect, f.name()))
+                .map(|f| self.dialect.quote_identifier(f.name()))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let mut sql = format!(
-            "SELECT {columns} FROM {}.{}",
-            quote_identifier(dialect, &self.remote_schema),
-            quote_identifier(dialect, &self.remote_table)
-        );
-        let renderer = FilterRenderer::new(dialect, &self.arrow_schema);
+        let mut sql = format!("SELECT {columns} FROM {}", self.quoted_name());
+        let renderer = FilterRenderer::new(self.dialect.as_ref(), &self.arrow_schema);
         let conditions: Vec<String> = filters.iter().filter_map(|f| renderer.render(f)).collect();
         if !conditions.is_empty() {
             sql.push_str(" WHERE ");
@@ -112,7 +115,7 @@ impl TableProvider for RemoteTable {
         &self,
         filters: &[&Expr],
     ) -> Result<Vec<TableProviderFilterPushDown>> {
-        let renderer = FilterRenderer::new(self.dialect(), &self.arrow_schema);
+        let renderer = FilterRenderer::new(self.dialect.as_ref(), &self.arrow_schema);
         let enabled = self.backend.pushdown().filters;
         Ok(filters
             .iter()

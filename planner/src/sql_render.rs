@@ -1,55 +1,34 @@
-//! Rendering DataFusion expressions as backend SQL, per dialect.
+//! Rendering DataFusion expressions as backend SQL, in the backend's [`SqlDialect`].
 //!
 //! One function decides both whether an expression can be pushed and how it renders: it
 //! returns `None` for anything it cannot render with DataFusion's meaning, so the planner never
-//! promises more than the rendering does. What is rendered and why:
+//! promises more than the rendering does. The shape of the SQL and the rules of what may be
+//! pushed live here; the dialect only spells what differs between backends and declares what
+//! they lack. What is rendered and why:
 //! - columns, typed literals, comparison and boolean operators, `IS [NOT] NULL`,
 //!   `IS [NOT] TRUE/FALSE`, `BETWEEN`, `IN (list)`, `LIKE` (case-sensitive, as in DataFusion);
-//! - ordering comparisons between strings carry `COLLATE "C"` on PostgreSQL, because DataFusion
-//!   compares strings by bytes and a PostgreSQL column may use a locale collation;
+//! - strings are compared, grouped and sorted by their bytes, as in DataFusion: ordering
+//!   comparisons carry the dialect's byte-order collation (PostgreSQL's `COLLATE "C"`), or
+//!   every string operand is converted to bytes where the backend's equality follows a
+//!   collation too (MySQL's `CAST(x AS BINARY)`, with LIKE in `utf8mb4_bin`);
 //! - columns whose values fedgate reads as text fallbacks (field metadata
 //!   `fedgate.text_fallback`) are never compared remotely: the backend would compare them with
 //!   the semantics of their own type;
 //! - in pushed sub-plans (the general renderer): `+ - *` within one numeric family, integer
-//!   and float division on PostgreSQL only (MySQL's `/` is decimal division and turns a
-//!   division by zero into NULL), widening casts, `substr`, `coalesce`, `date_part` of a
-//!   date, CASE, count/sum/min/max and AVG rendered to DataFusion's result type;
-//! - on MySQL, strings are compared as bytes (`CAST(x AS BINARY)`), LIKE in `utf8mb4_bin`,
-//!   and date columns that read non-calendar values as NULL are NULL in pushed expressions
-//!   too; everything else stays in DataFusion.
+//!   and float division where the dialect's division means DataFusion's (not MySQL's decimal
+//!   division, which turns a division by zero into NULL), widening casts, `substr`,
+//!   `coalesce`, `date_part` of a date, CASE, count/sum/min/max and AVG rendered to
+//!   DataFusion's result type;
+//! - date columns that read non-calendar values as NULL (MySQL's zero dates) are NULL in
+//!   pushed expressions too; everything else stays in DataFusion.
 
 use datafusion::arrow::datatypes::{DataType, FieldRef, Schema};
 use datafusion::common::{Column, ScalarValue};
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, Like, Operator, Subquery};
-use fedgate_adapter_api::{SqlDialect, INVALID_DATES_METADATA};
+use fedgate_adapter_api::{FunctionCall, SqlDialect, INVALID_DATES_METADATA};
 
 /// Field metadata key marking a column that arrives as text but is another type remotely.
 pub const TEXT_FALLBACK_METADATA: &str = "fedgate.text_fallback";
-
-/// Renders one identifier, quoted and escaped for the dialect.
-pub fn quote_identifier(dialect: SqlDialect, name: &str) -> String {
-    match dialect {
-        SqlDialect::Postgres => format!("\"{}\"", name.replace('"', "\"\"")),
-        SqlDialect::MySql => format!("`{}`", name.replace('`', "``")),
-    }
-}
-
-/// Renders a string literal, escaped for the dialect.
-pub fn quote_string(dialect: SqlDialect, value: &str) -> String {
-    match dialect {
-        // E'' strings make the meaning of backslashes independent of the server's
-        // standard_conforming_strings setting.
-        SqlDialect::Postgres => {
-            let escaped = value.replace('\\', "\\\\").replace('\'', "''");
-            if !value.contains('\\') {
-                format!("'{escaped}'")
-            } else {
-                format!("E'{escaped}'")
-            }
-        }
-        SqlDialect::MySql => format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''")),
-    }
-}
 
 /// Where column references resolve: the SQL text of a column and its Arrow field.
 pub trait Scope {
@@ -63,12 +42,12 @@ pub trait Scope {
 
 /// The columns of one remote table, referenced by their plain (quoted) names.
 pub struct TableScope<'a> {
-    dialect: SqlDialect,
+    dialect: &'a dyn SqlDialect,
     schema: &'a Schema,
 }
 
 impl<'a> TableScope<'a> {
-    pub fn new(dialect: SqlDialect, schema: &'a Schema) -> Self {
+    pub fn new(dialect: &'a dyn SqlDialect, schema: &'a Schema) -> Self {
         Self { dialect, schema }
     }
 }
@@ -77,7 +56,7 @@ impl Scope for TableScope<'_> {
     fn column(&self, column: &Column) -> Option<(String, FieldRef)> {
         let index = self.schema.index_of(&column.name).ok()?;
         let field = self.schema.fields()[index].clone();
-        Some((quote_identifier(self.dialect, &column.name), field))
+        Some((self.dialect.quote_identifier(&column.name), field))
     }
 }
 
@@ -86,7 +65,7 @@ impl Scope for TableScope<'_> {
 /// meaning in both engines, CASE, COALESCE, a few casts and functions, and aggregates (what
 /// a pushed sub-plan needs).
 pub struct ExprRenderer<'a> {
-    dialect: SqlDialect,
+    dialect: &'a dyn SqlDialect,
     scope: &'a dyn Scope,
     general: bool,
 }
@@ -97,7 +76,7 @@ pub struct FilterRenderer<'a> {
 }
 
 impl<'a> FilterRenderer<'a> {
-    pub fn new(dialect: SqlDialect, schema: &'a Schema) -> Self {
+    pub fn new(dialect: &'a dyn SqlDialect, schema: &'a Schema) -> Self {
         Self {
             scope: TableScope::new(dialect, schema),
         }
@@ -110,7 +89,7 @@ impl<'a> FilterRenderer<'a> {
 }
 
 impl<'a> ExprRenderer<'a> {
-    pub fn filters(dialect: SqlDialect, scope: &'a dyn Scope) -> Self {
+    pub fn filters(dialect: &'a dyn SqlDialect, scope: &'a dyn Scope) -> Self {
         Self {
             dialect,
             scope,
@@ -118,7 +97,7 @@ impl<'a> ExprRenderer<'a> {
         }
     }
 
-    pub fn general(dialect: SqlDialect, scope: &'a dyn Scope) -> Self {
+    pub fn general(dialect: &'a dyn SqlDialect, scope: &'a dyn Scope) -> Self {
         Self {
             dialect,
             scope,
@@ -166,20 +145,17 @@ impl<'a> ExprRenderer<'a> {
             _ => return None,
         };
         let (sql, field) = self.scope.column(column)?;
-        if self.dialect != SqlDialect::MySql
-            || !field.metadata().contains_key(INVALID_DATES_METADATA)
-        {
+        if !field.metadata().contains_key(INVALID_DATES_METADATA) {
             return None;
         }
+        let calendar_date = self.dialect.calendar_date_check(&sql)?;
         let value = self.expr(literal)?;
         let comparison = if column_first {
             format!("{sql} {op} {value}")
         } else {
             format!("{value} {op} {sql}")
         };
-        Some(format!(
-            "({comparison} AND DAYOFMONTH({sql}) BETWEEN 1 AND DAYOFMONTH(LAST_DAY({sql})))"
-        ))
+        Some(format!("({comparison} AND {calendar_date})"))
     }
 
     /// The Arrow type of an expression as far as the renderer needs it (columns, literals,
@@ -277,32 +253,55 @@ impl<'a> ExprRenderer<'a> {
     /// A date column whose non-calendar values (MySQL zero dates) fedgate reads as NULL, as
     /// an expression that is NULL for them too: filters then keep the rows fedgate would.
     fn valid_dates_only(&self, column: &str) -> String {
-        match self.dialect {
-            SqlDialect::MySql => format!(
-                "(CASE WHEN DAYOFMONTH({column}) BETWEEN 1 AND DAYOFMONTH(LAST_DAY({column})) \
-                 THEN {column} END)"
-            ),
-            SqlDialect::Postgres => column.to_string(),
+        match self.dialect.calendar_date_check(column) {
+            Some(calendar_date) => format!("(CASE WHEN {calendar_date} THEN {column} END)"),
+            None => column.to_string(),
         }
     }
 
-    /// An operand of a comparison. On MySQL a string column is compared as bytes
-    /// (`CAST(c AS BINARY)`): the default collations ignore case, accents and trailing
-    /// spaces, DataFusion does not.
+    /// An operand of a comparison. A string column is compared as bytes where the dialect
+    /// converts strings for that (MySQL's collations ignore case, accents and trailing
+    /// spaces, DataFusion does not); string literals are bytes already.
     fn comparable(&self, expr: &Expr) -> Option<String> {
         match expr {
-            Expr::Column(c) if self.dialect == SqlDialect::MySql && self.is_string_expr(expr) => {
-                Some(format!("CAST({} AS BINARY)", self.column(c)?))
+            Expr::Column(c) => {
+                let sql = self.column(c)?;
+                Some(if self.is_string_expr(expr) {
+                    self.as_bytes(sql)
+                } else {
+                    sql
+                })
             }
-            Expr::Column(_) | Expr::Literal(..) => self.expr(expr),
-            _ if self.general && self.dialect == SqlDialect::Postgres => self.expr(expr),
-            // MySQL compares computed strings in their collation: they are compared as bytes.
-            _ if self.general => match self.type_of(expr)? {
-                t if is_string_type(&t) => Some(format!("CAST({} AS BINARY)", self.expr(expr)?)),
-                _ => self.expr(expr),
-            },
+            Expr::Literal(..) => self.expr(expr),
+            _ if self.general => {
+                let sql = self.expr(expr)?;
+                match self.dialect.string_as_bytes(&sql) {
+                    None => Some(sql),
+                    // Only a dialect that converts strings needs the operand's type.
+                    Some(bytes) => Some(if is_string_type(&self.type_of(expr)?) {
+                        bytes
+                    } else {
+                        sql
+                    }),
+                }
+            }
             _ => None,
         }
+    }
+
+    /// `sql`, a string, as the value the backend compares by its bytes (unchanged where its
+    /// equality compares bytes already).
+    fn as_bytes(&self, sql: String) -> String {
+        self.dialect.string_as_bytes(&sql).unwrap_or(sql)
+    }
+
+    /// ` COLLATE ...` for a string ordering comparison, where the dialect orders strings
+    /// by bytes through a collation; empty otherwise.
+    fn byte_order_suffix(&self) -> String {
+        self.dialect
+            .byte_order_collation()
+            .map(|collation| format!(" {collation}"))
+            .unwrap_or_default()
     }
 
     fn is_string_expr(&self, expr: &Expr) -> bool {
@@ -322,8 +321,10 @@ impl<'a> ExprRenderer<'a> {
             Operator::LtEq => "<=",
             Operator::Gt => ">",
             Operator::GtEq => ">=",
-            Operator::IsDistinctFrom if self.dialect == SqlDialect::Postgres => "IS DISTINCT FROM",
-            Operator::IsNotDistinctFrom if self.dialect == SqlDialect::Postgres => {
+            Operator::IsDistinctFrom if self.dialect.capabilities().is_distinct_from => {
+                "IS DISTINCT FROM"
+            }
+            Operator::IsNotDistinctFrom if self.dialect.capabilities().is_distinct_from => {
                 "IS NOT DISTINCT FROM"
             }
             _ => return None,
@@ -339,15 +340,14 @@ impl<'a> ExprRenderer<'a> {
         Some(format!("({left} {op} {right}{collate})"))
     }
 
-    /// `+ - *` on numbers of one family, and on PostgreSQL `/ %` on integers (both engines
-    /// truncate) or floats. Decimal division is not pushed: result scales differ between
-    /// engines. MySQL's `/` is decimal division and it divides by zero into NULL, where
-    /// DataFusion fails: no division or modulo is pushed there.
+    /// `+ - *` on numbers of one family, and where the dialect divides as DataFusion does,
+    /// `/ %` on integers (both engines truncate) or floats. Decimal division is not pushed:
+    /// result scales differ between engines.
     fn arithmetic(&self, binary: &BinaryExpr) -> Option<String> {
         if !self.general {
             return None;
         }
-        if self.dialect == SqlDialect::MySql
+        if !self.dialect.capabilities().division
             && matches!(binary.op, Operator::Divide | Operator::Modulo)
         {
             return None;
@@ -385,17 +385,17 @@ impl<'a> ExprRenderer<'a> {
         Some(format!("({left} {op} {right})"))
     }
 
-    /// `COLLATE "C"` for string ordering comparisons on PostgreSQL, so the backend compares
-    /// bytes as DataFusion does.
-    fn ordering_collation(&self, op: Operator, left: &Expr, right: &Expr) -> &'static str {
+    /// The dialect's byte-order collation (PostgreSQL's `COLLATE "C"`) for string ordering
+    /// comparisons, so the backend compares bytes as DataFusion does.
+    fn ordering_collation(&self, op: Operator, left: &Expr, right: &Expr) -> String {
         let ordering = matches!(
             op,
             Operator::Lt | Operator::LtEq | Operator::Gt | Operator::GtEq
         );
-        if ordering && self.dialect == SqlDialect::Postgres && self.is_string(left, right) {
-            " COLLATE \"C\""
+        if ordering && self.is_string(left, right) {
+            self.byte_order_suffix()
         } else {
-            ""
+            String::new()
         }
     }
 
@@ -407,12 +407,10 @@ impl<'a> ExprRenderer<'a> {
         let target = self.comparable(&between.expr)?;
         let low = self.comparable(&between.low)?;
         let high = self.comparable(&between.high)?;
-        let collate = if self.dialect == SqlDialect::Postgres
-            && self.is_string(&between.expr, &between.low)
-        {
-            " COLLATE \"C\""
+        let collate = if self.is_string(&between.expr, &between.low) {
+            self.byte_order_suffix()
         } else {
-            ""
+            String::new()
         };
         let not = if between.negated { "NOT " } else { "" };
         Some(format!("({target}{collate} {not}BETWEEN {low} AND {high})"))
@@ -429,21 +427,17 @@ impl<'a> ExprRenderer<'a> {
         // DataFusion's default escape character is the backslash, as in both dialects.
         let escape = match like.escape_char {
             None | Some('\\') => String::new(),
-            Some(c) => format!(" ESCAPE {}", quote_string(self.dialect, &c.to_string())),
+            Some(c) => format!(" ESCAPE {}", self.dialect.quote_string(&c.to_string())),
         };
         Some(format!("({target} {not}LIKE {pattern}{escape})"))
     }
 
-    /// An operand of `LIKE`. On MySQL a string column is matched in `utf8mb4_bin`: case- and
-    /// accent-sensitive like DataFusion, and `_` matches one character (a binary string would
-    /// match one byte of a multi-byte character).
+    /// An operand of `LIKE`: a string column as the dialect's case- and accent-sensitive
+    /// subject (MySQL: in `utf8mb4_bin`), anything else as a comparison operand.
     fn like_operand(&self, expr: &Expr) -> Option<String> {
         match expr {
-            Expr::Column(c) if self.dialect == SqlDialect::MySql && self.is_string_expr(expr) => {
-                Some(format!(
-                    "CONVERT({} USING utf8mb4) COLLATE utf8mb4_bin",
-                    self.column(c)?
-                ))
+            Expr::Column(c) if self.is_string_expr(expr) => {
+                Some(self.dialect.like_subject(&self.column(c)?))
             }
             _ => self.comparable(expr),
         }
@@ -485,31 +479,7 @@ impl<'a> ExprRenderer<'a> {
         if !allowed {
             return None;
         }
-        let sql_type = match (self.dialect, to) {
-            (SqlDialect::Postgres, DataType::Int16) => "int2".to_string(),
-            (SqlDialect::Postgres, DataType::Int32) => "int4".to_string(),
-            (SqlDialect::Postgres, DataType::Int64) => "int8".to_string(),
-            (SqlDialect::Postgres, DataType::Float64) => "float8".to_string(),
-            (SqlDialect::Postgres, DataType::Decimal128(p, s)) => format!("numeric({p},{s})"),
-            // Widening integer casts only: SIGNED is MySQL's BIGINT.
-            (SqlDialect::MySql, DataType::Int16 | DataType::Int32 | DataType::Int64) => {
-                "SIGNED".to_string()
-            }
-            (SqlDialect::MySql, DataType::Float64) => "DOUBLE".to_string(),
-            // MySQL rounds when a cast lowers the scale; DataFusion's rounding is not
-            // promised to match, so only casts that keep every digit are pushed.
-            (SqlDialect::MySql, DataType::Decimal128(p, s)) => {
-                let keeps_digits = match &from {
-                    DataType::Decimal128(_, from_scale) => from_scale <= s,
-                    _ => true,
-                };
-                if !keeps_digits || *s > 30 || *p > 65 {
-                    return None;
-                }
-                format!("DECIMAL({p},{s})")
-            }
-            _ => return None,
-        };
+        let sql_type = self.dialect.cast_type(&from, to)?;
         Some(format!("CAST({} AS {sql_type})", self.expr(inner)?))
     }
 
@@ -520,16 +490,13 @@ impl<'a> ExprRenderer<'a> {
         let args = &function.args;
         match function.func.name() {
             "substr" | "substring" => {
-                let rendered = args
+                let arguments = args
                     .iter()
                     .map(|a| self.expr(a))
                     .collect::<Option<Vec<_>>>()?;
-                // Both count characters from 1; MySQL's SUBSTRING takes the same arguments.
-                let name = match self.dialect {
-                    SqlDialect::Postgres => "substr",
-                    SqlDialect::MySql => "SUBSTRING",
-                };
-                Some(format!("{name}({})", rendered.join(", ")))
+                self.dialect.function(&FunctionCall::Substring {
+                    arguments: &arguments,
+                })
             }
             "coalesce" => {
                 let rendered = args
@@ -550,10 +517,10 @@ impl<'a> ExprRenderer<'a> {
                 if !matches!(self.type_of(source)?, DataType::Date32) {
                     return None;
                 }
-                let source = self.expr(source)?;
-                Some(match self.dialect {
-                    SqlDialect::Postgres => format!("CAST(extract({part} from {source}) AS int4)"),
-                    SqlDialect::MySql => format!("EXTRACT({part} FROM {source})"),
+                let date = self.expr(source)?;
+                self.dialect.function(&FunctionCall::DatePart {
+                    field: &part,
+                    date: &date,
                 })
             }
             _ => None,
@@ -589,26 +556,31 @@ impl<'a> ExprRenderer<'a> {
         if !ok {
             return None;
         }
-        let distinct = if params.distinct { "DISTINCT " } else { "" };
         let mut rendered = self.expr(argument)?;
         let is_string = argument_type.as_ref().is_some_and(is_string_type);
-        if self.dialect == SqlDialect::MySql && params.distinct && is_string {
-            // MySQL's DISTINCT compares strings in their collation: count distinct bytes.
-            rendered = format!("CAST({rendered} AS BINARY)");
+        if params.distinct && is_string {
+            // DISTINCT counts distinct bytes, also where the backend's collation equates
+            // different strings.
+            rendered = self.as_bytes(rendered);
         }
-        if let (Some(DataType::Decimal128(_, scale)), "avg") = (&argument_type, name) {
-            return Some(self.decimal_average(distinct, &rendered, *scale));
-        }
-        let text = match (self.dialect, name) {
-            (SqlDialect::Postgres, "avg") => format!("CAST(avg({distinct}{rendered}) AS float8)"),
-            // MySQL's AVG of integers is a DECIMAL with 4 more digits: average doubles instead.
-            (SqlDialect::MySql, "avg") if argument_type == Some(DataType::Float64) => {
-                format!("AVG({distinct}{rendered})")
+        match (name, &argument_type) {
+            ("avg", Some(DataType::Decimal128(_, scale))) => {
+                self.dialect.function(&FunctionCall::DecimalAverage {
+                    argument: &rendered,
+                    distinct: params.distinct,
+                    digits: scale + 4,
+                })
             }
-            (SqlDialect::MySql, "avg") => format!("AVG({distinct}CAST({rendered} AS DOUBLE))"),
-            _ => format!("{name}({distinct}{rendered})"),
-        };
-        Some(text)
+            ("avg", Some(argument_type)) => self.dialect.function(&FunctionCall::FloatAverage {
+                argument: &rendered,
+                argument_type,
+                distinct: params.distinct,
+            }),
+            _ => {
+                let distinct = if params.distinct { "DISTINCT " } else { "" };
+                Some(format!("{name}({distinct}{rendered})"))
+            }
+        }
     }
 }
 
@@ -665,10 +637,9 @@ impl ExprRenderer<'_> {
                         format!("{}({rendered})", udaf.name())
                     }
                     "avg" if argument_type.is_integer() || argument_type.is_floating() => {
-                        match self.dialect {
-                            SqlDialect::Postgres => format!("avg(CAST({rendered} AS float8))"),
-                            SqlDialect::MySql => format!("AVG(CAST({rendered} AS DOUBLE))"),
-                        }
+                        self.dialect.function(&FunctionCall::WindowFloatAverage {
+                            argument: &rendered,
+                        })?
                     }
                     _ => return None,
                 }
@@ -683,8 +654,8 @@ impl ExprRenderer<'_> {
                 .map(|key| {
                     let rendered = self.expr(key)?;
                     let is_string = is_string_type(&self.type_of(key)?);
-                    Some(if self.dialect == SqlDialect::MySql && is_string {
-                        format!("CAST({rendered} AS BINARY)")
+                    Some(if is_string {
+                        self.as_bytes(rendered)
                     } else {
                         rendered
                     })
@@ -696,54 +667,46 @@ impl ExprRenderer<'_> {
             let keys = params
                 .order_by
                 .iter()
-                .map(|sort| self.sort_key(sort))
+                .map(|sort| self.sort_key(sort, is_string_type(&self.type_of(&sort.expr)?)))
                 .collect::<Option<Vec<_>>>()?;
             over.push(format!("ORDER BY {}", keys.join(", ")));
         }
         Some(format!("{call} OVER ({})", over.join(" ")))
     }
 
-    /// One ORDER BY key with DataFusion's meaning: strings in byte order, NULLs placed
-    /// explicitly (MySQL has no `NULLS FIRST/LAST`: the placement is a key of its own).
-    pub(crate) fn sort_key(&self, sort: &datafusion::logical_expr::SortExpr) -> Option<String> {
+    /// One ORDER BY key with DataFusion's meaning: strings (`is_string`) in byte order, NULLs
+    /// placed as asked. Without `NULLS FIRST/LAST` in the dialect, NULLs sort as the smallest
+    /// value (MySQL), so their placement comes first as a key of its own.
+    pub(crate) fn sort_key(
+        &self,
+        sort: &datafusion::logical_expr::SortExpr,
+        is_string: bool,
+    ) -> Option<String> {
         let rendered = self.expr(&sort.expr)?;
-        let is_string = is_string_type(&self.type_of(&sort.expr)?);
         let direction = if sort.asc { "ASC" } else { "DESC" };
-        Some(match self.dialect {
-            SqlDialect::Postgres => {
-                let collate = if is_string { " COLLATE \"C\"" } else { "" };
-                let nulls = if sort.nulls_first {
-                    "NULLS FIRST"
-                } else {
-                    "NULLS LAST"
-                };
-                format!("{rendered}{collate} {direction} {nulls}")
-            }
-            SqlDialect::MySql => {
-                let nulls = if sort.nulls_first { "DESC" } else { "ASC" };
-                let key = if is_string {
-                    format!("CAST({rendered} AS BINARY)")
-                } else {
-                    rendered.clone()
-                };
-                format!("({rendered} IS NULL) {nulls}, {key} {direction}")
-            }
+        let key = if is_string {
+            self.byte_ordered(&rendered)
+        } else {
+            rendered.clone()
+        };
+        Some(if self.dialect.capabilities().nulls_ordering {
+            let nulls = if sort.nulls_first {
+                "NULLS FIRST"
+            } else {
+                "NULLS LAST"
+            };
+            format!("{key} {direction} {nulls}")
+        } else {
+            let nulls = if sort.nulls_first { "DESC" } else { "ASC" };
+            format!("({rendered} IS NULL) {nulls}, {key} {direction}")
         })
     }
 
-    /// DataFusion's AVG of `decimal(p, s)` is a `decimal(p + 4, s + 4)` truncated toward zero
-    /// (the sum scaled up, divided by the count in integers). PostgreSQL computes the average
-    /// with at least 16 fraction digits and MySQL's division (the adapter sets
-    /// `div_precision_increment = 30`) with `s + 30`: truncated to `s + 4` digits, both give
-    /// DataFusion's value (a rounding in the last digits could only carry into digit
-    /// `s + 4` through a run of nines longer than the count has digits).
-    fn decimal_average(&self, distinct: &str, argument: &str, scale: i8) -> String {
-        let digits = scale + 4;
-        match self.dialect {
-            SqlDialect::Postgres => format!("trunc(avg({distinct}{argument}), {digits})"),
-            SqlDialect::MySql => format!(
-                "TRUNCATE(SUM({distinct}{argument}) / COUNT({distinct}{argument}), {digits})"
-            ),
+    /// A string sort key that orders by bytes: converted, or with the byte-order collation.
+    fn byte_ordered(&self, sql: &str) -> String {
+        match self.dialect.string_as_bytes(sql) {
+            Some(bytes) => bytes,
+            None => format!("{sql}{}", self.byte_order_suffix()),
         }
     }
 }
@@ -767,7 +730,7 @@ pub(crate) fn is_string_type(data_type: &DataType) -> bool {
 }
 
 /// Renders a literal with its type, or `None` for types without a faithful rendering.
-pub fn render_literal(dialect: SqlDialect, value: &ScalarValue) -> Option<String> {
+pub fn render_literal(dialect: &dyn SqlDialect, value: &ScalarValue) -> Option<String> {
     if value.is_null() {
         return Some("NULL".to_string());
     }
@@ -781,12 +744,12 @@ pub fn render_literal(dialect: SqlDialect, value: &ScalarValue) -> Option<String
         ScalarValue::UInt16(Some(v)) => v.to_string(),
         ScalarValue::UInt32(Some(v)) => v.to_string(),
         ScalarValue::UInt64(Some(v)) => v.to_string(),
-        ScalarValue::Float32(Some(v)) => render_float(dialect, f64::from(*v), "float4")?,
-        ScalarValue::Float64(Some(v)) => render_float(dialect, *v, "float8")?,
+        ScalarValue::Float32(Some(v)) => render_float(dialect, f64::from(*v), DataType::Float32)?,
+        ScalarValue::Float64(Some(v)) => render_float(dialect, *v, DataType::Float64)?,
         ScalarValue::Decimal128(Some(_), _, _) => value.to_string(),
         ScalarValue::Utf8(Some(s))
         | ScalarValue::LargeUtf8(Some(s))
-        | ScalarValue::Utf8View(Some(s)) => quote_string(dialect, s),
+        | ScalarValue::Utf8View(Some(s)) => dialect.quote_string(s),
         ScalarValue::Date32(Some(_)) => format!("DATE '{value}'"),
         ScalarValue::TimestampMicrosecond(Some(v), tz)
         | ScalarValue::TimestampNanosecond(Some(v), tz) => {
@@ -802,32 +765,35 @@ pub fn render_literal(dialect: SqlDialect, value: &ScalarValue) -> Option<String
     Some(text)
 }
 
-fn render_float(dialect: SqlDialect, v: f64, pg_type: &str) -> Option<String> {
+/// A float literal; NaN and infinities have no literal every backend reads the same way.
+fn render_float(dialect: &dyn SqlDialect, v: f64, data_type: DataType) -> Option<String> {
     if !v.is_finite() {
         return None;
     }
-    match dialect {
-        SqlDialect::Postgres => Some(format!("'{v:?}'::{pg_type}")),
-        SqlDialect::MySql => Some(format!("{v:e}")),
-    }
+    dialect.float_literal(v, &data_type)
 }
 
-fn render_timestamp(dialect: SqlDialect, micros: i64, with_zone: bool) -> Option<String> {
+/// A timestamp of `micros` since the epoch, written out in UTC for the dialect.
+fn render_timestamp(dialect: &dyn SqlDialect, micros: i64, with_zone: bool) -> Option<String> {
     let dt = datafusion::common::arrow::temporal_conversions::timestamp_us_to_datetime(micros)?;
     let text = dt.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
-    Some(match (dialect, with_zone) {
-        (SqlDialect::Postgres, true) => format!("TIMESTAMPTZ '{text}+00'"),
-        (SqlDialect::Postgres, false) => format!("TIMESTAMP '{text}'"),
-        (SqlDialect::MySql, _) => format!("TIMESTAMP '{text}'"),
-    })
+    dialect.timestamp_literal(&text, with_zone)
 }
 
 #[cfg(test)]
 mod tests {
+    //! The shared rendering rules, with the two SQL dialects fedgate has; what each dialect
+    //! spells on its own is tested next to it.
+
     use super::*;
     use datafusion::arrow::datatypes::Field;
     use datafusion::prelude::{col, lit};
+    use fedgate_adapter_mysql::MySqlDialect;
+    use fedgate_adapter_postgres::PostgresDialect;
     use std::collections::HashMap;
+
+    const PG: &dyn SqlDialect = &PostgresDialect;
+    const MY: &dyn SqlDialect = &MySqlDialect;
 
     fn schema() -> Schema {
         Schema::new(vec![
@@ -845,6 +811,18 @@ mod tests {
         ])
     }
 
+    fn filter(dialect: &dyn SqlDialect, expr: Expr) -> Option<String> {
+        FilterRenderer::new(dialect, &schema()).render(&expr)
+    }
+
+    fn pg(expr: Expr) -> Option<String> {
+        filter(PG, expr)
+    }
+
+    fn my(expr: Expr) -> Option<String> {
+        filter(MY, expr)
+    }
+
     #[test]
     fn division_is_pushed_only_where_it_means_the_same() {
         let s = schema();
@@ -853,23 +831,15 @@ mod tests {
             ExprRenderer::general(dialect, &scope).render(&e)
         };
         let halves = col("id") / lit(2i64);
-        assert_eq!(
-            general(SqlDialect::Postgres, halves.clone()).unwrap(),
-            "(\"id\" / 2)"
-        );
+        assert_eq!(general(PG, halves.clone()).unwrap(), "(\"id\" / 2)");
         // MySQL's `/` is decimal division and its division by zero is NULL.
-        assert!(general(SqlDialect::MySql, halves).is_none());
-        assert!(general(SqlDialect::MySql, col("id") % lit(2i64)).is_none());
-        assert_eq!(
-            general(SqlDialect::MySql, col("id") * lit(2i64)).unwrap(),
-            "(`id` * 2)"
-        );
+        assert!(general(MY, halves).is_none());
+        assert!(general(MY, col("id") % lit(2i64)).is_none());
+        assert_eq!(general(MY, col("id") * lit(2i64)).unwrap(), "(`id` * 2)");
     }
 
     #[test]
     fn mysql_zero_dates_are_null_in_pushed_filters() {
-        let s = schema();
-        let my = |e: Expr| FilterRenderer::new(SqlDialect::MySql, &s).render(&e);
         let guarded = "(CASE WHEN DAYOFMONTH(`born`) BETWEEN 1 AND DAYOFMONTH(LAST_DAY(`born`)) \
                        THEN `born` END)";
         assert_eq!(
@@ -890,11 +860,6 @@ mod tests {
         );
     }
 
-    fn pg(expr: Expr) -> Option<String> {
-        let s = schema();
-        FilterRenderer::new(SqlDialect::Postgres, &s).render(&expr)
-    }
-
     #[test]
     fn comparisons_and_logic() {
         assert_eq!(
@@ -904,24 +869,26 @@ mod tests {
     }
 
     #[test]
-    fn string_literals_are_escaped() {
+    fn literals_and_identifiers_are_the_dialects() {
         assert_eq!(
             pg(col("name").eq(lit("O'Brien"))).unwrap(),
             "(\"name\" = 'O''Brien')"
         );
         assert_eq!(
-            pg(col("name").eq(lit("a\\b"))).unwrap(),
-            "(\"name\" = E'a\\\\b')"
-        );
-    }
-
-    #[test]
-    fn identifiers_are_quoted() {
-        assert_eq!(
             pg(col("we\"ird").eq(lit(1i32))).unwrap(),
             "(\"we\"\"ird\" = 1)"
         );
-        assert_eq!(quote_identifier(SqlDialect::MySql, "a`b"), "`a``b`");
+        assert_eq!(
+            my(Expr::Like(Like::new(
+                false,
+                Box::new(col("name")),
+                Box::new(lit("a_")),
+                Some('!'),
+                false
+            )))
+            .unwrap(),
+            "(CONVERT(`name` USING utf8mb4) COLLATE utf8mb4_bin LIKE 'a_' ESCAPE '!')"
+        );
     }
 
     #[test]
@@ -934,6 +901,7 @@ mod tests {
             pg(col("name").between(lit("a"), lit("c"))).unwrap(),
             "(\"name\" COLLATE \"C\" BETWEEN 'a' AND 'c')"
         );
+        assert_eq!(pg(col("name").eq(lit("b"))).unwrap(), "(\"name\" = 'b')");
     }
 
     #[test]
@@ -958,11 +926,13 @@ mod tests {
 
     #[test]
     fn mysql_compares_strings_as_bytes() {
-        let s = schema();
-        let my = |e: Expr| FilterRenderer::new(SqlDialect::MySql, &s).render(&e);
         assert_eq!(
             my(col("name").eq(lit("abc"))).unwrap(),
             "(CAST(`name` AS BINARY) = 'abc')"
+        );
+        assert_eq!(
+            my(col("name").lt(lit("b"))).unwrap(),
+            "(CAST(`name` AS BINARY) < 'b')"
         );
         assert_eq!(
             my(col("name").like(lit("a%"))).unwrap(),
@@ -978,36 +948,41 @@ mod tests {
             Operator::IsNotDistinctFrom,
             Box::new(lit(1i64)),
         ));
-        assert!(my(distinct).is_none());
+        assert!(my(distinct.clone()).is_none());
+        assert_eq!(pg(distinct).unwrap(), "(\"id\" IS NOT DISTINCT FROM 1)");
     }
 
     #[test]
     fn typed_literals() {
         let d = ScalarValue::Date32(Some(19723));
-        assert_eq!(
-            render_literal(SqlDialect::Postgres, &d).unwrap(),
-            "DATE '2024-01-01'"
-        );
+        assert_eq!(render_literal(PG, &d).unwrap(), "DATE '2024-01-01'");
+        assert_eq!(render_literal(MY, &d).unwrap(), "DATE '2024-01-01'");
         let ts =
             ScalarValue::TimestampMicrosecond(Some(1_704_067_200_000_001), Some("+00:00".into()));
         assert_eq!(
-            render_literal(SqlDialect::Postgres, &ts).unwrap(),
+            render_literal(PG, &ts).unwrap(),
             "TIMESTAMPTZ '2024-01-01 00:00:00.000001+00'"
         );
+        let ns = ScalarValue::TimestampNanosecond(Some(1_704_067_200_000_001_000), None);
         assert_eq!(
-            render_literal(SqlDialect::Postgres, &ScalarValue::Float64(Some(1.5))).unwrap(),
-            "'1.5'::float8"
+            render_literal(PG, &ns).unwrap(),
+            "TIMESTAMP '2024-01-01 00:00:00.000001'"
+        );
+        let sub_micro = ScalarValue::TimestampNanosecond(Some(1), None);
+        assert!(render_literal(PG, &sub_micro).is_none());
+        assert_eq!(
+            render_literal(PG, &ScalarValue::Float32(Some(0.5))).unwrap(),
+            "'0.5'::float4"
         );
         assert_eq!(
-            render_literal(
-                SqlDialect::Postgres,
-                &ScalarValue::Decimal128(Some(1234), 10, 2)
-            )
-            .unwrap(),
+            render_literal(PG, &ScalarValue::Decimal128(Some(1234), 10, 2)).unwrap(),
             "12.34"
         );
-        assert!(
-            render_literal(SqlDialect::Postgres, &ScalarValue::Float64(Some(f64::NAN))).is_none()
+        assert!(render_literal(PG, &ScalarValue::Float64(Some(f64::NAN))).is_none());
+        assert!(render_literal(MY, &ScalarValue::Float64(Some(f64::INFINITY))).is_none());
+        assert_eq!(
+            render_literal(MY, &ScalarValue::Utf8(None)).unwrap(),
+            "NULL"
         );
     }
 }

@@ -7,6 +7,7 @@
 //!
 //! This crate depends on DataFusion and Arrow only, never on a database driver.
 
+mod dialect;
 mod error;
 pub mod metadata;
 pub mod option_values;
@@ -14,6 +15,7 @@ mod options;
 mod pushdown;
 mod wrapper;
 
+pub use dialect::{FunctionCall, SqlCapabilities, SqlDialect};
 pub use error::{AdapterError, Result};
 pub use options::ServerOptions;
 pub use pushdown::{Pushdown, PUSHDOWN_OPTIONS};
@@ -29,13 +31,6 @@ use datafusion::execution::SendableRecordBatchStream;
 
 /// See [`metadata::INVALID_DATES`].
 pub const INVALID_DATES_METADATA: &str = metadata::INVALID_DATES;
-
-/// The SQL dialect a remote backend speaks; the planner renders pushed parts in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SqlDialect {
-    Postgres,
-    MySql,
-}
 
 /// What kind of relation a discovered table is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,8 +88,10 @@ pub trait Backend: Send + Sync + Debug {
         Pushdown::all()
     }
 
-    /// The dialect of a remote SQL backend; `None` for local backends.
-    fn sql_dialect(&self) -> Option<SqlDialect> {
+    /// The dialect a remote SQL backend's pushed queries are rendered in; `None` for
+    /// backends without SQL. A backend that returns [`BackendTable::Remote`] tables must
+    /// have one.
+    fn sql_dialect(&self) -> Option<Arc<dyn SqlDialect>> {
         None
     }
 

@@ -13,6 +13,8 @@
 //! - Scans: [`scan`] runs the planner's SQL with the text protocol and streams the rows into
 //!   Arrow batches of 8192 rows ([`values`]); dropping the stream early sends `KILL QUERY` from
 //!   a second connection and discards the scan's connection.
+//! - SQL dialect: [`MySqlDialect`] spells the planner's pushed queries for MySQL and keeps
+//!   DataFusion's meaning (strings compared as bytes, zero dates as NULL).
 //! - Errors: [`error`] maps server errors to SQLSTATEs (1045 → 28P01, 1049 → 3D000, a few
 //!   other PostgreSQL equivalents, else the server's own SQLSTATE); connection failures are
 //!   08001 naming `host:port`. Every error is prefixed with the server name.
@@ -32,6 +34,7 @@
 //! is not a calendar day) read as NULL with a warning naming the column, once per query; date
 //! and time-stamp columns are therefore always nullable.
 
+mod dialect;
 pub mod discovery;
 pub mod error;
 pub mod options;
@@ -42,6 +45,7 @@ pub mod values;
 mod wrapper;
 
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::execution::SendableRecordBatchStream;
@@ -52,6 +56,7 @@ use fedgate_adapter_api::{
 use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 
+pub use dialect::MySqlDialect;
 pub use error::sqlstate_for;
 pub use options::MySqlOptions;
 pub use pool::PoolStatus;
@@ -180,8 +185,8 @@ impl Backend for MySqlBackend {
         Ok(found.map(|schema| BackendTable::Remote { schema }))
     }
 
-    fn sql_dialect(&self) -> Option<SqlDialect> {
-        Some(SqlDialect::MySql)
+    fn sql_dialect(&self) -> Option<Arc<dyn SqlDialect>> {
+        Some(Arc::new(MySqlDialect))
     }
 
     fn execute(&self, query: RemoteQuery) -> SendableRecordBatchStream {

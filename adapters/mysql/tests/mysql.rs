@@ -15,7 +15,7 @@ use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::{
     DataType, Field, IntervalMonthDayNano, IntervalUnit, Schema, SchemaRef, TimeUnit,
 };
-use fedgate_adapter_api::{AdapterError, Backend, RemoteQuery, SqlDialect, TableEntry, TableKind};
+use fedgate_adapter_api::{AdapterError, Backend, RemoteQuery, TableEntry, TableKind};
 use fedgate_adapter_mysql::{MySqlBackend, MYSQL_TYPE_METADATA, TEXT_FALLBACK_METADATA};
 use futures::StreamExt;
 use mysql_async::prelude::Queryable;
@@ -51,7 +51,8 @@ fn table_name(name: &str) -> String {
 async fn wrapper_and_dialect() {
     let b = backend(&[]);
     assert_eq!(b.wrapper(), "mysql");
-    assert_eq!(b.sql_dialect(), Some(SqlDialect::MySql));
+    let dialect = b.sql_dialect().expect("a SQL dialect");
+    assert_eq!(format!("{dialect:?}"), "MySqlDialect");
     b.check_connection().await.unwrap();
 }
 

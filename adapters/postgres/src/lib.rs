@@ -7,6 +7,7 @@
 //! - Scans: [`scan`] streams `COPY (<sql>) TO STDOUT (FORMAT binary)` through the incremental
 //!   decoder of [`copy_binary`] into Arrow batches of 8192 rows, and cancels the remote query
 //!   when the stream is dropped early.
+//! - SQL dialect: [`PostgresDialect`] spells the planner's pushed queries for PostgreSQL.
 //! - Errors: [`error`] keeps PostgreSQL's own SQLSTATE, message, detail and hint; connection
 //!   failures are class 08 and name `host:port`. Every error is prefixed with the server name.
 //!
@@ -23,6 +24,7 @@
 //! Decimal128 columns are errors naming the column; multi-dimensional arrays too.
 
 pub mod copy_binary;
+mod dialect;
 pub mod discovery;
 mod error;
 pub mod options;
@@ -44,6 +46,7 @@ use fedgate_adapter_api::{
 };
 use tokio_postgres::NoTls;
 
+pub use dialect::PostgresDialect;
 pub use options::PgOptions;
 pub use types::{PG_TYPE_METADATA, TEXT_FALLBACK_METADATA};
 pub use wrapper::PostgresWrapper;
@@ -177,8 +180,8 @@ impl Backend for PostgresBackend {
         Ok(found.map(|schema| BackendTable::Remote { schema }))
     }
 
-    fn sql_dialect(&self) -> Option<SqlDialect> {
-        Some(SqlDialect::Postgres)
+    fn sql_dialect(&self) -> Option<Arc<dyn SqlDialect>> {
+        Some(Arc::new(PostgresDialect))
     }
 
     fn execute(&self, query: RemoteQuery) -> SendableRecordBatchStream {

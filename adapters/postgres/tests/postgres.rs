@@ -16,7 +16,7 @@ use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::{
     DataType, Field, IntervalMonthDayNano, IntervalUnit, Schema, SchemaRef, TimeUnit,
 };
-use fedgate_adapter_api::{AdapterError, Backend, SqlDialect, TableEntry, TableKind};
+use fedgate_adapter_api::{AdapterError, Backend, TableEntry, TableKind};
 use fedgate_adapter_postgres::{PostgresBackend, PG_TYPE_METADATA, TEXT_FALLBACK_METADATA};
 use futures::StreamExt;
 use support::*;
@@ -54,7 +54,8 @@ const DAY_2024_01_02: i32 = 19_724;
 async fn wrapper_and_dialect() {
     let b = backend(&[]);
     assert_eq!(b.wrapper(), "postgres");
-    assert_eq!(b.sql_dialect(), Some(SqlDialect::Postgres));
+    let dialect = b.sql_dialect().expect("a SQL dialect");
+    assert_eq!(format!("{dialect:?}"), "PostgresDialect");
     b.check_connection().await.unwrap();
 }
 
