@@ -59,7 +59,7 @@ async fn list_schema(
             let tables = entries.into_iter().map(|t| (t.name, t.kind)).collect();
             Ok((schema, tables))
         }
-        Err(e) if e.sqlstate.starts_with("08") => Err(e),
+        Err(e) if e.sqlstate.class() == "08" => Err(e),
         Err(e) => {
             tracing::warn!(server, schema, error = %e, "cannot list the tables of a schema");
             Ok((schema, BTreeMap::new()))

@@ -34,10 +34,9 @@ use pgwire::messages::ProtocolVersion;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::errors::from_adapter;
+use fedgate_adapter_api::SqlState;
 
-/// The SQLSTATE of a cancelled statement (`query_canceled`).
-pub const QUERY_CANCELED: &str = "57014";
+use crate::errors::from_adapter;
 
 /// The first process id handed out; PostgreSQL's pids are positive, so are these.
 const FIRST_PID: i32 = 10_000;
@@ -239,7 +238,7 @@ impl Interruption {
             Interruption::Cancelled => "canceling statement due to user request",
             Interruption::TimedOut => "canceling statement due to statement timeout",
         };
-        AdapterError::new(QUERY_CANCELED, message)
+        AdapterError::new(SqlState::QueryCanceled, message)
     }
 
     pub fn pg_error(self) -> pgwire::error::PgWireError {

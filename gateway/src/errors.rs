@@ -2,21 +2,21 @@
 
 use datafusion::error::DataFusionError;
 use datafusion::sql::sqlparser::parser::ParserError;
-use fedgate_adapter_api::AdapterError;
+use fedgate_adapter_api::{AdapterError, SqlState};
 use pgwire::error::{ErrorInfo, PgWireError};
 
 /// A PostgreSQL error response with `code` and `message`.
-pub fn user_error(code: &str, message: impl Into<String>) -> PgWireError {
+pub fn user_error(code: SqlState, message: impl Into<String>) -> PgWireError {
     PgWireError::UserError(Box::new(error_info(code, message.into(), None, None)))
 }
 
 fn error_info(
-    code: &str,
+    code: SqlState,
     message: String,
     detail: Option<String>,
     hint: Option<String>,
 ) -> ErrorInfo {
-    let mut info = ErrorInfo::new("ERROR".to_string(), code.to_string(), message);
+    let mut info = ErrorInfo::new("ERROR".to_string(), code.code().to_string(), message);
     info.detail = detail;
     info.hint = hint;
     info
@@ -25,7 +25,7 @@ fn error_info(
 /// An adapter error as a PostgreSQL error, keeping its SQLSTATE, detail and hint.
 pub fn from_adapter(error: &AdapterError) -> PgWireError {
     PgWireError::UserError(Box::new(error_info(
-        &error.sqlstate,
+        error.sqlstate,
         error.message.clone(),
         error.detail.clone(),
         error.hint.clone(),
@@ -47,69 +47,69 @@ pub fn from_parser(error: &ParserError) -> PgWireError {
         ParserError::ParserError(m) | ParserError::TokenizerError(m) => m.clone(),
         ParserError::RecursionLimitExceeded => "statement is nested too deeply".to_string(),
     };
-    user_error("42601", format!("syntax error: {message}"))
+    user_error(SqlState::SyntaxError, format!("syntax error: {message}"))
 }
 
-fn classify(error: &DataFusionError) -> (&'static str, String) {
+fn classify(error: &DataFusionError) -> (SqlState, String) {
     let message = strip_prefixes(&error.to_string());
     let code = match error {
-        DataFusionError::SQL(_, _) => "42601",
+        DataFusionError::SQL(_, _) => SqlState::SyntaxError,
         DataFusionError::SchemaError(schema_error, _) => schema_code(schema_error),
-        DataFusionError::NotImplemented(_) => "0A000",
-        DataFusionError::ResourcesExhausted(_) => "53200",
+        DataFusionError::NotImplemented(_) => SqlState::FeatureNotSupported,
+        DataFusionError::ResourcesExhausted(_) => SqlState::OutOfMemory,
         DataFusionError::ArrowError(arrow, _) => arrow_code(arrow),
         DataFusionError::Plan(m) => plan_code(m),
         DataFusionError::Execution(m) => execution_code(m),
-        _ => "XX000",
+        _ => SqlState::InternalError,
     };
     (code, message)
 }
 
-fn schema_code(error: &datafusion::common::SchemaError) -> &'static str {
+fn schema_code(error: &datafusion::common::SchemaError) -> SqlState {
     use datafusion::common::SchemaError;
     match error {
-        SchemaError::FieldNotFound { .. } => "42703",
-        SchemaError::AmbiguousReference { .. } => "42702",
+        SchemaError::FieldNotFound { .. } => SqlState::UndefinedColumn,
+        SchemaError::AmbiguousReference { .. } => SqlState::AmbiguousColumn,
         SchemaError::DuplicateQualifiedField { .. }
-        | SchemaError::DuplicateUnqualifiedField { .. } => "42701",
+        | SchemaError::DuplicateUnqualifiedField { .. } => SqlState::DuplicateColumn,
     }
 }
 
-fn arrow_code(error: &datafusion::arrow::error::ArrowError) -> &'static str {
+fn arrow_code(error: &datafusion::arrow::error::ArrowError) -> SqlState {
     use datafusion::arrow::error::ArrowError;
     match error {
-        ArrowError::DivideByZero => "22012",
-        ArrowError::CastError(_) | ArrowError::ParseError(_) => "22P02",
-        ArrowError::ArithmeticOverflow(_) => "22003",
-        _ => "XX000",
+        ArrowError::DivideByZero => SqlState::DivisionByZero,
+        ArrowError::CastError(_) | ArrowError::ParseError(_) => SqlState::InvalidTextRepresentation,
+        ArrowError::ArithmeticOverflow(_) => SqlState::NumericValueOutOfRange,
+        _ => SqlState::InternalError,
     }
 }
 
-fn plan_code(message: &str) -> &'static str {
+fn plan_code(message: &str) -> SqlState {
     let lower = message.to_ascii_lowercase();
     if lower.contains("table") && lower.contains("not found") {
-        "42P01"
+        SqlState::UndefinedTable
     } else if lower.contains("invalid function") || lower.contains("no function matches") {
-        "42883"
+        SqlState::UndefinedFunction
     } else if lower.contains("no field named") {
-        "42703"
+        SqlState::UndefinedColumn
     } else if lower.contains("cannot be cast") || lower.contains("coerc") {
-        "42804"
+        SqlState::DatatypeMismatch
     } else {
-        "42000"
+        SqlState::SyntaxErrorOrAccessRuleViolation
     }
 }
 
-fn execution_code(message: &str) -> &'static str {
+fn execution_code(message: &str) -> SqlState {
     let lower = message.to_ascii_lowercase();
     if lower.contains("divide by zero") || lower.contains("division by zero") {
-        "22012"
+        SqlState::DivisionByZero
     } else if lower.contains("overflow") {
-        "22003"
+        SqlState::NumericValueOutOfRange
     } else if lower.contains("cast") {
-        "22P02"
+        SqlState::InvalidTextRepresentation
     } else {
-        "XX000"
+        SqlState::InternalError
     }
 }
 
@@ -153,7 +153,10 @@ mod tests {
 
     #[test]
     fn adapter_errors_keep_their_code_through_wrappers() {
-        let inner = AdapterError::new("3D000", "server \"s\": database \"x\" does not exist");
+        let inner = AdapterError::new(
+            SqlState::UndefinedDatabase,
+            "server \"s\": database \"x\" does not exist",
+        );
         let wrapped = DataFusionError::Context("x".into(), Box::new(inner.into_datafusion()));
         assert_eq!(code(&from_datafusion(&wrapped)), "3D000");
     }

@@ -43,6 +43,7 @@ use fedgate_pgcompat::catalog::system_tables::SystemTables;
 use fedgate_pgcompat::rewrite::split::split_statements;
 use fedgate_pgcompat::{PgSession, Planning};
 
+use fedgate_adapter_api::SqlState;
 use fedgate_pgcompat::output::backend_types;
 mod copy;
 pub(crate) mod cursors;
@@ -127,7 +128,7 @@ impl Gateway {
         if let Some(ddl) = parse_server_ddl(text) {
             return ddl
                 .map(|d| vec![Prepared::Ddl(d)])
-                .map_err(|m| user_error("42601", format!("syntax error: {m}")));
+                .map_err(|m| user_error(SqlState::SyntaxError, format!("syntax error: {m}")));
         }
         let statements = session.parse(text).map_err(|e| from_parser(&e))?;
         Ok(statements
@@ -186,7 +187,7 @@ impl Gateway {
             Prepared::Fetch(statement, _) => self
                 .run_cursor_statement(client, session, statement, format)
                 .await?
-                .ok_or_else(|| user_error("XX000", "FETCH did not run")),
+                .ok_or_else(|| user_error(SqlState::InternalError, "FETCH did not run")),
             Prepared::Other(statement) => {
                 if let Some(response) = self
                     .run_cursor_statement(client, session, statement, format)
@@ -302,12 +303,15 @@ impl Gateway {
                         (&declare.for_query, &declare.declare_type)
                     else {
                         return Err(user_error(
-                            "0A000",
+                            SqlState::FeatureNotSupported,
                             format!("unsupported DECLARE: {declare}"),
                         ));
                     };
                     if declare.binary == Some(true) {
-                        return Err(user_error("0A000", "DECLARE BINARY is not supported"));
+                        return Err(user_error(
+                            SqlState::FeatureNotSupported,
+                            "DECLARE BINARY is not supported",
+                        ));
                     }
                     let query = Statement::Query(query.clone());
                     let interrupt = statement_interrupt(client, session);
@@ -317,7 +321,10 @@ impl Gateway {
                     let hold = declare.hold == Some(true);
                     // One stream backs one cursor: `DECLARE a, b` is not PostgreSQL.
                     let [name] = declare.names.as_slice() else {
-                        return Err(user_error("42601", "DECLARE names one cursor"));
+                        return Err(user_error(
+                            SqlState::SyntaxError,
+                            "DECLARE names one cursor",
+                        ));
                     };
                     session
                         .cursors
@@ -392,7 +399,10 @@ impl Gateway {
         use datafusion::sql::sqlparser::ast::CopySource;
         // PgSession::parse made every COPY source a query.
         let CopySource::Query(query) = source else {
-            return Err(user_error("0A000", "COPY of this source is not supported"));
+            return Err(user_error(
+                SqlState::FeatureNotSupported,
+                "COPY of this source is not supported",
+            ));
         };
         let query = Statement::Query(query.clone());
         let interrupt = statement_interrupt(client, session);
@@ -470,7 +480,7 @@ impl Gateway {
         if !if_exists {
             if let Some(missing) = names.iter().find(|n| self.catalog.server(n).is_none()) {
                 return Err(fedgate_adapter_api::AdapterError::new(
-                    "42704",
+                    SqlState::UndefinedObject,
                     format!("server \"{missing}\" does not exist"),
                 ));
             }
@@ -508,7 +518,7 @@ impl Gateway {
                 };
                 session
                     .reset(name.as_deref())
-                    .map_err(|m| user_error("22023", m))?;
+                    .map_err(|m| user_error(SqlState::InvalidParameterValue, m))?;
                 Response::Execution(Tag::new("RESET"))
             }
             Statement::StartTransaction { .. } => Response::TransactionStart(Tag::new("BEGIN")),
@@ -549,7 +559,7 @@ impl Gateway {
             }
             other => {
                 return Err(user_error(
-                    "0A000",
+                    SqlState::FeatureNotSupported,
                     format!("unsupported SET form: {other}"),
                 ));
             }
@@ -566,7 +576,7 @@ impl Gateway {
         } else {
             session
                 .set(&lower, &value)
-                .map_err(|m| user_error("22023", m))?;
+                .map_err(|m| user_error(SqlState::InvalidParameterValue, m))?;
         }
         if FORMAT_SETTINGS.contains(&lower.as_str()) {
             client.metadata_mut().insert(lower, value);
@@ -678,7 +688,7 @@ fn is_planned(statement: &Statement) -> bool {
 fn check_read_only(plan: &LogicalPlan) -> PgWireResult<()> {
     match plan {
         LogicalPlan::Dml(_) | LogicalPlan::Ddl(_) | LogicalPlan::Copy(_) => Err(user_error(
-            "0A000",
+            SqlState::FeatureNotSupported,
             "fedgate is read-only: only queries and catalog statements are supported",
         )),
         _ => Ok(()),
@@ -731,7 +741,7 @@ fn show(session: &Session, name: &str) -> PgWireResult<Response> {
     } else {
         let value = session.setting(&lower).ok_or_else(|| {
             user_error(
-                "42704",
+                SqlState::UndefinedObject,
                 format!("unrecognized configuration parameter \"{name}\""),
             )
         })?;
@@ -959,7 +969,7 @@ impl QueryParser for FedgateQueryParser {
         };
         if texts.len() > 1 {
             return Err(user_error(
-                "42601",
+                SqlState::SyntaxError,
                 "cannot insert multiple commands into a prepared statement",
             ));
         }
@@ -1083,7 +1093,10 @@ impl ExtendedHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let Response::Query(mut results) = self.do_query(client, portal, 0).await? else {
-            return Err(user_error("XX000", "a planned query did not return rows"));
+            return Err(user_error(
+                SqlState::InternalError,
+                "a planned query did not return rows",
+            ));
         };
         let tag = results.command_tag().to_string();
         let mut rows = 0;
@@ -1110,7 +1123,10 @@ impl ExtendedHandler {
     {
         match self.do_query(client, portal, 0).await? {
             Response::CopyOut(copy) => copy::send_copy_out(client, copy).await,
-            _ => Err(user_error("XX000", "COPY TO did not return data")),
+            _ => Err(user_error(
+                SqlState::InternalError,
+                "COPY TO did not return data",
+            )),
         }
     }
 }

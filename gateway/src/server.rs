@@ -32,6 +32,8 @@ use tokio::net::TcpListener;
 
 use fedgate_catalog::StoredUser;
 
+use fedgate_adapter_api::SqlState;
+
 use crate::auth::{
     md5_matches, random_bytes, server_nonce, AuthError, ScramExchange, ScramVerifier,
     SCRAM_SHA_256, SCRAM_SHA_256_PLUS,
@@ -165,10 +167,10 @@ enum Pending {
 }
 
 /// A FATAL error: the connection closes after it.
-fn fatal(code: &str, message: impl Into<String>) -> PgWireError {
+fn fatal(code: SqlState, message: impl Into<String>) -> PgWireError {
     PgWireError::UserError(Box::new(ErrorInfo::new(
         "FATAL".to_string(),
-        code.to_string(),
+        code.code().to_string(),
         message.into(),
     )))
 }
@@ -187,13 +189,16 @@ impl Startup {
     fn check_trust(&self, addr: SocketAddr, user: &str, database: &str) -> PgWireResult<()> {
         if !addr.ip().is_loopback() {
             return Err(fatal(
-                "28000",
+                SqlState::InvalidAuthorizationSpecification,
                 format!("no access rule for host \"{}\", user \"{user}\", database \"{database}\": trust authentication admits loopback clients only", addr.ip()),
             ));
         }
         let catalog = self.gateway.catalog();
         if catalog.has_users() && catalog.user(user).is_none() {
-            return Err(fatal("28000", format!("role \"{user}\" does not exist")));
+            return Err(fatal(
+                SqlState::InvalidAuthorizationSpecification,
+                format!("role \"{user}\" does not exist"),
+            ));
         }
         Ok(())
     }
@@ -201,7 +206,7 @@ impl Startup {
     fn failed(&self, addr: SocketAddr, user: &str) -> PgWireError {
         tracing::info!(user, client = %addr.ip(), "password authentication failed");
         fatal(
-            "28P01",
+            SqlState::InvalidPassword,
             format!("password authentication failed for user \"{user}\""),
         )
     }
@@ -209,9 +214,10 @@ impl Startup {
     fn auth_error(&self, addr: SocketAddr, user: &str, error: AuthError) -> PgWireError {
         match error {
             AuthError::Failed => self.failed(addr, user),
-            AuthError::Protocol(message) => {
-                fatal("08P01", format!("malformed SCRAM message: {message}"))
-            }
+            AuthError::Protocol(message) => fatal(
+                SqlState::ProtocolViolation,
+                format!("malformed SCRAM message: {message}"),
+            ),
         }
     }
 
@@ -265,7 +271,7 @@ impl Startup {
                 let plus = initial.auth_method == SCRAM_SHA_256_PLUS && login.end_point.is_some();
                 if initial.auth_method != SCRAM_SHA_256 && !plus {
                     return Err(fatal(
-                        "08P01",
+                        SqlState::ProtocolViolation,
                         "client selected an invalid SASL authentication mechanism",
                     ));
                 }
@@ -312,7 +318,10 @@ impl Startup {
                     Err(self.failed(addr, &login.user))
                 }
             }
-            Pending::None => Err(fatal("08P01", "unexpected password message")),
+            Pending::None => Err(fatal(
+                SqlState::ProtocolViolation,
+                "unexpected password message",
+            )),
         }
     }
 
@@ -327,7 +336,7 @@ impl Startup {
             || self.gateway.catalog().server(database).is_some();
         if !known {
             return Err(fatal(
-                "3D000",
+                SqlState::UndefinedDatabase,
                 format!("database \"{database}\" does not exist"),
             ));
         }
@@ -376,7 +385,7 @@ impl StartupHandler for Startup {
         let user = client.metadata().get("user").cloned().unwrap_or_default();
         if user.is_empty() {
             return Err(fatal(
-                "28000",
+                SqlState::InvalidAuthorizationSpecification,
                 "no PostgreSQL user name specified in startup packet",
             ));
         }

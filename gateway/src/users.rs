@@ -15,6 +15,7 @@ use pgwire::error::PgWireResult;
 use crate::auth::{md5_secret, ScramVerifier};
 use crate::ddl::{Password, ServerDdl, UserDdl};
 use crate::errors::{from_adapter, user_error};
+use fedgate_adapter_api::SqlState;
 
 /// Whether md5 secrets are stored next to SCRAM verifiers (md5 authentication configured).
 static STORE_MD5: AtomicBool = AtomicBool::new(false);
@@ -56,7 +57,7 @@ pub fn authorize_server_ddl(catalog: &Catalog, user: &str, ddl: &ServerDdl) -> P
         }
         ServerDdl::Refresh { .. } | ServerDdl::User(_) => return Ok(()),
     };
-    Err(user_error("42501", message))
+    Err(user_error(SqlState::InsufficientPrivilege, message))
 }
 
 /// Runs a user statement for `current` (the session's user); NOTICE messages (PostgreSQL's
@@ -76,24 +77,27 @@ pub async fn execute(
             superuser,
         } => {
             if !admin {
-                return Err(user_error("42501", "permission denied to create role"));
+                return Err(user_error(
+                    SqlState::InsufficientPrivilege,
+                    "permission denied to create role",
+                ));
             }
             if catalog.user(name).is_some() {
                 return Err(user_error(
-                    "42710",
+                    SqlState::DuplicateObject,
                     format!("role \"{name}\" already exists"),
                 ));
             }
             let Some(Password(password)) = password else {
                 return Err(user_error(
-                    "0A000",
+                    SqlState::FeatureNotSupported,
                     "fedgate users need a password: CREATE USER name PASSWORD '...'",
                 ));
             };
             let superuser = superuser.unwrap_or(false);
             if !catalog.has_users() && !superuser {
                 return Err(user_error(
-                    "0A000",
+                    SqlState::FeatureNotSupported,
                     "the first user must be an admin: CREATE USER name PASSWORD '...' SUPERUSER",
                 ));
             }
@@ -108,18 +112,21 @@ pub async fn execute(
         } => {
             let Some(mut user) = catalog.user(name) else {
                 return Err(user_error(
-                    "42704",
+                    SqlState::UndefinedObject,
                     format!("role \"{name}\" does not exist"),
                 ));
             };
             if superuser.is_some() && !admin {
                 return Err(user_error(
-                    "42501",
+                    SqlState::InsufficientPrivilege,
                     "must be superuser to alter superuser roles or change superuser attribute",
                 ));
             }
             if !admin && name != current {
-                return Err(user_error("42501", "permission denied to alter role"));
+                return Err(user_error(
+                    SqlState::InsufficientPrivilege,
+                    "permission denied to alter role",
+                ));
             }
             if let Some(Password(password)) = password {
                 validate(name, password)?;
@@ -130,7 +137,7 @@ pub async fn execute(
             if let Some(superuser) = superuser {
                 if !superuser && name == current && last_admin(catalog, name) {
                     return Err(user_error(
-                        "0A000",
+                        SqlState::FeatureNotSupported,
                         "the last admin cannot lose SUPERUSER; make another user an admin first",
                     ));
                 }
@@ -157,15 +164,21 @@ async fn drop_users(
     notices: &mut Vec<String>,
 ) -> PgWireResult<()> {
     if !admin {
-        return Err(user_error("42501", "permission denied to drop role"));
+        return Err(user_error(
+            SqlState::InsufficientPrivilege,
+            "permission denied to drop role",
+        ));
     }
     for name in names {
         if name == current {
-            return Err(user_error("55006", "current user cannot be dropped"));
+            return Err(user_error(
+                SqlState::ObjectInUse,
+                "current user cannot be dropped",
+            ));
         }
         if catalog.user(name).is_none() && !if_exists {
             return Err(user_error(
-                "42704",
+                SqlState::UndefinedObject,
                 format!("role \"{name}\" does not exist"),
             ));
         }
@@ -196,12 +209,15 @@ fn last_admin(catalog: &Catalog, name: &str) -> bool {
 fn validate(name: &str, password: &str) -> PgWireResult<()> {
     if name.is_empty() || name.len() > 63 {
         return Err(user_error(
-            "42602",
+            SqlState::InvalidName,
             format!("invalid user name \"{name}\": 1 to 63 bytes"),
         ));
     }
     if password.is_empty() {
-        return Err(user_error("22023", "the password must not be empty"));
+        return Err(user_error(
+            SqlState::InvalidParameterValue,
+            "the password must not be empty",
+        ));
     }
     Ok(())
 }

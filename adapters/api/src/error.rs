@@ -2,6 +2,8 @@
 
 use datafusion::error::DataFusionError;
 
+use crate::SqlState;
+
 pub type Result<T, E = AdapterError> = std::result::Result<T, E>;
 
 /// An error from a backend or its adapter, carrying a PostgreSQL SQLSTATE.
@@ -11,16 +13,16 @@ pub type Result<T, E = AdapterError> = std::result::Result<T, E>;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct AdapterError {
-    pub sqlstate: String,
+    pub sqlstate: SqlState,
     pub message: String,
     pub detail: Option<String>,
     pub hint: Option<String>,
 }
 
 impl AdapterError {
-    pub fn new(sqlstate: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(sqlstate: SqlState, message: impl Into<String>) -> Self {
         Self {
-            sqlstate: sqlstate.into(),
+            sqlstate,
             message: message.into(),
             detail: None,
             hint: None,
@@ -39,42 +41,42 @@ impl AdapterError {
 
     /// 08001: the backend could not be reached.
     pub fn unable_to_connect(message: impl Into<String>) -> Self {
-        Self::new("08001", message)
+        Self::new(SqlState::SqlclientUnableToEstablishSqlconnection, message)
     }
 
     /// 08006: an established connection failed.
     pub fn connection_failure(message: impl Into<String>) -> Self {
-        Self::new("08006", message)
+        Self::new(SqlState::ConnectionFailure, message)
     }
 
     /// 28P01: the backend rejected the credentials.
     pub fn invalid_password(message: impl Into<String>) -> Self {
-        Self::new("28P01", message)
+        Self::new(SqlState::InvalidPassword, message)
     }
 
     /// HV00D: an option name the wrapper does not know.
     pub fn invalid_option_name(message: impl Into<String>) -> Self {
-        Self::new("HV00D", message)
+        Self::new(SqlState::FdwInvalidOptionName, message)
     }
 
     /// 22023: an option value that is not valid.
     pub fn invalid_option_value(message: impl Into<String>) -> Self {
-        Self::new("22023", message)
+        Self::new(SqlState::InvalidParameterValue, message)
     }
 
     /// 0A000: something the backend or adapter does not support.
     pub fn feature_not_supported(message: impl Into<String>) -> Self {
-        Self::new("0A000", message)
+        Self::new(SqlState::FeatureNotSupported, message)
     }
 
     /// 42P01: a table that does not exist.
     pub fn undefined_table(message: impl Into<String>) -> Self {
-        Self::new("42P01", message)
+        Self::new(SqlState::UndefinedTable, message)
     }
 
     /// XX000: an internal error of the adapter.
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new("XX000", message)
+        Self::new(SqlState::InternalError, message)
     }
 
     /// Prefixes the message with the server name, so users know which backend spoke.
@@ -135,7 +137,7 @@ mod tests {
 
     #[test]
     fn found_through_datafusion_wrappers() {
-        let e = AdapterError::new("42703", "no column").into_datafusion();
+        let e = AdapterError::new(SqlState::UndefinedColumn, "no column").into_datafusion();
         let wrapped = DataFusionError::Context("scan".into(), Box::new(e));
         let shared = DataFusionError::Shared(std::sync::Arc::new(wrapped));
         assert_eq!(AdapterError::find_in(&shared).unwrap().sqlstate, "42703");

@@ -13,12 +13,14 @@ pub mod metadata;
 pub mod option_values;
 mod options;
 mod pushdown;
+mod sqlstate;
 mod wrapper;
 
 pub use dialect::{FunctionCall, SqlCapabilities, SqlDialect};
 pub use error::{AdapterError, Result};
 pub use options::ServerOptions;
 pub use pushdown::{Pushdown, PUSHDOWN_OPTIONS};
+pub use sqlstate::SqlState;
 pub use wrapper::ForeignDataWrapper;
 
 use std::fmt::Debug;

@@ -24,6 +24,7 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::prelude::SessionContext;
+use fedgate_adapter_api::SqlState;
 use fedgate_adapter_api::{
     AdapterError, Backend, BackendTable, Result, ServerOptions, TableEntry, TableKind,
 };
@@ -55,7 +56,7 @@ impl FilesBackend {
     fn canonical_root(&self) -> Result<PathBuf> {
         self.root.canonicalize().map_err(|e| {
             AdapterError::new(
-                "58P01",
+                SqlState::UndefinedFile,
                 format!("directory \"{}\" is not readable: {e}", self.root.display()),
             )
             .for_server(&self.server)
@@ -83,7 +84,7 @@ impl FilesBackend {
     }
 
     fn error(&self, message: impl ToString) -> AdapterError {
-        AdapterError::new("58030", message.to_string()).for_server(&self.server)
+        AdapterError::new(SqlState::IoError, message.to_string()).for_server(&self.server)
     }
 }
 
@@ -107,7 +108,7 @@ impl Backend for FilesBackend {
             Ok(())
         } else {
             Err(AdapterError::new(
-                "58P01",
+                SqlState::UndefinedFile,
                 format!("\"{}\" is not a directory", self.root.display()),
             )
             .for_server(&self.server))

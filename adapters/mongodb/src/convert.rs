@@ -20,6 +20,7 @@ use fedgate_adapter_api::AdapterError;
 use mongodb::bson::{Bson, Document};
 
 use crate::infer::{list_item, struct_fields, Column, Shape, UTC};
+use fedgate_adapter_api::SqlState;
 
 /// The MongoDB name of a value's BSON type (as `$type` spells it).
 pub fn bson_type_name(value: &Bson) -> &'static str {
@@ -403,7 +404,7 @@ impl BatchConverter {
 
     fn mismatch_error(&self, m: Mismatch, doc: &Document) -> AdapterError {
         AdapterError::new(
-            "22000",
+            SqlState::DataException,
             format!(
                 "column \"{}\" of {}: the value of type {} in document {} does not fit the column type ({}, inferred from {} sampled documents)",
                 m.path,
@@ -420,7 +421,7 @@ impl BatchConverter {
 
     fn missing_required(&self, i: usize, doc: &Document) -> AdapterError {
         AdapterError::new(
-            "22000",
+            SqlState::DataException,
             format!(
                 "column \"{}\" of {}: document {} has no value, but every sampled document had one",
                 self.names[i],

@@ -17,6 +17,7 @@ use fedgate_adapter_api::AdapterError;
 use mongodb::error::{Error, ErrorKind};
 
 use crate::options::MongoOptions;
+use fedgate_adapter_api::SqlState;
 
 /// Turns a driver error into an adapter error; `action` says what was attempted.
 pub(crate) fn driver_error(
@@ -37,7 +38,7 @@ pub(crate) fn driver_error(
         ErrorKind::Command(command) => match command.code {
             18 => auth_failed(options, &endpoint, detail),
             13 => AdapterError::new(
-                "42501",
+                SqlState::InsufficientPrivilege,
                 format!(
                     "MongoDB refused to {action}: {}",
                     options.scrub(&command.message)
@@ -48,7 +49,7 @@ pub(crate) fn driver_error(
                 options.scrub(&command.message)
             )),
             11601 | 50 | 262 => AdapterError::new(
-                "57014",
+                SqlState::QueryCanceled,
                 format!(
                     "MongoDB stopped the operation ({action}): {}",
                     options.scrub(&command.message)

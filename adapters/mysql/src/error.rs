@@ -19,24 +19,24 @@ use std::error::Error as _;
 use std::io;
 use std::time::Duration;
 
-use fedgate_adapter_api::AdapterError;
+use fedgate_adapter_api::{AdapterError, SqlState};
 use mysql_async::{DriverError, Error, IoError, ServerError};
 
 /// MySQL error codes with a PostgreSQL SQLSTATE that says the same thing.
-pub const POSTGRES_EQUIVALENTS: &[(u16, &str)] = &[
-    (1044, "42501"), // ER_DBACCESS_DENIED_ERROR
-    (1045, "28P01"), // ER_ACCESS_DENIED_ERROR
-    (1049, "3D000"), // ER_BAD_DB_ERROR
-    (1054, "42703"), // ER_BAD_FIELD_ERROR
-    (1064, "42601"), // ER_PARSE_ERROR
-    (1142, "42501"), // ER_TABLEACCESS_DENIED_ERROR
-    (1143, "42501"), // ER_COLUMNACCESS_DENIED_ERROR
-    (1146, "42P01"), // ER_NO_SUCH_TABLE
-    (1227, "42501"), // ER_SPECIFIC_ACCESS_DENIED_ERROR
-    (1317, "57014"), // ER_QUERY_INTERRUPTED
-    (1365, "22012"), // ER_DIVISION_BY_ZERO
-    (1698, "28000"), // ER_ACCESS_DENIED_NO_PASSWORD_ERROR
-    (3024, "57014"), // ER_QUERY_TIMEOUT (MySQL max_execution_time)
+pub const POSTGRES_EQUIVALENTS: &[(u16, SqlState)] = &[
+    (1044, SqlState::InsufficientPrivilege), // ER_DBACCESS_DENIED_ERROR
+    (1045, SqlState::InvalidPassword),       // ER_ACCESS_DENIED_ERROR
+    (1049, SqlState::UndefinedDatabase),     // ER_BAD_DB_ERROR
+    (1054, SqlState::UndefinedColumn),       // ER_BAD_FIELD_ERROR
+    (1064, SqlState::SyntaxError),           // ER_PARSE_ERROR
+    (1142, SqlState::InsufficientPrivilege), // ER_TABLEACCESS_DENIED_ERROR
+    (1143, SqlState::InsufficientPrivilege), // ER_COLUMNACCESS_DENIED_ERROR
+    (1146, SqlState::UndefinedTable),        // ER_NO_SUCH_TABLE
+    (1227, SqlState::InsufficientPrivilege), // ER_SPECIFIC_ACCESS_DENIED_ERROR
+    (1317, SqlState::QueryCanceled),         // ER_QUERY_INTERRUPTED
+    (1365, SqlState::DivisionByZero),        // ER_DIVISION_BY_ZERO
+    (1698, SqlState::InvalidAuthorizationSpecification), // ER_ACCESS_DENIED_NO_PASSWORD_ERROR
+    (3024, SqlState::QueryCanceled),         // ER_QUERY_TIMEOUT (MySQL max_execution_time)
 ];
 
 /// Where connections go, for messages.
@@ -106,19 +106,11 @@ pub(crate) fn from_server(error: &ServerError) -> AdapterError {
 }
 
 /// The SQLSTATE a PostgreSQL client sees for MySQL error `code` with MySQL state `state`.
-pub fn sqlstate_for(code: u16, state: &str) -> String {
+pub fn sqlstate_for(code: u16, state: &str) -> SqlState {
     if let Some((_, pg)) = POSTGRES_EQUIVALENTS.iter().find(|(c, _)| *c == code) {
-        return (*pg).to_string();
+        return *pg;
     }
-    let valid = state.len() == 5
-        && state
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
-    if valid {
-        state.to_string()
-    } else {
-        "XX000".to_string()
-    }
+    SqlState::from_code(state).unwrap_or(SqlState::InternalError)
 }
 
 fn from_io(error: &io::Error, endpoint: &Endpoint, phase: Phase) -> AdapterError {

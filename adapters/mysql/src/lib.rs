@@ -64,6 +64,7 @@ pub use types::{map_column_type, MYSQL_TYPE_METADATA, TEXT_FALLBACK_METADATA};
 pub use wrapper::MySqlWrapper;
 
 use crate::pool::Connector;
+use fedgate_adapter_api::SqlState;
 
 /// One registered MySQL or MariaDB server.
 pub struct MySqlBackend {
@@ -144,7 +145,7 @@ impl Backend for MySqlBackend {
         match wanted.iter().find(|name| !visible.contains(name)) {
             Some(missing) => Err(self.fail(
                 AdapterError::new(
-                    "3D000",
+                    SqlState::UndefinedDatabase,
                     format!("database \"{missing}\" does not exist or is not visible to the user"),
                 )
                 .with_hint("Check the databases option of the server."),

@@ -9,6 +9,7 @@ use mysql_async::{Conn, Opts, Pool};
 
 use crate::error::{from_mysql, timed_out, Endpoint, Phase};
 use crate::options::MySqlOptions;
+use fedgate_adapter_api::SqlState;
 
 /// How long a caller waits for a free connection when all `pool_size` connections are busy.
 const POOL_WAIT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -70,7 +71,7 @@ impl Connector {
             Ok(Ok(conn)) => Ok(conn),
             Ok(Err(e)) => Err(from_mysql(&e, &self.endpoint, Phase::Connect)),
             Err(_) if busy && self.status().in_use >= self.pool_size => Err(AdapterError::new(
-                "53300",
+                SqlState::TooManyConnections,
                 format!(
                     "timed out waiting for a free connection to {} (all {} pooled connections are busy)",
                     self.endpoint.address, self.pool_size

@@ -27,6 +27,7 @@ use datafusion::arrow::datatypes::{
     DataType, IntervalMonthDayNano, IntervalUnit, SchemaRef, TimeUnit,
 };
 use fedgate_adapter_api::AdapterError;
+use fedgate_adapter_api::SqlState;
 use mysql_async::consts::ColumnType as WireColumnType;
 use mysql_async::Value;
 
@@ -56,15 +57,15 @@ impl Wire {
 }
 
 fn out_of_range(message: impl Into<String>) -> AdapterError {
-    AdapterError::new("22003", message)
+    AdapterError::new(SqlState::NumericValueOutOfRange, message)
 }
 
 fn malformed(message: impl Into<String>) -> AdapterError {
-    AdapterError::new("22P02", message)
+    AdapterError::new(SqlState::InvalidTextRepresentation, message)
 }
 
 fn datetime_error(message: impl Into<String>) -> AdapterError {
-    AdapterError::new("22008", message)
+    AdapterError::new(SqlState::DatetimeValueOutOfRange, message)
 }
 
 /// Shows a value in an error (shortened; values of a scan are data, not secrets).
@@ -80,7 +81,7 @@ fn shown(bytes: &[u8]) -> String {
 fn utf8(bytes: &[u8]) -> Result<&str, AdapterError> {
     std::str::from_utf8(bytes).map_err(|_| {
         AdapterError::new(
-            "22021",
+            SqlState::CharacterNotInRepertoire,
             format!("the value is not valid UTF-8: \"{}\"", shown(bytes)),
         )
     })
@@ -730,7 +731,7 @@ impl ColumnDecoder {
         let array = self.sink.finish(&self.data_type)?;
         if !self.nullable && array.null_count() > 0 {
             return Err(AdapterError::new(
-                "22004",
+                SqlState::NullValueNotAllowed,
                 format!(
                     "column \"{}\": NULL in a column the scan declares NOT NULL",
                     self.name

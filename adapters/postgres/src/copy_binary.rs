@@ -26,6 +26,7 @@ use fedgate_adapter_api::AdapterError;
 
 use crate::types::WireType;
 use crate::values::{self, Numeric, ValueError, ValueResult};
+use fedgate_adapter_api::SqlState;
 
 /// Rows per emitted batch.
 pub const BATCH_ROWS: usize = 8192;
@@ -248,7 +249,7 @@ fn timestamp_sink(unit: &TimeUnit, tz: Option<Arc<str>>) -> Option<Sink> {
 fn narrow<T: TryFrom<i64>>(value: i64) -> ValueResult<T> {
     T::try_from(value).map_err(|_| {
         ValueError::new(
-            "22003",
+            SqlState::NumericValueOutOfRange,
             format!("integer {value} out of range for the column's Arrow type"),
         )
     })
@@ -315,10 +316,12 @@ impl ListSink {
         if !elements.is_complete() {
             return Err(ValueError::malformed("array"));
         }
-        let end = self
-            .last_offset()
-            .checked_add(count)
-            .ok_or_else(|| ValueError::new("54000", "too many array elements in one batch"))?;
+        let end = self.last_offset().checked_add(count).ok_or_else(|| {
+            ValueError::new(
+                SqlState::ProgramLimitExceeded,
+                "too many array elements in one batch",
+            )
+        })?;
         self.offsets.push(end);
         self.nulls.append_non_null();
         Ok(())
@@ -365,7 +368,7 @@ pub struct CopyBinaryDecoder {
 }
 
 fn protocol_error(message: impl Into<String>) -> AdapterError {
-    AdapterError::new("08P01", message)
+    AdapterError::new(SqlState::ProtocolViolation, message)
 }
 
 impl CopyBinaryDecoder {

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use deadpool_postgres::{PoolError, TimeoutType};
 use fedgate_adapter_api::AdapterError;
+use fedgate_adapter_api::SqlState;
 use tokio_postgres::error::DbError;
 
 /// Where a connection goes, for messages.
@@ -56,7 +57,8 @@ pub(crate) fn from_pg(error: &tokio_postgres::Error, endpoint: &Endpoint) -> Ada
 
 /// An error the server reported: its own SQLSTATE, message, detail and hint.
 pub(crate) fn from_db(db: &DbError) -> AdapterError {
-    let mut error = AdapterError::new(db.code().code(), db.message());
+    let state = SqlState::from_code(db.code().code()).unwrap_or(SqlState::InternalError);
+    let mut error = AdapterError::new(state, db.message());
     if let Some(detail) = db.detail() {
         error = error.with_detail(detail);
     }
@@ -100,7 +102,7 @@ pub(crate) fn from_pool(error: &PoolError, endpoint: &Endpoint) -> AdapterError 
         PoolError::Backend(e) => from_pg(e, endpoint),
         PoolError::Timeout(TimeoutType::Create) => timed_out(endpoint),
         PoolError::Timeout(TimeoutType::Wait) => AdapterError::new(
-            "53300",
+            SqlState::TooManyConnections,
             format!(
                 "timed out waiting for a free connection to {} (all {} pooled connections are busy)",
                 endpoint.address, endpoint.pool_size

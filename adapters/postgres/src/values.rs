@@ -8,18 +8,19 @@
 use std::fmt::Write as _;
 
 use datafusion::arrow::datatypes::IntervalMonthDayNano;
+use fedgate_adapter_api::SqlState;
 
 /// A value that could not be decoded: SQLSTATE + message (without the column name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueError {
-    pub sqlstate: &'static str,
+    pub sqlstate: SqlState,
     pub message: String,
 }
 
 pub type ValueResult<T> = Result<T, ValueError>;
 
 impl ValueError {
-    pub fn new(sqlstate: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(sqlstate: SqlState, message: impl Into<String>) -> Self {
         Self {
             sqlstate,
             message: message.into(),
@@ -28,7 +29,10 @@ impl ValueError {
 
     /// 08P01: the bytes do not have the shape of the type.
     pub fn malformed(what: &str) -> Self {
-        Self::new("08P01", format!("malformed binary {what} value"))
+        Self::new(
+            SqlState::ProtocolViolation,
+            format!("malformed binary {what} value"),
+        )
     }
 }
 
@@ -71,8 +75,12 @@ pub fn float(bytes: &[u8]) -> ValueResult<f64> {
 }
 
 pub fn text(bytes: &[u8]) -> ValueResult<&str> {
-    std::str::from_utf8(bytes)
-        .map_err(|_| ValueError::new("22021", "invalid UTF-8 in a text value"))
+    std::str::from_utf8(bytes).map_err(|_| {
+        ValueError::new(
+            SqlState::CharacterNotInRepertoire,
+            "invalid UTF-8 in a text value",
+        )
+    })
 }
 
 /// `jsonb`: a version byte (1), then the JSON text.
@@ -80,7 +88,7 @@ pub fn jsonb(bytes: &[u8]) -> ValueResult<&str> {
     match bytes.split_first() {
         Some((1, rest)) => text(rest),
         Some((version, _)) => Err(ValueError::new(
-            "08P01",
+            SqlState::ProtocolViolation,
             format!("unsupported jsonb binary version {version}"),
         )),
         None => Err(ValueError::malformed("jsonb")),
@@ -105,9 +113,12 @@ pub fn date(bytes: &[u8]) -> ValueResult<i32> {
     match days {
         i32::MAX => Err(infinite("date", "infinity")),
         i32::MIN => Err(infinite("date", "-infinity")),
-        _ => days
-            .checked_add(PG_EPOCH_DAYS)
-            .ok_or_else(|| ValueError::new("22008", "date out of range for Arrow Date32")),
+        _ => days.checked_add(PG_EPOCH_DAYS).ok_or_else(|| {
+            ValueError::new(
+                SqlState::DatetimeValueOutOfRange,
+                "date out of range for Arrow Date32",
+            )
+        }),
     }
 }
 
@@ -122,24 +133,30 @@ pub fn timestamp(bytes: &[u8]) -> ValueResult<i64> {
     match micros {
         i64::MAX => Err(infinite("timestamp", "infinity")),
         i64::MIN => Err(infinite("timestamp", "-infinity")),
-        _ => micros
-            .checked_add(PG_EPOCH_MICROS)
-            .ok_or_else(|| ValueError::new("22008", "timestamp out of range for Arrow")),
+        _ => micros.checked_add(PG_EPOCH_MICROS).ok_or_else(|| {
+            ValueError::new(
+                SqlState::DatetimeValueOutOfRange,
+                "timestamp out of range for Arrow",
+            )
+        }),
     }
 }
 
 fn infinite(kind: &str, value: &str) -> ValueError {
     ValueError::new(
-        "22008",
+        SqlState::DatetimeValueOutOfRange,
         format!("{kind} value '{value}' cannot be represented in Arrow"),
     )
 }
 
 /// Microseconds to nanoseconds, for nanosecond Arrow targets.
 pub fn micros_to_nanos(micros: i64) -> ValueResult<i64> {
-    micros
-        .checked_mul(1000)
-        .ok_or_else(|| ValueError::new("22008", "value out of range for nanosecond precision"))
+    micros.checked_mul(1000).ok_or_else(|| {
+        ValueError::new(
+            SqlState::DatetimeValueOutOfRange,
+            "value out of range for nanosecond precision",
+        )
+    })
 }
 
 /// `interval`: microseconds (i64), days (i32), months (i32).
@@ -276,13 +293,13 @@ impl<'a> Numeric<'a> {
     pub fn to_decimal(&self, precision: u8, scale: i8) -> ValueResult<i128> {
         if let Some(word) = self.special() {
             return Err(ValueError::new(
-                "22003",
+                SqlState::NumericValueOutOfRange,
                 format!("value {word} cannot be represented in Decimal128({precision}, {scale})"),
             ));
         }
         let out_of_range = || {
             ValueError::new(
-                "22003",
+                SqlState::NumericValueOutOfRange,
                 format!(
                     "value {} does not fit in Decimal128({precision}, {scale})",
                     self.to_text()
@@ -308,7 +325,7 @@ impl<'a> Numeric<'a> {
         } else {
             let divisor = pow10(-exponent).filter(|d| n % d == 0).ok_or_else(|| {
                 ValueError::new(
-                    "22003",
+                    SqlState::NumericValueOutOfRange,
                     format!(
                         "value {} has more than {scale} fractional digits and would be rounded in Decimal128({precision}, {scale})",
                         self.to_text()
@@ -345,7 +362,7 @@ pub fn array_elements(bytes: &[u8]) -> ValueResult<ArrayElements<'_>> {
         }
         n if n > 1 => {
             return Err(ValueError::new(
-                "0A000",
+                SqlState::FeatureNotSupported,
                 format!("multi-dimensional arrays ({n} dimensions) are not supported"),
             ))
         }

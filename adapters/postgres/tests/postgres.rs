@@ -671,7 +671,7 @@ async fn check_connection_missing_database_is_3d000() {
 async fn check_connection_unknown_role_is_28xxx() {
     let b = backend(&[("user", "fedgate_pgadapter_no_such_role")]);
     let e = b.check_connection().await.unwrap_err();
-    assert!(matches!(e.sqlstate.as_str(), "28000" | "28P01"), "{e:?}");
+    assert!(matches!(e.sqlstate.code(), "28000" | "28P01"), "{e:?}");
     assert!(
         e.message.contains("fedgate_pgadapter_no_such_role"),
         "{e:?}"

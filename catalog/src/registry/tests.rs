@@ -207,7 +207,7 @@ async fn alter_applies_postgres_option_rules() {
     }
     let e = catalog.alter_server("nope", vec![]).await.unwrap_err();
     assert_eq!(
-        (e.sqlstate.as_str(), e.message.as_str()),
+        (e.sqlstate.code(), e.message.as_str()),
         ("42704", "server \"nope\" does not exist")
     );
 }
@@ -252,7 +252,7 @@ async fn drop_semantics() {
     create(&catalog, "s").await.unwrap();
     let e = catalog.drop_server("nope", false).await.unwrap_err();
     assert_eq!(
-        (e.sqlstate.as_str(), e.message.as_str()),
+        (e.sqlstate.code(), e.message.as_str()),
         ("42704", "server \"nope\" does not exist")
     );
     assert!(!catalog.drop_server("nope", true).await.unwrap());

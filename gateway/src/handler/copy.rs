@@ -14,6 +14,7 @@ use pgwire::messages::data::DataRow;
 use pgwire::messages::PgWireBackendMessage;
 
 use crate::errors::user_error;
+use fedgate_adapter_api::SqlState;
 
 /// Sends a COPY TO's data as PostgreSQL does: CopyOutResponse, the CopyData messages,
 /// CopyDone and CommandComplete. An error while the data streams (a cancel, the timeout, a
@@ -102,7 +103,7 @@ pub fn copy_format(
             CopyOption::Format(f) if f.value.eq_ignore_ascii_case("text") => {}
             CopyOption::Format(f) => {
                 return Err(user_error(
-                    "0A000",
+                    SqlState::FeatureNotSupported,
                     format!("COPY format \"{}\" is not supported", f.value),
                 ))
             }
@@ -113,7 +114,7 @@ pub fn copy_format(
             CopyOption::Encoding(_) => {}
             other => {
                 return Err(user_error(
-                    "0A000",
+                    SqlState::FeatureNotSupported,
                     format!("COPY option {other} is not supported"),
                 ))
             }
@@ -128,7 +129,7 @@ pub fn copy_format(
                         CopyLegacyCsvOption::Quote(c) => format.quote = *c,
                         other => {
                             return Err(user_error(
-                                "0A000",
+                                SqlState::FeatureNotSupported,
                                 format!("COPY option {other} is not supported"),
                             ))
                         }
@@ -139,7 +140,7 @@ pub fn copy_format(
             CopyLegacyOption::Null(s) => format.null = s.clone(),
             other => {
                 return Err(user_error(
-                    "0A000",
+                    SqlState::FeatureNotSupported,
                     format!("COPY option {other} is not supported"),
                 ))
             }

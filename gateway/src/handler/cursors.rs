@@ -15,6 +15,7 @@ use pgwire::error::PgWireResult;
 
 use crate::cancel::Interrupt;
 use crate::errors::{from_datafusion, user_error};
+use fedgate_adapter_api::SqlState;
 
 struct Cursor {
     schema: SchemaRef,
@@ -68,13 +69,16 @@ pub fn fetch_count(direction: &FetchDirection) -> PgWireResult<Option<usize>> {
     let count = |value: &Value| match value {
         Value::Number(n, _) => n
             .parse::<i64>()
-            .map_err(|_| user_error("42601", format!("invalid FETCH count {n}"))),
-        other => Err(user_error("42601", format!("invalid FETCH count {other}"))),
+            .map_err(|_| user_error(SqlState::SyntaxError, format!("invalid FETCH count {n}"))),
+        other => Err(user_error(
+            SqlState::SyntaxError,
+            format!("invalid FETCH count {other}"),
+        )),
     };
     let forward = |n: i64| {
         if n < 0 {
             Err(user_error(
-                "55000",
+                SqlState::ObjectNotInPrerequisiteState,
                 "cursor can only scan forward (declare it with the SCROLL option)",
             ))
         } else {
@@ -88,7 +92,7 @@ pub fn fetch_count(direction: &FetchDirection) -> PgWireResult<Option<usize>> {
         FetchDirection::Forward { limit: None } => Ok(Some(1)),
         FetchDirection::Forward { limit: Some(limit) } => forward(count(&limit.value)?),
         other => Err(user_error(
-            "0A000",
+            SqlState::FeatureNotSupported,
             format!("FETCH {other} is not supported: fedgate cursors scan forward only"),
         )),
     }
@@ -106,7 +110,7 @@ impl Cursors {
         let mut open = self.open.lock().await;
         if open.contains_key(name) {
             return Err(user_error(
-                "42P03",
+                SqlState::DuplicateCursor,
                 format!("cursor \"{name}\" already exists"),
             ));
         }
@@ -138,9 +142,12 @@ impl Cursors {
         interrupt: &Interrupt,
     ) -> PgWireResult<(SchemaRef, Vec<RecordBatch>)> {
         let mut open = self.open.lock().await;
-        let cursor = open
-            .get_mut(name)
-            .ok_or_else(|| user_error("34000", format!("cursor \"{name}\" does not exist")))?;
+        let cursor = open.get_mut(name).ok_or_else(|| {
+            user_error(
+                SqlState::UndefinedCursor,
+                format!("cursor \"{name}\" does not exist"),
+            )
+        })?;
         let read = interrupt.guard(cursor.read(count)).await;
         match read {
             Ok(read) => read.map(|batches| (cursor.schema.clone(), batches)),
@@ -159,7 +166,7 @@ impl Cursors {
             Some(name) => {
                 if open.remove(name).is_none() {
                     return Err(user_error(
-                        "34000",
+                        SqlState::UndefinedCursor,
                         format!("cursor \"{name}\" does not exist"),
                     ));
                 }

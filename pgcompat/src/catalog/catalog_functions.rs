@@ -29,6 +29,7 @@ use datafusion::logical_expr::{
     SimpleScalarUDF, TypeSignature, Volatility,
 };
 use datafusion::prelude::SessionContext;
+use fedgate_adapter_api::SqlState;
 
 /// The OID of the bootstrap superuser, the owner of every object fedgate lists.
 const BOOTSTRAP_SUPERUSER: i64 = 10;
@@ -55,7 +56,7 @@ pub fn register(ctx: &SessionContext) {
     ctx.register_udf(ScalarUDF::new_from_impl(OidArray::new()));
 }
 
-fn pg_error(code: &str, message: String) -> DataFusionError {
+fn pg_error(code: SqlState, message: String) -> DataFusionError {
     DataFusionError::External(Box::new(fedgate_adapter_api::AdapterError::new(
         code, message,
     )))
@@ -260,7 +261,7 @@ impl HasPrivilege {
             let bare = bare.trim();
             if !self.known().contains(&bare) {
                 return Err(pg_error(
-                    "22023",
+                    SqlState::InvalidParameterValue,
                     format!("unrecognized privilege type: \"{}\"", privilege.trim()),
                 ));
             }
@@ -366,7 +367,7 @@ impl ScalarUDFImpl for JsonBuildObject {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         if !args.args.len().is_multiple_of(2) {
             return Err(pg_error(
-                "22023",
+                SqlState::InvalidParameterValue,
                 "argument list must have even number of elements".to_string(),
             ));
         }
@@ -390,7 +391,7 @@ fn json_object(arrays: &[ArrayRef], row: usize) -> Result<String> {
         let key = ScalarValue::try_from_array(&pair[0], row)?;
         if key.is_null() {
             return Err(pg_error(
-                "22004",
+                SqlState::NullValueNotAllowed,
                 format!("argument {} cannot be null", 2 * i + 1),
             ));
         }
@@ -476,7 +477,12 @@ pub fn like_pattern(pattern: &str, escape: &str) -> Result<String> {
     let escape = match (chars.next(), chars.next()) {
         (None, _) => None,
         (Some(c), None) => Some(c),
-        _ => return Err(pg_error("22019", "invalid escape string".to_string())),
+        _ => {
+            return Err(pg_error(
+                SqlState::InvalidEscapeCharacter,
+                "invalid escape string".to_string(),
+            ))
+        }
     };
     let mut out = String::with_capacity(pattern.len() + 4);
     let mut chars = pattern.chars();

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
+use fedgate_adapter_api::SqlState;
 
 /// `version()`: PostgreSQL's format, naming fedgate (clients parse the leading version).
 pub fn version_udf() -> ScalarUDF {
@@ -87,7 +88,7 @@ pub fn current_setting_udf(settings: Settings) -> ScalarUDF {
                         .ok_or_else(|| {
                             datafusion::error::DataFusionError::External(Box::new(
                                 fedgate_adapter_api::AdapterError::new(
-                                    "42704",
+                                    SqlState::UndefinedObject,
                                     format!("unrecognized configuration parameter \"{name}\""),
                                 ),
                             ))
