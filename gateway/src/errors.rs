@@ -1,8 +1,10 @@
-//! Mapping of every error fedgate produces to a PostgreSQL error with the right SQLSTATE.
+//! Errors as the protocol's error responses. What code and message an error gets is decided
+//! by `fedgate_pgcompat::error`; this turns a [`PgError`] into pgwire's form.
 
 use datafusion::error::DataFusionError;
 use datafusion::sql::sqlparser::parser::ParserError;
 use fedgate_adapter_api::{AdapterError, SqlState};
+use fedgate_pgcompat::PgError;
 use pgwire::error::{ErrorInfo, PgWireError};
 
 /// A PostgreSQL error response with `code` and `message`.
@@ -24,156 +26,40 @@ fn error_info(
 
 /// An adapter error as a PostgreSQL error, keeping its SQLSTATE, detail and hint.
 pub fn from_adapter(error: &AdapterError) -> PgWireError {
-    PgWireError::UserError(Box::new(error_info(
-        error.sqlstate,
-        error.message.clone(),
-        error.detail.clone(),
-        error.hint.clone(),
-    )))
+    from_pg(PgError::from(error))
 }
 
-/// A DataFusion error as a PostgreSQL error.
+/// A DataFusion error as a PostgreSQL error (see [`PgError::from_datafusion`]).
 pub fn from_datafusion(error: &DataFusionError) -> PgWireError {
-    if let Some(adapter) = AdapterError::find_in(error) {
-        return from_adapter(adapter);
-    }
-    let (code, message) = classify(error.find_root());
-    user_error(code, message)
+    from_pg(PgError::from_datafusion(error))
 }
 
 /// A parser error as a PostgreSQL syntax error.
 pub fn from_parser(error: &ParserError) -> PgWireError {
-    let message = match error {
-        ParserError::ParserError(m) | ParserError::TokenizerError(m) => m.clone(),
-        ParserError::RecursionLimitExceeded => "statement is nested too deeply".to_string(),
-    };
-    user_error(SqlState::SyntaxError, format!("syntax error: {message}"))
+    from_pg(PgError::from_parser(error))
 }
 
-fn classify(error: &DataFusionError) -> (SqlState, String) {
-    let message = strip_prefixes(&error.to_string());
-    let code = match error {
-        DataFusionError::SQL(_, _) => SqlState::SyntaxError,
-        DataFusionError::SchemaError(schema_error, _) => schema_code(schema_error),
-        DataFusionError::NotImplemented(_) => SqlState::FeatureNotSupported,
-        DataFusionError::ResourcesExhausted(_) => SqlState::OutOfMemory,
-        DataFusionError::ArrowError(arrow, _) => arrow_code(arrow),
-        DataFusionError::Plan(m) => plan_code(m),
-        DataFusionError::Execution(m) => execution_code(m),
-        _ => SqlState::InternalError,
-    };
-    (code, message)
-}
-
-fn schema_code(error: &datafusion::common::SchemaError) -> SqlState {
-    use datafusion::common::SchemaError;
-    match error {
-        SchemaError::FieldNotFound { .. } => SqlState::UndefinedColumn,
-        SchemaError::AmbiguousReference { .. } => SqlState::AmbiguousColumn,
-        SchemaError::DuplicateQualifiedField { .. }
-        | SchemaError::DuplicateUnqualifiedField { .. } => SqlState::DuplicateColumn,
-    }
-}
-
-fn arrow_code(error: &datafusion::arrow::error::ArrowError) -> SqlState {
-    use datafusion::arrow::error::ArrowError;
-    match error {
-        ArrowError::DivideByZero => SqlState::DivisionByZero,
-        ArrowError::CastError(_) | ArrowError::ParseError(_) => SqlState::InvalidTextRepresentation,
-        ArrowError::ArithmeticOverflow(_) => SqlState::NumericValueOutOfRange,
-        _ => SqlState::InternalError,
-    }
-}
-
-fn plan_code(message: &str) -> SqlState {
-    let lower = message.to_ascii_lowercase();
-    if lower.contains("table") && lower.contains("not found") {
-        SqlState::UndefinedTable
-    } else if lower.contains("invalid function") || lower.contains("no function matches") {
-        SqlState::UndefinedFunction
-    } else if lower.contains("no field named") {
-        SqlState::UndefinedColumn
-    } else if lower.contains("cannot be cast") || lower.contains("coerc") {
-        SqlState::DatatypeMismatch
-    } else {
-        SqlState::SyntaxErrorOrAccessRuleViolation
-    }
-}
-
-fn execution_code(message: &str) -> SqlState {
-    let lower = message.to_ascii_lowercase();
-    if lower.contains("divide by zero") || lower.contains("division by zero") {
-        SqlState::DivisionByZero
-    } else if lower.contains("overflow") {
-        SqlState::NumericValueOutOfRange
-    } else if lower.contains("cast") {
-        SqlState::InvalidTextRepresentation
-    } else {
-        SqlState::InternalError
-    }
-}
-
-/// DataFusion prefixes messages with its error kind ("Error during planning: "); PostgreSQL
-/// users expect just the message.
-fn strip_prefixes(message: &str) -> String {
-    const PREFIXES: &[&str] = &[
-        "Error during planning: ",
-        "Execution error: ",
-        "Schema error: ",
-        "This feature is not implemented: ",
-        "Arrow error: ",
-        "SQL error: ",
-        "Optimizer rule ",
-    ];
-    let mut text = message;
-    loop {
-        let before = text;
-        for prefix in PREFIXES.iter().take(6) {
-            if let Some(rest) = text.strip_prefix(prefix) {
-                text = rest;
-            }
-        }
-        if before == text {
-            break;
-        }
-    }
-    text.to_string()
+/// A PostgreSQL error as the protocol's error response.
+pub fn from_pg(error: PgError) -> PgWireError {
+    PgWireError::UserError(Box::new(error_info(
+        error.code,
+        error.message,
+        error.detail,
+        error.hint,
+    )))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn code(error: &PgWireError) -> String {
-        match error {
-            PgWireError::UserError(info) => info.code.clone(),
-            other => panic!("not a user error: {other}"),
-        }
-    }
-
     #[test]
     fn adapter_errors_keep_their_code_through_wrappers() {
-        let inner = AdapterError::new(
-            SqlState::UndefinedDatabase,
-            "server \"s\": database \"x\" does not exist",
-        );
+        let inner = AdapterError::new(SqlState::UndefinedDatabase, "no database \"x\"");
         let wrapped = DataFusionError::Context("x".into(), Box::new(inner.into_datafusion()));
-        assert_eq!(code(&from_datafusion(&wrapped)), "3D000");
-    }
-
-    #[test]
-    fn planning_errors_get_postgres_codes() {
-        let e = DataFusionError::Plan("table 'fedgate.public.nope' not found".into());
-        assert_eq!(code(&from_datafusion(&e)), "42P01");
-        let e = DataFusionError::NotImplemented("x".into());
-        assert_eq!(code(&from_datafusion(&e)), "0A000");
-    }
-
-    #[test]
-    fn prefixes_are_removed() {
-        assert_eq!(
-            strip_prefixes("Error during planning: table 'a' not found"),
-            "table 'a' not found"
-        );
+        match from_datafusion(&wrapped) {
+            PgWireError::UserError(info) => assert_eq!(info.code, "3D000"),
+            other => panic!("not a user error: {other}"),
+        }
     }
 }

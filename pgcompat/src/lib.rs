@@ -8,14 +8,17 @@
 //!   not plan, client catalog queries, PostgreSQL's output column names).
 //! - [`catalog`]: the system catalog (`pg_catalog`, `information_schema` scoped to the
 //!   session's database, fedgate's own tables) and the catalog functions clients call.
+//! - [`error`]: every error as the PostgreSQL error a client sees ([`PgError`]).
 //! - [`output`]: PostgreSQL's text output of values, column types as PostgreSQL reports
 //!   them, and EXPLAIN in PostgreSQL's shape.
 
 pub mod catalog;
+pub mod error;
 pub mod output;
 pub mod rewrite;
 pub mod session;
 
+pub use error::PgError;
 pub use session::{PgSession, Planning};
 
 /// The PostgreSQL version fedgate reports to clients (they pick catalog queries by it).

@@ -4,7 +4,12 @@
 //!   `28P01`/`28000` for authentication, `3D000` for a missing database, `22012`, `57014`, ...
 //! - Failing to reach the server is `08001` and names `host:port` (refused, unreachable,
 //!   timed out, name not resolved).
+//! - A server that asks for a password when the options set none is `28P01`.
 //! - A connection that breaks afterwards is `08006`.
+//!
+//! Which of these an error is comes from the error's structure (a server error, an I/O
+//! cause, a closed connection) and from whether it happened while connecting, never from
+//! its wording.
 //!
 //! The server name prefix is added by the caller ([`AdapterError::for_server`]).
 
@@ -23,36 +28,52 @@ pub(crate) struct Endpoint {
     pub address: String,
     pub connect_timeout: Duration,
     pub pool_size: usize,
+    /// Whether the server's options give a password (a server that asks for one when none
+    /// is set fails the connection without a server error).
+    pub has_password: bool,
 }
 
-/// An error from a tokio-postgres call.
+/// An error of a statement on an open connection: the server's own error, or the
+/// connection failed (class 08006).
 pub(crate) fn from_pg(error: &tokio_postgres::Error, endpoint: &Endpoint) -> AdapterError {
     if let Some(db) = error.as_db_error() {
         return from_db(db);
     }
     let address = &endpoint.address;
-    let kind = error.to_string();
-    let cause = error.source().map(|s| s.to_string());
-    if kind == "error connecting to server" {
-        return connect_failure(error, endpoint);
-    }
-    if kind == "authentication error" {
-        let why = cause.unwrap_or_else(|| "rejected".to_string());
-        return AdapterError::invalid_password(format!(
-            "authentication with {address} failed: {why}"
-        ))
-        .with_hint("set the password, password_env or password_file option of the server");
-    }
-    if kind == "connection closed" {
+    if error.is_closed() {
         return AdapterError::connection_failure(format!(
             "the connection to {address} was closed unexpectedly"
         ));
     }
-    let message = match cause {
-        Some(cause) => format!("{kind} ({address}): {cause}"),
-        None => format!("{kind} ({address})"),
+    let message = match error.source() {
+        Some(cause) => format!("{error} ({address}): {cause}"),
+        None => format!("{error} ({address})"),
     };
     AdapterError::connection_failure(message)
+}
+
+/// An error of opening a connection: the server refused it (its own error: 28P01,
+/// 3D000, ...), it could not be reached (08001 naming `host:port`), or it asked for a
+/// password the server's options do not give (28P01).
+fn from_connect(error: &tokio_postgres::Error, endpoint: &Endpoint) -> AdapterError {
+    if let Some(db) = error.as_db_error() {
+        return from_db(db);
+    }
+    let address = &endpoint.address;
+    if let Some(io) = error.source().and_then(|s| s.downcast_ref::<io::Error>()) {
+        return unreachable_server(io, endpoint);
+    }
+    if !endpoint.has_password {
+        return AdapterError::invalid_password(format!(
+            "authentication with {address} failed: the server asks for a password and none is set ({error})"
+        ))
+        .with_hint("set the password, password_env or password_file option of the server");
+    }
+    let message = match error.source() {
+        Some(cause) => format!("could not connect to {address}: {error}: {cause}"),
+        None => format!("could not connect to {address}: {error}"),
+    };
+    AdapterError::unable_to_connect(message)
 }
 
 /// An error the server reported: its own SQLSTATE, message, detail and hint.
@@ -69,22 +90,18 @@ pub(crate) fn from_db(db: &DbError) -> AdapterError {
 }
 
 /// The server could not be reached: class 08001 naming `host:port`.
-fn connect_failure(error: &tokio_postgres::Error, endpoint: &Endpoint) -> AdapterError {
-    let address = &endpoint.address;
-    let io = error.source().and_then(|s| s.downcast_ref::<io::Error>());
-    let reason = match io.map(io::Error::kind) {
-        Some(io::ErrorKind::ConnectionRefused) => "connection refused".to_string(),
-        Some(io::ErrorKind::TimedOut) => {
-            return timed_out(endpoint);
-        }
-        Some(io::ErrorKind::HostUnreachable) => "host unreachable".to_string(),
-        Some(io::ErrorKind::NetworkUnreachable) => "network unreachable".to_string(),
-        _ => match error.source() {
-            Some(source) => source.to_string(),
-            None => "unknown error".to_string(),
-        },
+fn unreachable_server(io: &io::Error, endpoint: &Endpoint) -> AdapterError {
+    let reason = match io.kind() {
+        io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
+        io::ErrorKind::TimedOut => return timed_out(endpoint),
+        io::ErrorKind::HostUnreachable => "host unreachable".to_string(),
+        io::ErrorKind::NetworkUnreachable => "network unreachable".to_string(),
+        _ => io.to_string(),
     };
-    AdapterError::unable_to_connect(format!("could not connect to {address}: {reason}"))
+    AdapterError::unable_to_connect(format!(
+        "could not connect to {}: {reason}",
+        endpoint.address
+    ))
 }
 
 fn timed_out(endpoint: &Endpoint) -> AdapterError {
@@ -99,7 +116,7 @@ fn timed_out(endpoint: &Endpoint) -> AdapterError {
 /// An error from getting a pooled connection.
 pub(crate) fn from_pool(error: &PoolError, endpoint: &Endpoint) -> AdapterError {
     match error {
-        PoolError::Backend(e) => from_pg(e, endpoint),
+        PoolError::Backend(e) => from_connect(e, endpoint),
         PoolError::Timeout(TimeoutType::Create) => timed_out(endpoint),
         PoolError::Timeout(TimeoutType::Wait) => AdapterError::new(
             SqlState::TooManyConnections,
@@ -132,6 +149,7 @@ mod tests {
             address: "db:5432".into(),
             connect_timeout: Duration::from_secs(7),
             pool_size: 3,
+            has_password: false,
         }
     }
 

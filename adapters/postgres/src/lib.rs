@@ -103,6 +103,7 @@ impl PostgresBackend {
             address: parsed.endpoint(),
             connect_timeout: parsed.connect_timeout,
             pool_size: parsed.pool_size,
+            has_password: parsed.has_password(),
         };
         Ok(Self {
             server: server_name.into(),

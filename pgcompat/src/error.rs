@@ -1,0 +1,220 @@
+//! The PostgreSQL error a client sees: a [`SqlState`], PostgreSQL's message, and optional
+//! detail and hint. Every error of a statement becomes one, in one place:
+//!
+//! - an [`AdapterError`] (a backend's or adapter's, found through DataFusion's wrappers) keeps
+//!   its code, message, detail and hint;
+//! - a parser error is `42601 syntax error`;
+//! - DataFusion's own errors are classified by their variant, and only where DataFusion gives
+//!   no more than a message (planning and execution errors) by the wording of that message.
+//!   The unit tests below raise each of those errors through a real DataFusion session and
+//!   check the code, so a DataFusion upgrade that rewords one fails them instead of silently
+//!   changing the code a client sees.
+
+use datafusion::common::SchemaError;
+use datafusion::error::DataFusionError;
+use datafusion::sql::sqlparser::parser::ParserError;
+use fedgate_adapter_api::{AdapterError, SqlState};
+
+/// A PostgreSQL error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgError {
+    pub code: SqlState,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+}
+
+impl PgError {
+    pub fn new(code: SqlState, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            detail: None,
+            hint: None,
+        }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// A DataFusion error: the adapter error inside it, else DataFusion's own, classified.
+    pub fn from_datafusion(error: &DataFusionError) -> Self {
+        if let Some(adapter) = AdapterError::find_in(error) {
+            return Self::from(adapter);
+        }
+        let root = error.find_root();
+        Self::new(classify(root), strip_prefixes(&root.to_string()))
+    }
+
+    /// A parser error: PostgreSQL's `syntax error`.
+    pub fn from_parser(error: &ParserError) -> Self {
+        let message = match error {
+            ParserError::ParserError(m) | ParserError::TokenizerError(m) => m.clone(),
+            ParserError::RecursionLimitExceeded => "statement is nested too deeply".to_string(),
+        };
+        Self::new(SqlState::SyntaxError, format!("syntax error: {message}"))
+    }
+}
+
+impl From<&AdapterError> for PgError {
+    fn from(error: &AdapterError) -> Self {
+        Self {
+            code: error.sqlstate,
+            message: error.message.clone(),
+            detail: error.detail.clone(),
+            hint: error.hint.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for PgError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for PgError {}
+
+fn classify(error: &DataFusionError) -> SqlState {
+    match error {
+        DataFusionError::SQL(_, _) => SqlState::SyntaxError,
+        DataFusionError::SchemaError(schema_error, _) => schema_code(schema_error),
+        DataFusionError::NotImplemented(_) => SqlState::FeatureNotSupported,
+        DataFusionError::ResourcesExhausted(_) => SqlState::OutOfMemory,
+        DataFusionError::ArrowError(arrow, _) => arrow_code(arrow),
+        DataFusionError::Plan(m) => plan_code(m),
+        DataFusionError::Execution(m) => execution_code(m),
+        _ => SqlState::InternalError,
+    }
+}
+
+fn schema_code(error: &SchemaError) -> SqlState {
+    match error {
+        SchemaError::FieldNotFound { .. } => SqlState::UndefinedColumn,
+        SchemaError::AmbiguousReference { .. } => SqlState::AmbiguousColumn,
+        SchemaError::DuplicateQualifiedField { .. }
+        | SchemaError::DuplicateUnqualifiedField { .. } => SqlState::DuplicateColumn,
+    }
+}
+
+fn arrow_code(error: &datafusion::arrow::error::ArrowError) -> SqlState {
+    use datafusion::arrow::error::ArrowError;
+    match error {
+        ArrowError::DivideByZero => SqlState::DivisionByZero,
+        ArrowError::CastError(_) | ArrowError::ParseError(_) => SqlState::InvalidTextRepresentation,
+        ArrowError::ArithmeticOverflow(_) => SqlState::NumericValueOutOfRange,
+        _ => SqlState::InternalError,
+    }
+}
+
+/// DataFusion's planning errors carry only a message.
+fn plan_code(message: &str) -> SqlState {
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("table") && lower.contains("not found") {
+        SqlState::UndefinedTable
+    } else if lower.contains("invalid function") || lower.contains("no function matches") {
+        SqlState::UndefinedFunction
+    } else if lower.contains("no field named") {
+        SqlState::UndefinedColumn
+    } else if lower.contains("cannot be cast") || lower.contains("coerc") {
+        SqlState::DatatypeMismatch
+    } else {
+        SqlState::SyntaxErrorOrAccessRuleViolation
+    }
+}
+
+/// DataFusion's execution errors carry only a message.
+fn execution_code(message: &str) -> SqlState {
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("divide by zero") || lower.contains("division by zero") {
+        SqlState::DivisionByZero
+    } else if lower.contains("overflow") {
+        SqlState::NumericValueOutOfRange
+    } else if lower.contains("cast") {
+        SqlState::InvalidTextRepresentation
+    } else {
+        SqlState::InternalError
+    }
+}
+
+/// DataFusion prefixes messages with its error kind ("Error during planning: "); PostgreSQL
+/// users expect just the message.
+fn strip_prefixes(message: &str) -> String {
+    const PREFIXES: &[&str] = &[
+        "Error during planning: ",
+        "Execution error: ",
+        "Schema error: ",
+        "This feature is not implemented: ",
+        "Arrow error: ",
+        "SQL error: ",
+    ];
+    let mut text = message;
+    while let Some(rest) = PREFIXES.iter().find_map(|p| text.strip_prefix(p)) {
+        text = rest;
+    }
+    text.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::prelude::SessionContext;
+
+    use super::*;
+
+    /// The code of the error `sql` raises in a plain DataFusion session (planning or
+    /// execution).
+    async fn code_of(sql: &str) -> SqlState {
+        let ctx = SessionContext::new();
+        ctx.sql("CREATE TABLE t (a INT, b INT) AS VALUES (1, 2)")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let error = match ctx.sql(sql).await {
+            Err(e) => e,
+            Ok(frame) => frame.collect().await.expect_err(sql),
+        };
+        PgError::from_datafusion(&error).code
+    }
+
+    #[tokio::test]
+    async fn datafusion_errors_get_postgres_codes() {
+        let cases = [
+            ("SELECT * FROM nope", SqlState::UndefinedTable),
+            ("SELECT c FROM t", SqlState::UndefinedColumn),
+            ("SELECT no_such_function(a) FROM t", SqlState::UndefinedFunction),
+            ("SELECT a / 0 FROM t", SqlState::DivisionByZero),
+            ("SELECT CAST('x' AS INT)", SqlState::InvalidTextRepresentation),
+            ("SELECT t1.a FROM t t1, t t2 WHERE a = 1", SqlState::AmbiguousColumn),
+        ];
+        for (sql, expected) in cases {
+            assert_eq!(code_of(sql).await, expected, "{sql}");
+        }
+    }
+
+    #[test]
+    fn adapter_errors_keep_their_code_through_wrappers() {
+        let inner = AdapterError::new(SqlState::UndefinedDatabase, "no database \"x\"")
+            .with_hint("create it");
+        let wrapped = DataFusionError::Context("x".into(), Box::new(inner.into_datafusion()));
+        let error = PgError::from_datafusion(&wrapped);
+        assert_eq!(error.code, "3D000");
+        assert_eq!(error.hint.as_deref(), Some("create it"));
+    }
+
+    #[test]
+    fn prefixes_are_removed() {
+        assert_eq!(
+            strip_prefixes("Error during planning: table 'a' not found"),
+            "table 'a' not found"
+        );
+    }
+}
