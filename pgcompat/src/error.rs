@@ -190,10 +190,19 @@ mod tests {
         let cases = [
             ("SELECT * FROM nope", SqlState::UndefinedTable),
             ("SELECT c FROM t", SqlState::UndefinedColumn),
-            ("SELECT no_such_function(a) FROM t", SqlState::UndefinedFunction),
+            (
+                "SELECT no_such_function(a) FROM t",
+                SqlState::UndefinedFunction,
+            ),
             ("SELECT a / 0 FROM t", SqlState::DivisionByZero),
-            ("SELECT CAST('x' AS INT)", SqlState::InvalidTextRepresentation),
-            ("SELECT t1.a FROM t t1, t t2 WHERE a = 1", SqlState::AmbiguousColumn),
+            (
+                "SELECT CAST('x' AS INT)",
+                SqlState::InvalidTextRepresentation,
+            ),
+            (
+                "SELECT t1.a FROM t t1, t t2 WHERE a = 1",
+                SqlState::AmbiguousColumn,
+            ),
         ];
         for (sql, expected) in cases {
             assert_eq!(code_of(sql).await, expected, "{sql}");

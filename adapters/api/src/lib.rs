@@ -7,6 +7,7 @@
 //!
 //! This crate depends on DataFusion and Arrow only, never on a database driver.
 
+pub mod connection_url;
 mod dialect;
 mod error;
 pub mod metadata;

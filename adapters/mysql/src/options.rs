@@ -25,6 +25,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use fedgate_adapter_api::connection_url::{invalid_url, ConnectionUrl};
 use fedgate_adapter_api::option_values;
 use fedgate_adapter_api::{AdapterError, Result, ServerOptions};
 use mysql_async::{Opts, OptsBuilder, PoolConstraints, PoolOpts};
@@ -212,66 +213,22 @@ impl MySqlOptions {
 
 /// Splits a `mysql://` URL into option values. Errors never quote the URL.
 fn parse_url(text: &str) -> Result<Layer> {
-    let bad = |why: &str| {
-        AdapterError::invalid_option_value(format!("invalid value for option \"url\": {why}"))
-    };
-    let url = url::Url::parse(text).map_err(|e| bad(&e.to_string()))?;
-    if !matches!(url.scheme(), "mysql" | "mariadb") {
-        return Err(bad("the scheme must be mysql:// or mariadb://"));
-    }
-    if let Some((name, _)) = url.query_pairs().next() {
-        return Err(bad(&format!(
+    let url = ConnectionUrl::parse(text, &["mysql", "mariadb"])?;
+    if let Some((name, _)) = url.parameters.first() {
+        return Err(invalid_url(format!(
             "unsupported parameter \"{name}\" (use separate server options)"
         )));
     }
-    if url.fragment().is_some() {
-        return Err(bad("a fragment (#...) is not allowed"));
-    }
-    let path = url.path().trim_start_matches('/');
-    if path.contains('/') {
-        return Err(bad("the path must be a single database name"));
+    if url.path.as_deref().is_some_and(|p| p.contains('/')) {
+        return Err(invalid_url("the path must be a single database name"));
     }
     Ok(Layer {
-        host: url
-            .host_str()
-            .filter(|h| !h.is_empty())
-            .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string()),
-        port: url.port().map(|p| p.to_string()),
-        user: non_empty(percent_decode(url.username(), "user")?),
-        password: match url.password() {
-            Some(p) => Some(percent_decode(p, "password")?),
-            None => None,
-        },
-        database: non_empty(percent_decode(path, "database")?),
+        host: url.host,
+        port: url.port,
+        user: url.user,
+        password: url.password,
+        database: url.path,
     })
-}
-
-fn non_empty(value: String) -> Option<String> {
-    (!value.is_empty()).then_some(value)
-}
-
-/// Decodes `%XX` escapes of one URL part; `part` names it in errors (never its value).
-fn percent_decode(text: &str, part: &str) -> Result<String> {
-    let bad = || {
-        AdapterError::invalid_option_value(format!(
-            "invalid value for option \"url\": bad percent-encoding in the {part} part"
-        ))
-    };
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3).ok_or_else(bad)?;
-            let hex = std::str::from_utf8(hex).map_err(|_| bad())?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| bad())
 }
 
 fn invalid_value(option: &str, value: &str, expected: &str) -> AdapterError {

@@ -22,6 +22,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use fedgate_adapter_api::connection_url::{invalid_url, ConnectionUrl};
 use fedgate_adapter_api::option_values;
 use fedgate_adapter_api::{AdapterError, Result, ServerOptions};
 use tokio_postgres::config::SslMode;
@@ -182,77 +183,32 @@ impl Layer {
 
 /// Splits a `postgres://` URL into option values. Errors never quote the URL.
 fn parse_url(text: &str) -> Result<Layer> {
-    let url = url::Url::parse(text).map_err(|e| {
-        AdapterError::invalid_option_value(format!("invalid value for option \"url\": {e}"))
-    })?;
-    if !matches!(url.scheme(), "postgres" | "postgresql") {
-        return Err(AdapterError::invalid_option_value(
-            "invalid value for option \"url\": the scheme must be postgres:// or postgresql://",
-        ));
-    }
+    let url = ConnectionUrl::parse(text, &["postgres", "postgresql"])?;
     let mut layer = Layer {
-        host: url
-            .host_str()
-            .filter(|h| !h.is_empty())
-            .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string()),
-        port: url.port().map(|p| p.to_string()),
-        user: non_empty(percent_decode(url.username(), "user")?),
-        password: url
-            .password()
-            .map(|p| percent_decode(p, "password"))
-            .transpose()?,
-        dbname: non_empty(percent_decode(
-            url.path().trim_start_matches('/'),
-            "dbname",
-        )?),
+        host: url.host,
+        port: url.port,
+        user: url.user,
+        password: url.password,
+        dbname: url.path,
         ..Layer::default()
     };
-    for (key, value) in url.query_pairs() {
-        let slot = match key.as_ref() {
+    for (key, value) in url.parameters {
+        let slot = match key.as_str() {
             "sslmode" => &mut layer.sslmode,
             "connect_timeout" => &mut layer.connect_timeout,
             "application_name" => &mut layer.application_name,
             other => {
-                return Err(AdapterError::invalid_option_value(format!(
-                    "invalid value for option \"url\": unsupported parameter \"{other}\""
-                ))
-                .with_hint(format!(
-                    "supported URL parameters: {}",
-                    URL_PARAMETERS.join(", ")
-                )))
+                return Err(
+                    invalid_url(format!("unsupported parameter \"{other}\"")).with_hint(format!(
+                        "supported URL parameters: {}",
+                        URL_PARAMETERS.join(", ")
+                    )),
+                )
             }
         };
-        *slot = Some(value.into_owned());
+        *slot = Some(value);
     }
     Ok(layer)
-}
-
-fn non_empty(value: String) -> Option<String> {
-    (!value.is_empty()).then_some(value)
-}
-
-/// Decodes `%XX` escapes of one URL part; `part` names it in errors (never its value).
-fn percent_decode(text: &str, part: &str) -> Result<String> {
-    let bad = || {
-        AdapterError::invalid_option_value(format!(
-            "invalid value for option \"url\": bad percent-encoding in the {part} part"
-        ))
-    };
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3).ok_or_else(bad)?;
-            let hex = std::str::from_utf8(hex).map_err(|_| bad())?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| bad())
 }
 
 fn invalid_value(option: &str, value: &str, expected: &str) -> AdapterError {
