@@ -9,6 +9,9 @@
 //! * [`backend`] connects to the fixture PostgreSQL and (re)creates test databases.
 //! * [`process`] reads a gateway process's memory from `/proc`.
 //! * [`sltdb`] is the sqllogictest [`AsyncDB`](sqllogictest::AsyncDB) over a gateway session.
+//! * [`differential`] is the machinery of the differential test (TPC-H over split layouts).
+//! * [`semantics`] is the dataset of traps and its placements on every backend, shared by
+//!   the suites that check PostgreSQL's answers.
 
 pub mod backend;
 pub mod differential;
@@ -16,6 +19,7 @@ pub mod gateway;
 pub mod mongo_fixture;
 pub mod mysql_fixture;
 pub mod process;
+pub mod semantics;
 pub mod sltdb;
 
 use std::path::PathBuf;
