@@ -292,46 +292,58 @@ impl Runner<'_> {
 
     /// Runs every entry of `file` on the oracle and each placement that holds its tables.
     async fn run_file(&mut self, file: &StatementFile, chosen: &[Placement]) -> Result<(), String> {
-        let timeout = self.options.timeout;
-        let mut oracle = Session::new(SessionTarget::Oracle, &file.settings, self.gateway_port);
-        let mut sessions: Vec<(Placement, Session)> = chosen
+        let mut oracle = Session::new(SessionTarget::Oracle, &file.settings);
+        let mut sessions: Vec<Session> = chosen
             .iter()
             .filter(|p| !self.broken.contains_key(p.name()))
             .map(|p| {
-                let target = SessionTarget::Gateway(p.clone());
-                (
-                    p.clone(),
-                    Session::new(target, &file.settings, self.gateway_port),
-                )
+                let target = SessionTarget::Gateway {
+                    placement: p.clone(),
+                    port: self.gateway_port,
+                };
+                Session::new(target, &file.settings)
             })
             .collect();
         let before = self.tallies.clone();
         for entry in &file.entries {
-            let expected = oracle
-                .answer(&entry.sql, timeout)
+            self.run_entry(entry, &mut oracle, &mut sessions, chosen)
                 .await
-                .map_err(|e| format!("the oracle session for {}: {e}", file.name))?;
-            let runs = sessions
-                .iter_mut()
-                .filter(|(p, _)| holds_tables(p, entry))
-                .map(|(p, session)| async move {
-                    (p.name(), session.answer(&entry.sql, timeout).await)
-                });
-            for (placement, got) in futures::future::join_all(runs).await {
-                self.record(placement, entry, &expected, got)?;
-            }
-            for placement in chosen.iter().filter(|p| holds_tables(p, entry)) {
-                if let Some(why) = self.broken.get(placement.name()).cloned() {
-                    let outcome = Outcome::not_run(
-                        placement.name(),
-                        entry,
-                        &format!("placement not set up: {why}"),
-                    );
-                    self.write(&outcome)?;
-                }
-            }
+                .map_err(|e| format!("{}: {e}", entry.id()))?;
         }
         self.print_file_line(file, &before);
+        Ok(())
+    }
+
+    /// Runs one entry on the oracle, then on the placements holding its tables at once, and
+    /// records an outcome for each (placements that could not be set up included).
+    async fn run_entry(
+        &mut self,
+        entry: &Entry,
+        oracle: &mut Session,
+        sessions: &mut [Session],
+        chosen: &[Placement],
+    ) -> Result<(), String> {
+        let timeout = self.options.timeout;
+        let expected = oracle
+            .answer(&entry.sql, timeout)
+            .await
+            .map_err(|e| format!("the oracle session: {e}"))?;
+        let runs = sessions
+            .iter_mut()
+            .filter(|session| session.placement().is_some_and(|p| holds_tables(p, entry)))
+            .map(|session| async move {
+                let name = session.placement().map_or("", Placement::name);
+                (name, session.answer(&entry.sql, timeout).await)
+            });
+        for (placement, got) in futures::future::join_all(runs).await {
+            self.record(placement, entry, &expected, got)?;
+        }
+        for placement in chosen.iter().filter(|p| holds_tables(p, entry)) {
+            if let Some(why) = self.broken.get(placement.name()).cloned() {
+                let why = format!("placement not set up: {why}");
+                self.write(&Outcome::not_run(placement.name(), entry, &why))?;
+            }
+        }
         Ok(())
     }
 
@@ -432,7 +444,11 @@ fn holds_tables(placement: &Placement, entry: &Entry) -> bool {
 /// Where a session goes.
 enum SessionTarget {
     Oracle,
-    Gateway(Placement),
+    /// The gateway listening on `port`, over `placement`.
+    Gateway {
+        placement: Placement,
+        port: u16,
+    },
 }
 
 /// A session on the oracle or on the gateway over one placement, opened on first use and
@@ -441,15 +457,14 @@ struct Session {
     target: SessionTarget,
     /// The statements that set the session up: search_path, TimeZone, the file's SETs.
     setup: Vec<String>,
-    gateway_port: u16,
     client: Option<Client>,
 }
 
 impl Session {
-    fn new(target: SessionTarget, settings: &[String], gateway_port: u16) -> Session {
+    fn new(target: SessionTarget, settings: &[String]) -> Session {
         let search_path = match &target {
             SessionTarget::Oracle => "public".to_string(),
-            SessionTarget::Gateway(placement) => placement.search_path_entry(),
+            SessionTarget::Gateway { placement, .. } => placement.search_path_entry(),
         };
         let mut setup = vec![
             format!("SET search_path = {search_path}"),
@@ -459,8 +474,15 @@ impl Session {
         Session {
             target,
             setup,
-            gateway_port,
             client: None,
+        }
+    }
+
+    /// The placement of a gateway session.
+    fn placement(&self) -> Option<&Placement> {
+        match &self.target {
+            SessionTarget::Oracle => None,
+            SessionTarget::Gateway { placement, .. } => Some(placement),
         }
     }
 
@@ -490,8 +512,8 @@ impl Session {
     async fn open(&self, timeout: Duration) -> Result<Client, String> {
         let client = match &self.target {
             SessionTarget::Oracle => backend::connect(ORACLE_DATABASE).await?,
-            SessionTarget::Gateway(placement) => {
-                connect_gateway(self.gateway_port, placement.name()).await?
+            SessionTarget::Gateway { placement, port } => {
+                connect_gateway(*port, placement.name()).await?
             }
         };
         for sql in &self.setup {

@@ -134,6 +134,9 @@ impl Outcome {
         let head = format!("{} {}", self.placement, self.entry.id());
         let mut lines = match self.status {
             Status::Equal | Status::Refused => return Vec::new(),
+            Status::UnlistedRefusal if self.placement == "pg" => {
+                vec![format!("REFUSED {head} (refusals are never allowed on pg)")]
+            }
             Status::UnlistedRefusal => vec![format!(
                 "REFUSED {head} (not listed in surface/refusals.txt)"
             )],
@@ -270,6 +273,15 @@ mod tests {
             text[0],
             "REFUSED mysql n.sql:one (not listed in surface/refusals.txt)"
         );
+        let on_pg = Outcome::new(
+            "pg",
+            &entry(),
+            Verdict::Refused(refusal()),
+            None,
+            AnswerSummary::default(),
+            AnswerSummary::default(),
+        );
+        assert!(on_pg.describe()[0].ends_with("(refusals are never allowed on pg)"));
         assert!(text.iter().any(|l| l.contains("0A000: unsupported")));
         let mut tally = Tally::default();
         for status in [
