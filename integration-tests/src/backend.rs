@@ -62,15 +62,24 @@ pub async fn lock_database(name: &str) -> Result<Client, String> {
 /// and collation `C` (byte order), so sorting text gives the same order whether PostgreSQL
 /// or the gateway sorts, whatever locale the cluster was created with.
 pub async fn recreate_database(name: &str) -> Result<(), String> {
+    recreate_database_with_locale(name, "C").await
+}
+
+/// Drops database `name` (closing its sessions) and creates it empty, with encoding UTF8
+/// and `locale` as its collation and character classification (`C.UTF-8`: byte order, and
+/// `upper('é')` is `É` as for a user whose database is UTF-8).
+pub async fn recreate_database_with_locale(name: &str, locale: &str) -> Result<(), String> {
     let admin = connect("postgres").await?;
     let ident = crate::quote_ident(name);
     admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS {ident} WITH (FORCE)"))
         .await
         .map_err(|e| format!("DROP DATABASE {name}: {}", describe(&e)))?;
+    let locale = crate::quote_literal(locale);
     admin
         .batch_execute(&format!(
-            "CREATE DATABASE {ident} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+            "CREATE DATABASE {ident} TEMPLATE template0 ENCODING 'UTF8' \
+             LC_COLLATE {locale} LC_CTYPE {locale}"
         ))
         .await
         .map_err(|e| format!("CREATE DATABASE {name}: {}", describe(&e)))?;

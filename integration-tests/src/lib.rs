@@ -9,6 +9,10 @@
 //! * [`backend`] connects to the fixture PostgreSQL and (re)creates test databases.
 //! * [`process`] reads a gateway process's memory from `/proc`.
 //! * [`sltdb`] is the sqllogictest [`AsyncDB`](sqllogictest::AsyncDB) over a gateway session.
+//! * [`differential`] is the machinery of the differential test (TPC-H over split layouts).
+//! * [`semantics`] is the dataset of traps and its placements on every backend, shared by
+//!   the suites that check PostgreSQL's answers; [`surface`] is the SQL-surface test's
+//!   machinery (statement files, refusals, comparison, report).
 
 pub mod backend;
 pub mod differential;
@@ -16,7 +20,9 @@ pub mod gateway;
 pub mod mongo_fixture;
 pub mod mysql_fixture;
 pub mod process;
+pub mod semantics;
 pub mod sltdb;
+pub mod surface;
 
 use std::path::PathBuf;
 

@@ -107,30 +107,86 @@ pub(crate) fn parse_float(text: &str) -> Option<f64> {
     text.trim().parse::<f64>().ok()
 }
 
-/// Whether two values are equal under the rules of the module documentation.
-pub fn values_equal(a: Option<&str>, b: Option<&str>, float: bool) -> bool {
-    let (Some(a), Some(b)) = (a, b) else {
-        return a.is_none() && b.is_none();
-    };
-    if a == b {
-        return true;
-    }
-    if float {
-        if let (Some(x), Some(y)) = (parse_float(a), parse_float(b)) {
-            if x.is_nan() || y.is_nan() {
-                return x.is_nan() && y.is_nan();
-            }
-            if x == y {
-                return true;
-            }
-            let diff = (x - y).abs();
-            return diff <= 1e-9 * x.abs().max(y.abs()) || diff <= 1e-12;
+/// How the values of one column are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueRule {
+    /// The texts must be byte-equal (the SQL-surface test: PostgreSQL's text is the answer).
+    Exact,
+    /// Decimal literals are equal after normalising, with the stated scale-cut tolerance;
+    /// other text must be byte-equal.
+    Decimal,
+    /// Numbers are equal within the float tolerance; other text as under `Decimal`.
+    Float,
+}
+
+impl ValueRule {
+    /// The differential test's rule for a column: `Float` for floating-point columns.
+    pub fn tolerant(float: bool) -> ValueRule {
+        if float {
+            ValueRule::Float
+        } else {
+            ValueRule::Decimal
         }
     }
-    match (normalize_decimal(a), normalize_decimal(b)) {
-        (Some(x), Some(y)) => x == y || scale_cut_within_tolerance(a, b),
-        _ => false,
+
+    /// Whether two values are equal under this rule (see the module documentation).
+    pub fn equal(self, a: Option<&str>, b: Option<&str>) -> bool {
+        let (Some(a), Some(b)) = (a, b) else {
+            return a.is_none() && b.is_none();
+        };
+        if a == b {
+            return true;
+        }
+        if self == ValueRule::Exact {
+            return false;
+        }
+        if self == ValueRule::Float {
+            if let (Some(x), Some(y)) = (parse_float(a), parse_float(b)) {
+                return floats_close(x, y);
+            }
+        }
+        match (normalize_decimal(a), normalize_decimal(b)) {
+            (Some(x), Some(y)) => x == y || scale_cut_within_tolerance(a, b),
+            _ => false,
+        }
     }
+
+    /// A sort key of one value, equal for values that [`ValueRule::equal`] calls equal
+    /// (nearly always, for floats).
+    pub(crate) fn key(self, value: Option<&str>) -> String {
+        let Some(text) = value else {
+            return "\u{0}".to_string();
+        };
+        if self == ValueRule::Float {
+            if let Some(x) = parse_float(text) {
+                return format!("\u{1}{x:.8e}");
+            }
+        }
+        match normalize_decimal(text).filter(|_| self != ValueRule::Exact) {
+            Some(d) => format!("\u{1}{d}"),
+            None => format!("\u{2}{text}"),
+        }
+    }
+}
+
+/// Two floats within the differential tolerance (`NaN` equals `NaN`).
+fn floats_close(x: f64, y: f64) -> bool {
+    if x.is_nan() || y.is_nan() {
+        return x.is_nan() && y.is_nan();
+    }
+    let diff = (x - y).abs();
+    x == y || diff <= 1e-9 * x.abs().max(y.abs()) || diff <= 1e-12
+}
+
+/// Whether two values are equal under the differential test's rules (float tolerance when
+/// `float`, decimal normalising otherwise).
+pub fn values_equal(a: Option<&str>, b: Option<&str>, float: bool) -> bool {
+    ValueRule::tolerant(float).equal(a, b)
+}
+
+/// The rule of column `i` (columns beyond the list are compared as decimals).
+fn rule_at(rules: &[ValueRule], i: usize) -> ValueRule {
+    rules.get(i).copied().unwrap_or(ValueRule::Decimal)
 }
 
 /// The fractional digits DataFusion keeps at least when it divides decimals.
@@ -143,46 +199,21 @@ pub(crate) fn scale_cut_within_tolerance(a: &str, b: &str) -> bool {
         || (printed(a) >= MIN_CUT_SCALE && cut_digits(b, a).is_some())
 }
 
-/// A sort key of one value, equal for values that [`values_equal`] (nearly always, for
-/// floats) calls equal.
-pub(crate) fn value_key(value: Option<&str>, float: bool) -> String {
-    match value {
-        None => "\u{0}".to_string(),
-        Some(text) => {
-            if float {
-                if let Some(x) = parse_float(text) {
-                    return format!("\u{1}{x:.8e}");
-                }
-            }
-            match normalize_decimal(text) {
-                Some(d) => format!("\u{1}{d}"),
-                None => format!("\u{2}{text}"),
-            }
-        }
-    }
-}
-
-pub(crate) fn row_key(row: &[Option<String>], floats: &[bool]) -> String {
+pub(crate) fn row_key(row: &[Option<String>], rules: &[ValueRule]) -> String {
     let mut key = String::new();
     for (i, value) in row.iter().enumerate() {
-        key.push_str(&value_key(
-            value.as_deref(),
-            floats.get(i).copied().unwrap_or(false),
-        ));
+        key.push_str(&rule_at(rules, i).key(value.as_deref()));
         key.push('\u{3}');
     }
     key
 }
 
-pub(crate) fn rows_equal(a: &[Option<String>], b: &[Option<String>], floats: &[bool]) -> bool {
+pub(crate) fn rows_equal(a: &[Option<String>], b: &[Option<String>], rules: &[ValueRule]) -> bool {
     a.len() == b.len()
-        && a.iter().zip(b).enumerate().all(|(i, (x, y))| {
-            values_equal(
-                x.as_deref(),
-                y.as_deref(),
-                floats.get(i).copied().unwrap_or(false),
-            )
-        })
+        && a.iter()
+            .zip(b)
+            .enumerate()
+            .all(|(i, (x, y))| rule_at(rules, i).equal(x.as_deref(), y.as_deref()))
 }
 
 /// How many rows of each side a difference report shows.
@@ -210,17 +241,17 @@ pub fn show_row(row: &[Option<String>]) -> String {
 pub(crate) fn multiset_difference<'r>(
     a: &'r [Row],
     b: &'r [Row],
-    floats: &[bool],
+    rules: &[ValueRule],
 ) -> (Vec<&'r Row>, Vec<&'r Row>) {
-    let mut ka: Vec<(String, &Row)> = a.iter().map(|r| (row_key(r, floats), r)).collect();
-    let mut kb: Vec<(String, &Row)> = b.iter().map(|r| (row_key(r, floats), r)).collect();
+    let mut ka: Vec<(String, &Row)> = a.iter().map(|r| (row_key(r, rules), r)).collect();
+    let mut kb: Vec<(String, &Row)> = b.iter().map(|r| (row_key(r, rules), r)).collect();
     ka.sort_by(|x, y| x.0.cmp(&y.0));
     kb.sort_by(|x, y| x.0.cmp(&y.0));
     let (mut i, mut j) = (0, 0);
     let mut only_a = Vec::new();
     let mut only_b = Vec::new();
     while i < ka.len() && j < kb.len() {
-        if ka[i].0 == kb[j].0 || rows_equal(ka[i].1, kb[j].1, floats) {
+        if ka[i].0 == kb[j].0 || rows_equal(ka[i].1, kb[j].1, rules) {
             i += 1;
             j += 1;
         } else if ka[i].0 < kb[j].0 {
@@ -239,7 +270,7 @@ pub(crate) fn multiset_difference<'r>(
         only_a.retain(|ra| {
             match unmatched_b
                 .iter_mut()
-                .find(|rb| rb.is_some_and(|rb| rows_equal(ra, rb, floats)))
+                .find(|rb| rb.is_some_and(|rb| rows_equal(ra, rb, rules)))
             {
                 Some(slot) => {
                     *slot = None;
@@ -327,12 +358,32 @@ pub(crate) fn rounding_note(
     })
 }
 
-/// Compares the gateway's result with the oracle's; `Err` holds the lines that describe the
-/// first difference.
+/// Compares the gateway's result with the oracle's under the differential test's rules
+/// (float tolerance for columns either side types as floating point, decimal normalising
+/// for the others); `Err` holds the lines that describe the first difference.
 pub fn compare(
     oracle: &ResultSet,
     gateway: &ResultSet,
     order: &RowOrder,
+) -> Result<(), Vec<String>> {
+    let rules: Vec<ValueRule> = (0..oracle.columns.len())
+        .map(|i| {
+            ValueRule::tolerant(
+                oracle.float_columns.get(i).copied().unwrap_or(false)
+                    || gateway.float_columns.get(i).copied().unwrap_or(false),
+            )
+        })
+        .collect();
+    compare_by_rules(oracle, gateway, order, &rules)
+}
+
+/// Compares the gateway's result with the oracle's, column `i` under `rules[i]`; `Err` holds
+/// the lines that describe the first difference. Column names are not compared.
+pub fn compare_by_rules(
+    oracle: &ResultSet,
+    gateway: &ResultSet,
+    order: &RowOrder,
+    rules: &[ValueRule],
 ) -> Result<(), Vec<String>> {
     if oracle.columns.len() != gateway.columns.len() {
         return Err(vec![format!(
@@ -343,12 +394,6 @@ pub fn compare(
             gateway.columns.join(", ")
         )]);
     }
-    let floats: Vec<bool> = (0..oracle.columns.len())
-        .map(|i| {
-            oracle.float_columns.get(i).copied().unwrap_or(false)
-                || gateway.float_columns.get(i).copied().unwrap_or(false)
-        })
-        .collect();
     let mut report = Vec::new();
     if oracle.rows.len() != gateway.rows.len() {
         report.push(format!(
@@ -357,66 +402,40 @@ pub fn compare(
             gateway.rows.len()
         ));
     }
-    match order {
-        RowOrder::Unordered => {
-            let (only_oracle, only_gateway) =
-                multiset_difference(&oracle.rows, &gateway.rows, &floats);
-            if only_oracle.is_empty() && only_gateway.is_empty() && report.is_empty() {
+    let (only_oracle, only_gateway) = match order {
+        RowOrder::Ordered(keys) if report.is_empty() => {
+            let Some((start, end)) = first_differing_group(oracle, gateway, keys.as_deref(), rules)
+            else {
                 return Ok(());
-            }
-            describe_difference(
-                &mut report,
-                &oracle.columns,
-                &floats,
-                &only_oracle,
-                &only_gateway,
-            );
-        }
-        RowOrder::Ordered(keys) => {
-            if report.is_empty() {
-                if let Some((start, end)) =
-                    first_differing_group(oracle, gateway, keys.as_deref(), &floats)
-                {
-                    let (only_oracle, only_gateway) = multiset_difference(
-                        &oracle.rows[start..end],
-                        &gateway.rows[start..end],
-                        &floats,
-                    );
-                    report.push(if end - start == 1 {
-                        format!("ordered result differs at row {}", start + 1)
-                    } else {
-                        format!(
-                            "ordered result differs in rows {}..{} (equal on the order keys)",
-                            start + 1,
-                            end
-                        )
-                    });
-                    if only_oracle.is_empty() && only_gateway.is_empty() {
-                        report.push("(the rows are equal as a multiset)".to_string());
-                    }
-                    describe_difference(
-                        &mut report,
-                        &oracle.columns,
-                        &floats,
-                        &only_oracle,
-                        &only_gateway,
-                    );
-                } else {
-                    return Ok(());
-                }
+            };
+            report.push(if end - start == 1 {
+                format!("ordered result differs at row {}", start + 1)
             } else {
-                let (only_oracle, only_gateway) =
-                    multiset_difference(&oracle.rows, &gateway.rows, &floats);
-                describe_difference(
-                    &mut report,
-                    &oracle.columns,
-                    &floats,
-                    &only_oracle,
-                    &only_gateway,
-                );
+                format!(
+                    "ordered result differs in rows {}..{} (equal on the order keys)",
+                    start + 1,
+                    end
+                )
+            });
+            let (only_oracle, only_gateway) =
+                multiset_difference(&oracle.rows[start..end], &gateway.rows[start..end], rules);
+            if only_oracle.is_empty() && only_gateway.is_empty() {
+                report.push("(the rows are equal as a multiset)".to_string());
             }
+            (only_oracle, only_gateway)
         }
+        _ => multiset_difference(&oracle.rows, &gateway.rows, rules),
+    };
+    if report.is_empty() && only_oracle.is_empty() && only_gateway.is_empty() {
+        return Ok(());
     }
+    describe_difference(
+        &mut report,
+        &oracle.columns,
+        rules,
+        &only_oracle,
+        &only_gateway,
+    );
     Err(report)
 }
 
@@ -425,21 +444,16 @@ pub(crate) fn first_differing_group(
     oracle: &ResultSet,
     gateway: &ResultSet,
     keys: Option<&[usize]>,
-    floats: &[bool],
+    rules: &[ValueRule],
 ) -> Option<(usize, usize)> {
     let key_of = |row: &[Option<String>]| -> String {
         match keys {
             Some(keys) => keys
                 .iter()
-                .map(|&k| {
-                    value_key(
-                        row.get(k).and_then(|v| v.as_deref()),
-                        floats.get(k).copied().unwrap_or(false),
-                    )
-                })
+                .map(|&k| rule_at(rules, k).key(row.get(k).and_then(|v| v.as_deref())))
                 .collect::<Vec<_>>()
                 .join("\u{3}"),
-            None => row_key(row, floats),
+            None => row_key(row, rules),
         }
     };
     let rows = &oracle.rows;
@@ -451,9 +465,9 @@ pub(crate) fn first_differing_group(
             end += 1;
         }
         let equal = if end - start == 1 {
-            rows_equal(&rows[start], &gateway.rows[start], floats)
+            rows_equal(&rows[start], &gateway.rows[start], rules)
         } else {
-            let (a, b) = multiset_difference(&rows[start..end], &gateway.rows[start..end], floats);
+            let (a, b) = multiset_difference(&rows[start..end], &gateway.rows[start..end], rules);
             a.is_empty() && b.is_empty()
         };
         if !equal {
@@ -467,7 +481,7 @@ pub(crate) fn first_differing_group(
 pub(crate) fn describe_difference(
     report: &mut Vec<String>,
     columns: &[String],
-    floats: &[bool],
+    rules: &[ValueRule],
     only_oracle: &[&Row],
     only_gateway: &[&Row],
 ) {
@@ -495,13 +509,7 @@ pub(crate) fn describe_difference(
                 .iter()
                 .zip(g.iter())
                 .enumerate()
-                .filter(|(i, (x, y))| {
-                    !values_equal(
-                        x.as_deref(),
-                        y.as_deref(),
-                        floats.get(*i).copied().unwrap_or(false),
-                    )
-                })
+                .filter(|(i, (x, y))| !rule_at(rules, *i).equal(x.as_deref(), y.as_deref()))
                 .map(|(i, (x, y))| {
                     format!(
                         "{} ({}): {} vs {}",

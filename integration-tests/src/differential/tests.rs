@@ -72,6 +72,30 @@ fn value_rules() {
 }
 
 #[test]
+fn the_exact_rule_compares_bytes() {
+    let exact = ValueRule::Exact;
+    assert!(exact.equal(Some("1.50"), Some("1.50")));
+    assert!(!exact.equal(Some("1.50"), Some("1.5")));
+    assert!(!exact.equal(Some("0.30000000000000004"), Some("0.3")));
+    assert!(exact.equal(None, None));
+    assert!(!exact.equal(None, Some("")));
+    assert_ne!(exact.key(Some("1.50")), exact.key(Some("1.5")));
+    assert_eq!(
+        ValueRule::Decimal.key(Some("1.50")),
+        ValueRule::Decimal.key(Some("1.5"))
+    );
+    let a = rs(&[&[Some("1.50")], &[Some("2")]], &[false]);
+    let b = rs(&[&[Some("2")], &[Some("1.5")]], &[false]);
+    assert!(compare(&a, &b, &RowOrder::Unordered).is_ok());
+    let exact_rules = [ValueRule::Exact];
+    let report = compare_by_rules(&a, &b, &RowOrder::Unordered, &exact_rules).unwrap_err();
+    assert!(
+        report.iter().any(|l| l.contains("1.50 vs 1.5")),
+        "{report:?}"
+    );
+}
+
+#[test]
 fn unordered_results_compare_as_multisets() {
     let a = rs(
         &[
