@@ -28,7 +28,7 @@ use datafusion::logical_expr::{Between, BinaryExpr, Expr, Like, Operator, Subque
 use fedgate_adapter_api::{FunctionCall, SqlDialect, INVALID_DATES_METADATA};
 
 /// Field metadata key marking a column that arrives as text but is another type remotely.
-pub const TEXT_FALLBACK_METADATA: &str = "fedgate.text_fallback";
+pub use fedgate_adapter_api::metadata::TEXT_FALLBACK as TEXT_FALLBACK_METADATA;
 
 /// Where column references resolve: the SQL text of a column and its Arrow field.
 pub trait Scope {

@@ -33,9 +33,9 @@ use datafusion::arrow::datatypes::{DataType, Field, IntervalUnit, TimeUnit};
 use fedgate_adapter_api::INVALID_DATES_METADATA;
 
 /// Field metadata: the exact MySQL column type, as `information_schema.COLUMNS.COLUMN_TYPE`.
-pub const MYSQL_TYPE_METADATA: &str = "fedgate.mysql_type";
+pub use fedgate_adapter_api::metadata::MYSQL_TYPE as MYSQL_TYPE_METADATA;
 /// Field metadata: the column is read as text; the value is the MySQL type name.
-pub const TEXT_FALLBACK_METADATA: &str = "fedgate.text_fallback";
+pub use fedgate_adapter_api::metadata::TEXT_FALLBACK as TEXT_FALLBACK_METADATA;
 /// The time zone of `TIMESTAMP` columns: the session time zone is `+00:00`.
 pub const UTC: &str = "+00:00";
 

@@ -35,9 +35,9 @@ use datafusion::arrow::datatypes::{DataType, Field, IntervalUnit, TimeUnit};
 use tokio_postgres::types::{Kind, Type};
 
 /// Field metadata: the exact PostgreSQL type of the column, as `format_type` prints it.
-pub const PG_TYPE_METADATA: &str = "fedgate.pg_type";
+pub use fedgate_adapter_api::metadata::PG_TYPE as PG_TYPE_METADATA;
 /// Field metadata: the column is read as text; the value is the PostgreSQL type name.
-pub const TEXT_FALLBACK_METADATA: &str = "fedgate.text_fallback";
+pub use fedgate_adapter_api::metadata::TEXT_FALLBACK as TEXT_FALLBACK_METADATA;
 /// The time zone of `timestamptz` columns: values are UTC instants.
 pub const UTC: &str = "+00:00";
 

@@ -7,14 +7,11 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
-use fedgate_adapter_api::{Backend, BackendTable, RemoteQuery, ServerOptions};
+use fedgate_adapter_api::ServerOptions;
 use fedgate_adapter_mysql::MySqlBackend;
-use futures::TryStreamExt;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder};
 
@@ -48,37 +45,17 @@ pub async fn connect(database: Option<&str>) -> Conn {
 }
 
 fn unreachable_message(error: &str) -> String {
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    format!(
-        "MariaDB or MySQL on {HOST}:{PORT} (user root, empty password) is required by the \
-         fedgate-adapter-mysql integration tests and could not be used: {error}. {}",
-        if ci {
-            "CI=true: a missing backend is a test failure."
-        } else {
-            "Start MariaDB/MySQL locally; these tests never skip."
-        }
+    fedgate_adapter_testkit::require(
+        &format!("MariaDB or MySQL on {HOST}:{PORT} (user root, empty password)"),
+        "fedgate-adapter-mysql",
+        error,
     )
 }
 
 /// Creates the test databases and user once (dropping leftovers first).
 pub fn ensure_database() {
     static READY: OnceLock<Result<(), String>> = OnceLock::new();
-    let ready = READY.get_or_init(|| {
-        std::thread::spawn(|| {
-            let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-            runtime.block_on(create_database())
-        })
-        .join()
-        .unwrap_or_else(|panic| {
-            Err(panic
-                .downcast_ref::<String>()
-                .cloned()
-                .unwrap_or_else(|| "the database setup panicked".to_string()))
-        })
-    });
-    if let Err(message) = ready {
-        panic!("{message}");
-    }
+    fedgate_adapter_testkit::set_up_once(&READY, create_database);
 }
 
 async fn run(conn: &mut Conn, sql: &str) -> Result<(), String> {
@@ -144,18 +121,12 @@ pub fn quote(name: &str) -> String {
 }
 
 pub fn options(pairs: &[(&str, &str)]) -> ServerOptions {
-    let mut values: BTreeMap<String, String> = [
+    let defaults = [
         ("host", HOST.to_string()),
         ("port", PORT.to_string()),
         ("user", "root".to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    for (k, v) in pairs {
-        values.insert(k.to_string(), v.to_string());
-    }
-    ServerOptions::new(values)
+    ];
+    fedgate_adapter_testkit::server_options(&defaults, pairs)
 }
 
 /// A backend on the local server (the test databases are created first).
@@ -164,32 +135,9 @@ pub fn backend(pairs: &[(&str, &str)]) -> MySqlBackend {
     MySqlBackend::new("mytest", &options(pairs)).expect("valid options")
 }
 
-/// The discovered Arrow schema of a table.
-pub async fn table_schema(backend: &MySqlBackend, schema: &str, table: &str) -> SchemaRef {
-    match backend.table(schema, table).await.expect("discovery") {
-        Some(BackendTable::Remote { schema }) => schema,
-        other => panic!("{schema}.{table}: unexpected {other:?}"),
-    }
-}
-
-/// Runs a query through `execute` and collects all batches.
-pub async fn run_query(
-    backend: &MySqlBackend,
-    sql: &str,
-    schema: SchemaRef,
-) -> Result<Vec<RecordBatch>, datafusion::error::DataFusionError> {
-    let query = RemoteQuery {
-        sql: sql.to_string(),
-        schema,
-    };
-    backend.execute(query).try_collect().await
-}
+pub use fedgate_adapter_testkit::{run_query, table_schema};
 
 /// ``SELECT `a`, `b`, ... FROM <table> ORDER BY <order_by>`` for every field of `schema`.
 pub fn select_all(schema: &SchemaRef, table: &str, order_by: &str) -> String {
-    let columns: Vec<String> = schema.fields().iter().map(|f| quote(f.name())).collect();
-    format!(
-        "SELECT {} FROM {table} ORDER BY {order_by}",
-        columns.join(", ")
-    )
+    fedgate_adapter_testkit::select_all(schema, table, order_by, quote)
 }

@@ -4,14 +4,11 @@
 //! These tests never skip: an unreachable PostgreSQL is a failure (in CI, where `CI=true`,
 //! and locally alike), with a message that says what is missing.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
-use fedgate_adapter_api::{Backend, BackendTable, RemoteQuery, ServerOptions};
+use fedgate_adapter_api::ServerOptions;
 use fedgate_adapter_postgres::PostgresBackend;
-use futures::TryStreamExt;
 use tokio_postgres::{Client, NoTls};
 
 pub const HOST: &str = "127.0.0.1";
@@ -38,38 +35,17 @@ pub async fn connect(dbname: &str) -> Client {
 }
 
 fn unreachable_message(error: &tokio_postgres::Error) -> String {
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    format!(
-        "PostgreSQL on {HOST}:{PORT} (user postgres, trust authentication) is required by the \
-         fedgate-adapter-postgres integration tests and could not be used: {error} ({:?}). {}",
-        error,
-        if ci {
-            "CI=true: a missing backend is a test failure."
-        } else {
-            "Start PostgreSQL locally; these tests never skip."
-        }
+    fedgate_adapter_testkit::require(
+        &format!("PostgreSQL on {HOST}:{PORT} (user postgres, trust authentication)"),
+        "fedgate-adapter-postgres",
+        format!("{error} ({error:?})"),
     )
 }
 
 /// Creates the test database once (dropping a leftover one first).
 pub fn ensure_database() {
     static READY: OnceLock<Result<(), String>> = OnceLock::new();
-    let ready = READY.get_or_init(|| {
-        std::thread::spawn(|| {
-            let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-            runtime.block_on(create_database())
-        })
-        .join()
-        .unwrap_or_else(|panic| {
-            Err(panic
-                .downcast_ref::<String>()
-                .cloned()
-                .unwrap_or_else(|| "the database setup panicked".to_string()))
-        })
-    });
-    if let Err(message) = ready {
-        panic!("{message}");
-    }
+    fedgate_adapter_testkit::set_up_once(&READY, create_database);
 }
 
 async fn create_database() -> Result<(), String> {
@@ -108,19 +84,13 @@ pub fn quote(name: &str) -> String {
 }
 
 pub fn options(pairs: &[(&str, &str)]) -> ServerOptions {
-    let mut values: BTreeMap<String, String> = [
+    let defaults = [
         ("host", HOST.to_string()),
         ("port", PORT.to_string()),
         ("user", "postgres".to_string()),
         ("dbname", DATABASE.to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    for (k, v) in pairs {
-        values.insert(k.to_string(), v.to_string());
-    }
-    ServerOptions::new(values)
+    ];
+    fedgate_adapter_testkit::server_options(&defaults, pairs)
 }
 
 /// A backend on the test database (the database is created first).
@@ -129,32 +99,9 @@ pub fn backend(pairs: &[(&str, &str)]) -> PostgresBackend {
     PostgresBackend::new("pgtest", &options(pairs)).expect("valid options")
 }
 
-/// The discovered Arrow schema of a table.
-pub async fn table_schema(backend: &PostgresBackend, schema: &str, table: &str) -> SchemaRef {
-    match backend.table(schema, table).await.expect("discovery") {
-        Some(BackendTable::Remote { schema }) => schema,
-        other => panic!("{schema}.{table}: unexpected {other:?}"),
-    }
-}
-
-/// Runs a query through `execute` and collects all batches.
-pub async fn run(
-    backend: &PostgresBackend,
-    sql: &str,
-    schema: SchemaRef,
-) -> Result<Vec<RecordBatch>, datafusion::error::DataFusionError> {
-    let query = RemoteQuery {
-        sql: sql.to_string(),
-        schema,
-    };
-    backend.execute(query).try_collect().await
-}
+pub use fedgate_adapter_testkit::{run_query as run, table_schema};
 
 /// `SELECT "a", "b", ... FROM "schema"."table"` for every field of `schema`.
 pub fn select_all(schema: &SchemaRef, table: &str, order_by: &str) -> String {
-    let columns: Vec<String> = schema.fields().iter().map(|f| quote(f.name())).collect();
-    format!(
-        "SELECT {} FROM {table} ORDER BY {order_by}",
-        columns.join(", ")
-    )
+    fedgate_adapter_testkit::select_all(schema, table, order_by, quote)
 }
