@@ -9,8 +9,7 @@ mod wiring;
 use clap::Parser;
 use fedgate_adapter_api::ServerOptions;
 use fedgate_catalog::{Catalog, FileStore};
-use fedgate_gateway::handler::Gateway;
-use fedgate_gateway::server::{AuthMode, ServerConfig};
+use fedgate_gateway::{AuthMode, Gateway, ServerConfig};
 
 /// jemalloc keeps the resident size near the live heap under many short sessions and
 /// threads; glibc's per-thread arenas let it grow with fragmentation (heaptrack: 23 MB of
@@ -77,10 +76,10 @@ fn admin_password(options: &Options) -> Result<String, String> {
 
 /// Creates the configured admin, and checks that password authentication has users.
 async fn set_up_users(catalog: &Catalog, options: &Options) -> Result<(), String> {
-    fedgate_gateway::users::set_store_md5(options.auth == AuthMode::Md5);
+    fedgate_gateway::set_store_md5(options.auth == AuthMode::Md5);
     if let Some(admin) = &options.admin_user {
         let password = admin_password(options)?;
-        fedgate_gateway::users::bootstrap_admin(catalog, admin, &password).await?;
+        fedgate_gateway::bootstrap_admin(catalog, admin, &password).await?;
     }
     let has_users = catalog.has_users();
     match options.auth {
@@ -139,7 +138,7 @@ async fn run(options: Options) -> Result<(), String> {
     register_samples_on_first_start(&catalog, options.sample_dir.clone()).await?;
     set_up_users(&catalog, &options).await?;
     let tls = match (&options.tls_cert, &options.tls_key) {
-        (Some(cert), Some(key)) => Some(fedgate_gateway::tls::load(cert, key)?),
+        (Some(cert), Some(key)) => Some(fedgate_gateway::load_tls(cert, key)?),
         _ => None,
     };
     if tls.is_some() {
@@ -158,7 +157,7 @@ async fn run(options: Options) -> Result<(), String> {
         auth: options.auth,
         tls,
     };
-    fedgate_gateway::server::serve(listener, gateway, config, shutdown_signal())
+    fedgate_gateway::serve(listener, gateway, config, shutdown_signal())
         .await
         .map_err(|e| format!("listener failed: {e}"))?;
     tracing::info!("fedgate stopped");

@@ -4,14 +4,19 @@
 //! `pgcompat` crate; the binary (crate `fedgate`) wires this to the catalog and the
 //! backends.
 
-pub mod auth;
+mod auth;
 mod cancel;
 mod ddl;
 mod errors;
-pub mod handler;
-pub mod server;
+mod handler;
+mod server;
 mod session;
-pub mod tls;
-pub mod users;
+mod tls;
+mod users;
+
+pub use handler::Gateway;
+pub use server::{serve, AuthMode, ServerConfig};
+pub use tls::{load as load_tls, Tls};
+pub use users::{bootstrap_admin, set_store_md5};
 
 pub use fedgate_pgcompat::{SERVER_VERSION, SERVER_VERSION_NUM};

@@ -1,9 +1,9 @@
 //! Statement rewrites applied while parsing, before DataFusion plans a statement.
 
-pub mod catalog_subqueries;
-pub mod catalog_vectors;
-pub mod column_names;
-pub mod literals;
-pub mod parse;
-pub mod pg_syntax;
+pub(crate) mod catalog_subqueries;
+pub(crate) mod catalog_vectors;
+pub(crate) mod column_names;
+pub(crate) mod literals;
+pub(crate) mod parse;
+pub(crate) mod pg_syntax;
 pub mod split;
