@@ -48,6 +48,9 @@ use fedgate_pgcompat::output::backend_types;
 mod copy;
 pub(crate) mod cursors;
 mod parameters;
+mod passthrough;
+
+use passthrough::PassthroughStatement;
 
 /// Settings whose value changes how results are formatted; mirrored into client metadata.
 const FORMAT_SETTINGS: &[&str] = &[
@@ -76,6 +79,8 @@ pub enum Prepared {
     Other(Box<Statement>),
     /// FETCH from an open cursor, with the cursor's result schema (for Describe).
     Fetch(Box<Statement>, SchemaRef),
+    /// A query one PostgreSQL server answers as written.
+    Passthrough(Box<PassthroughStatement>),
 }
 
 /// Shared by every connection.
@@ -130,6 +135,13 @@ impl Gateway {
                 .map(|d| vec![Prepared::Ddl(d)])
                 .map_err(|m| user_error(SqlState::SyntaxError, format!("syntax error: {m}")));
         }
+        if let Some(target) = self.passthrough_target(session, text) {
+            let statement = PassthroughStatement {
+                target,
+                columns: None,
+            };
+            return Ok(vec![Prepared::Passthrough(Box::new(statement))]);
+        }
         let statements = session.parse(text).map_err(|e| from_parser(&e))?;
         Ok(statements
             .into_iter()
@@ -182,6 +194,10 @@ impl Gateway {
                     None => (**plan).clone(),
                 };
                 self.run_query(client, session, Source::Plan(plan), format)
+                    .await
+            }
+            Prepared::Passthrough(statement) => {
+                self.run_passthrough(client, session, statement, format)
                     .await
             }
             Prepared::Fetch(statement, _) => self
@@ -988,6 +1004,10 @@ impl QueryParser for FedgateQueryParser {
                 }
                 Ok(Some(Prepared::Other(statement)))
             }
+            Some(Prepared::Passthrough(statement)) => {
+                let described = gateway.describe_passthrough(&session, *statement).await?;
+                Ok(Some(Prepared::Passthrough(Box::new(described))))
+            }
             Some(other) => Ok(Some(other)),
             None => Ok(Some(Prepared::Empty)),
         }
@@ -1017,6 +1037,18 @@ impl QueryParser for FedgateQueryParser {
                     pgwire::api::results::FieldFormat::Text,
                 )])
             }
+            Prepared::Passthrough(statement) => Ok(match &statement.columns {
+                Some(columns) => {
+                    passthrough::fields(columns, column_format.unwrap_or(&Format::UnifiedText))
+                }
+                None => vec![FieldInfo::new(
+                    fedgate_pgcompat::output::explain::QUERY_PLAN.to_string(),
+                    None,
+                    None,
+                    Type::TEXT,
+                    pgwire::api::results::FieldFormat::Text,
+                )],
+            }),
             Prepared::Plan(_, _, schema) | Prepared::Fetch(_, schema) => {
                 Ok(backend_types::describe(
                     arrow_pg::datatypes::arrow_schema_to_pg_fields(
@@ -1179,7 +1211,11 @@ impl ExtendedQueryHandler for ExtendedHandler {
             _ => return self._on_execute(client, message).await,
         };
         let copy_to = matches!(&portal.statement.statement, Prepared::Other(s) if is_copy_to(s));
-        let streamable = (copy_to || matches!(portal.statement.statement, Prepared::Plan(..)))
+        let streamable = (copy_to
+            || matches!(
+                portal.statement.statement,
+                Prepared::Plan(..) | Prepared::Passthrough(..)
+            ))
             && matches!(*portal.state.lock().await, PortalExecutionState::Initial);
         if !streamable || !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
             return self._on_execute(client, message).await;

@@ -9,12 +9,14 @@
 //! - [`catalog`]: the system catalog (`pg_catalog`, `information_schema` scoped to the
 //!   session's database, fedgate's own tables) and the catalog functions clients call.
 //! - [`error`]: every error as the PostgreSQL error a client sees ([`PgError`]).
+//! - [`passthrough`]: which statements one PostgreSQL server answers as written.
 //! - [`output`]: PostgreSQL's text output of values, column types as PostgreSQL reports
 //!   them, and EXPLAIN in PostgreSQL's shape.
 
 pub mod catalog;
 pub mod error;
 pub mod output;
+pub mod passthrough;
 pub mod rewrite;
 pub mod session;
 

@@ -159,6 +159,11 @@ impl PgSession {
         })
     }
 
+    /// Every catalog (server) the session sees.
+    pub(crate) fn catalog_list(&self) -> &Arc<dyn CatalogProviderList> {
+        &self.catalogs
+    }
+
     pub fn context(&self) -> &SessionContext {
         &self.ctx
     }
@@ -302,7 +307,7 @@ impl PgSession {
         });
     }
 
-    fn find_table(&self, path: &[PathEntry], table: &Ident) -> Option<ObjectName> {
+    pub(crate) fn find_table(&self, path: &[PathEntry], table: &Ident) -> Option<ObjectName> {
         let wanted = normalize(table);
         let database = self.database.clone();
         let candidates = std::iter::once((database.clone(), PG_CATALOG.to_string())).chain(
