@@ -22,6 +22,8 @@ pub struct ResultColumn {
     pub name: String,
     /// The type OID (`pg_type.oid`).
     pub type_oid: u32,
+    /// The type modifier (`atttypmod`: `numeric(10,2)`, `varchar(20)`), -1 for none.
+    pub type_modifier: i32,
 }
 
 /// The wire format of the values of a result.
@@ -44,8 +46,20 @@ pub struct PassthroughRequest {
     /// Session settings applied for this statement only (name, value): `TimeZone`,
     /// `DateStyle`, ...
     pub settings: Vec<(String, String)>,
-    /// The format of every value.
-    pub format: ValueFormat,
+    /// The format of the values, as the protocol's Bind gives it: none (all text), one
+    /// (for every column) or one per column.
+    pub formats: Vec<ValueFormat>,
+}
+
+impl PassthroughRequest {
+    /// The format of column `index`.
+    pub fn format_of(&self, index: usize) -> ValueFormat {
+        match self.formats.as_slice() {
+            [] => ValueFormat::Text,
+            [one] => *one,
+            many => many.get(index).copied().unwrap_or(ValueFormat::Text),
+        }
+    }
 }
 
 /// A running statement: its columns and its rows as they arrive. Dropping the rows before

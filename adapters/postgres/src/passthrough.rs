@@ -87,25 +87,32 @@ pub(crate) async fn run(
         }
     };
     let columns = result_columns(statement.columns());
+    let formats: Vec<ValueFormat> = (0..columns.len()).map(|i| request.format_of(i)).collect();
     tracing::debug!(server = %target.server, sql = %request.sql, "pass-through statement");
-    let values = match request.format {
-        ValueFormat::Text => {
-            let batch = format!("{}\n;\nCOMMIT", request.sql);
-            let messages = guard
-                .client()
-                .simple_query_raw(&batch)
+    let values = if !formats.is_empty() && formats.iter().all(|f| *f == ValueFormat::Binary) {
+        let rows = guard
+            .client()
+            .query_raw(&statement, std::iter::empty::<&(dyn ToSql + Sync)>())
+            .await
+            .map_err(|e| from_pg(&e, &endpoint))?;
+        Values::Binary(Box::pin(rows))
+    } else {
+        let sql = if formats.contains(&ValueFormat::Binary) {
+            let senders = send_functions(guard.client(), &columns, &formats)
                 .await
                 .map_err(|e| from_pg(&e, &endpoint))?;
-            Values::Text(Box::pin(messages))
-        }
-        ValueFormat::Binary => {
-            let rows = guard
-                .client()
-                .query_raw(&statement, std::iter::empty::<&(dyn ToSql + Sync)>())
-                .await
-                .map_err(|e| from_pg(&e, &endpoint))?;
-            Values::Binary(Box::pin(rows))
-        }
+            with_send_functions(&request.sql, &senders)
+        } else {
+            request.sql.clone()
+        };
+        let batch = format!("{sql}\n;\nCOMMIT");
+        let messages = guard
+            .client()
+            .simple_query_raw(&batch)
+            .await
+            .map_err(|e| from_pg(&e, &endpoint))?;
+        let bytea_columns = formats.iter().map(|f| *f == ValueFormat::Binary).collect();
+        Values::Text(Box::pin(messages), bytea_columns)
     };
     let running = Running {
         values,
@@ -122,8 +129,94 @@ fn result_columns(columns: &[tokio_postgres::Column]) -> Vec<ResultColumn> {
         .map(|c| ResultColumn {
             name: c.name().to_string(),
             type_oid: c.type_().oid(),
+            type_modifier: c.type_modifier(),
         })
         .collect()
+}
+
+/// For a result asked for in mixed formats: per column, the qualified name of the type's
+/// send function when the column is wanted in binary. The statement then runs as text with
+/// those columns read through their send functions (`int4send(x)`, a `bytea` holding
+/// exactly the binary format), since one simple query cannot mix formats.
+async fn send_functions(
+    client: &tokio_postgres::Client,
+    columns: &[ResultColumn],
+    formats: &[ValueFormat],
+) -> Result<Vec<Option<String>>, tokio_postgres::Error> {
+    let oids: Vec<u32> = columns.iter().map(|c| c.type_oid).collect();
+    let rows = client
+        .query(
+            "SELECT t.oid, quote_ident(n.nspname) || '.' || quote_ident(p.proname) \
+             FROM pg_catalog.pg_type t \
+             JOIN pg_catalog.pg_proc p ON p.oid = t.typsend \
+             JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+             WHERE t.oid = ANY($1)",
+            &[&oids],
+        )
+        .await?;
+    let senders: std::collections::HashMap<u32, String> =
+        rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    Ok(columns
+        .iter()
+        .zip(formats)
+        .map(|(column, format)| match format {
+            ValueFormat::Binary => senders.get(&column.type_oid).cloned(),
+            ValueFormat::Text => None,
+        })
+        .collect())
+}
+
+/// `sql` with the columns that have a send function read through it, by position.
+fn with_send_functions(sql: &str, senders: &[Option<String>]) -> String {
+    let names: Vec<String> = (1..=senders.len()).map(|i| format!("\"c{i}\"")).collect();
+    let select: Vec<String> = names
+        .iter()
+        .zip(senders)
+        .map(|(name, sender)| match sender {
+            Some(function) => format!("{function}(q.{name})"),
+            None => format!("q.{name}"),
+        })
+        .collect();
+    format!(
+        "SELECT {} FROM (\n{sql}\n) AS q({})",
+        select.join(", "),
+        names.join(", ")
+    )
+}
+
+/// The bytes of a `bytea` value's text (`\x0a1b` in hex output, or the escape format).
+fn bytea_from_text(text: &str) -> Result<Bytes, AdapterError> {
+    let invalid = || AdapterError::internal(format!("unreadable bytea text: {text:.40}"));
+    if let Some(hex) = text.strip_prefix("\\x") {
+        let digits = hex.as_bytes();
+        if digits.len() % 2 != 0 {
+            return Err(invalid());
+        }
+        let value = |c: u8| (c as char).to_digit(16).ok_or_else(invalid);
+        let bytes = digits
+            .chunks(2)
+            .map(|pair| Ok((value(pair[0])? * 16 + value(pair[1])?) as u8))
+            .collect::<Result<Vec<u8>, AdapterError>>()?;
+        return Ok(Bytes::from(bytes));
+    }
+    let mut bytes = Vec::with_capacity(text.len());
+    let raw = text.as_bytes();
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] != b'\\' {
+            bytes.push(raw[i]);
+            i += 1;
+        } else if raw.get(i + 1) == Some(&b'\\') {
+            bytes.push(b'\\');
+            i += 2;
+        } else {
+            let octal = raw.get(i + 1..i + 4).ok_or_else(invalid)?;
+            let text = std::str::from_utf8(octal).map_err(|_| invalid())?;
+            bytes.push(u8::from_str_radix(text, 8).map_err(|_| invalid())?);
+            i += 4;
+        }
+    }
+    Ok(Bytes::from(bytes))
 }
 
 /// `BEGIN READ ONLY` and a `SET LOCAL` per setting. Setting names come from the gateway's
@@ -149,9 +242,11 @@ fn begin_statements(settings: &[(String, String)]) -> Result<String, AdapterErro
     Ok(sql)
 }
 
-/// Where the rows come from.
+/// Where the rows come from: a simple query (each column's text, or for the columns
+/// marked true the text of the `bytea` its send function made), or an extended-protocol
+/// execution (binary).
 enum Values {
-    Text(Pin<Box<SimpleQueryStream>>),
+    Text(Pin<Box<SimpleQueryStream>>, Vec<bool>),
     Binary(Pin<Box<RowStream>>),
 }
 
@@ -165,7 +260,9 @@ struct Running {
 impl Running {
     async fn step(mut self) -> Result<Option<(PassthroughRow, Running)>, AdapterError> {
         let row = match &mut self.values {
-            Values::Text(messages) => next_text_row(messages.as_mut(), &self.endpoint).await?,
+            Values::Text(messages, bytea) => {
+                next_text_row(messages.as_mut(), bytea, &self.endpoint).await?
+            }
             Values::Binary(rows) => next_binary_row(rows.as_mut(), &self.endpoint).await?,
         };
         match row {
@@ -187,13 +284,18 @@ impl Running {
 
 async fn next_text_row(
     mut messages: Pin<&mut SimpleQueryStream>,
+    bytea: &[bool],
     endpoint: &Endpoint,
 ) -> Result<Option<PassthroughRow>, AdapterError> {
     while let Some(message) = messages.next().await {
         if let SimpleQueryMessage::Row(row) = message.map_err(|e| from_pg(&e, endpoint))? {
             let values = (0..row.len())
-                .map(|i| row.get(i).map(|v| Bytes::copy_from_slice(v.as_bytes())))
-                .collect();
+                .map(|i| match row.get(i) {
+                    None => Ok(None),
+                    Some(text) if bytea.get(i) == Some(&true) => bytea_from_text(text).map(Some),
+                    Some(text) => Ok(Some(Bytes::copy_from_slice(text.as_bytes()))),
+                })
+                .collect::<Result<_, _>>()?;
             return Ok(Some(values));
         }
     }
@@ -234,6 +336,18 @@ impl<'a> FromSql<'a> for RawValue<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mixed_formats_read_binary_columns_through_send_functions() {
+        let senders = vec![None, Some("pg_catalog.int4send".to_string())];
+        assert_eq!(
+            with_send_functions("SELECT 'a', 1 -- c", &senders),
+            "SELECT q.\"c1\", pg_catalog.int4send(q.\"c2\") FROM (\nSELECT 'a', 1 -- c\n) AS q(\"c1\", \"c2\")"
+        );
+        assert_eq!(&bytea_from_text("\\x00ff0a").unwrap()[..], &[0, 255, 10]);
+        assert_eq!(&bytea_from_text("a\\\\b\\001").unwrap()[..], b"a\\b\x01");
+        assert!(bytea_from_text("\\x0").is_err());
+    }
 
     #[test]
     fn begin_quotes_values_and_refuses_backslashes() {

@@ -6,9 +6,6 @@
 //! session's output settings and is interrupted like any other (cancel,
 //! `statement_timeout`): dropping its rows cancels it on the server.
 //!
-//! A result asked for in mixed formats (some columns text, some binary) is refused with
-//! 0A000; clients that do this (pgjdbc after five executions) are served by setting
-//! `fedgate.passthrough = off`.
 
 use std::sync::Arc;
 
@@ -83,7 +80,7 @@ impl Gateway {
         let request = PassthroughRequest {
             sql: target.sql.clone(),
             settings: forwarded_settings(session),
-            format: value_format(format)?,
+            formats: value_formats(format),
         };
         let interrupt = statement_interrupt(client, session);
         let backend = self.passthrough_backend(&target.server)?;
@@ -143,6 +140,7 @@ fn field(column: &ResultColumn, format: FieldFormat) -> FieldInfo {
         )
     });
     FieldInfo::new(column.name.clone(), None, None, datatype, format)
+        .with_type_modifier(column.type_modifier)
 }
 
 /// The session's output settings, under PostgreSQL's names.
@@ -157,18 +155,16 @@ fn forwarded_settings(session: &Session) -> Vec<(String, String)> {
         .collect()
 }
 
-/// One format for every value, or 0A000 for a mixed request.
-fn value_format(format: &Format) -> PgWireResult<ValueFormat> {
+/// The result formats a client asked for, as the protocol gives them.
+fn value_formats(format: &Format) -> Vec<ValueFormat> {
+    let of = |code: i16| match code {
+        1 => ValueFormat::Binary,
+        _ => ValueFormat::Text,
+    };
     match format {
-        Format::UnifiedText => Ok(ValueFormat::Text),
-        Format::UnifiedBinary => Ok(ValueFormat::Binary),
-        Format::Individual(codes) if codes.iter().all(|c| *c == 0) => Ok(ValueFormat::Text),
-        Format::Individual(codes) if codes.iter().all(|c| *c == 1) => Ok(ValueFormat::Binary),
-        Format::Individual(_) => Err(user_error(
-            SqlState::FeatureNotSupported,
-            "a statement passed through to its server returns all columns as text or all \
-             as binary, not mixed",
-        )),
+        Format::UnifiedText => vec![ValueFormat::Text],
+        Format::UnifiedBinary => vec![ValueFormat::Binary],
+        Format::Individual(codes) => codes.iter().map(|c| of(*c)).collect(),
     }
 }
 
@@ -238,15 +234,11 @@ mod tests {
 
     #[test]
     fn formats() {
+        assert_eq!(value_formats(&Format::UnifiedText), vec![ValueFormat::Text]);
         assert_eq!(
-            value_format(&Format::UnifiedText).unwrap(),
-            ValueFormat::Text
+            value_formats(&Format::Individual(vec![0, 1])),
+            vec![ValueFormat::Text, ValueFormat::Binary]
         );
-        assert_eq!(
-            value_format(&Format::Individual(vec![1, 1])).unwrap(),
-            ValueFormat::Binary
-        );
-        assert!(value_format(&Format::Individual(vec![0, 1])).is_err());
     }
 
     #[test]
