@@ -649,7 +649,11 @@ fn statement_interrupt<C: ClientInfo + ?Sized>(client: &C, session: &Session) ->
     let timeout = session
         .setting("statement_timeout")
         .and_then(|v| parse_timeout(&v));
-    Interrupt::start(slot.as_deref(), timeout)
+    let interrupt = Interrupt::start(slot.as_deref(), timeout);
+    session
+        .statement_stop()
+        .set(Arc::new(interrupt.stop_check()));
+    interrupt
 }
 
 /// EXPLAIN's rows: the plan text reshaped as PostgreSQL prints it.

@@ -89,6 +89,7 @@ pub struct PgSession {
     ctx: SessionContext,
     catalogs: Arc<dyn CatalogProviderList>,
     settings: crate::catalog::functions::Settings,
+    stop: crate::catalog::functions::StatementStop,
 }
 
 impl PgSession {
@@ -145,7 +146,8 @@ impl PgSession {
         ctx.register_udf(crate::catalog::functions::set_config_udf(settings.clone()));
         ctx.register_udf(crate::catalog::functions::to_regtype_udf());
         ctx.register_udf(crate::catalog::functions::session_user_udf(user));
-        ctx.register_udf(crate::catalog::functions::pg_sleep_udf());
+        let stop = crate::catalog::functions::StatementStop::default();
+        ctx.register_udf(crate::catalog::functions::pg_sleep_udf(stop.clone()));
         crate::catalog::catalog_functions::register(&ctx);
         ctx.register_udf(crate::catalog::functions::current_schemas_udf(
             path_schemas(settings.clone(), all.clone(), database),
@@ -156,7 +158,14 @@ impl PgSession {
             ctx,
             catalogs: all,
             settings,
+            stop,
         })
+    }
+
+    /// What ends the running statement early, for work that blocks a thread (`pg_sleep`);
+    /// the protocol layer sets its check when a statement starts.
+    pub fn statement_stop(&self) -> &crate::catalog::functions::StatementStop {
+        &self.stop
     }
 
     /// Every catalog (server) the session sees.
