@@ -179,7 +179,6 @@ async fn tinyint1_as_boolean_false_keeps_the_integers() {
 /// a stored 2 is true, 0 false, NULL NULL.
 #[tokio::test]
 async fn boolean_rendering_agrees_with_reading() {
-    use fedgate_adapter_api::SqlDialect;
     let b = backend(&[]);
     let schema = table_schema(&b, DATABASE, "all_types").await;
     let field = schema.field_with_name("c_bool").unwrap();
