@@ -754,6 +754,15 @@ fn setting_name(shown: &str) -> String {
     }
 }
 
+/// The column name of `SHOW name`: the setting's name as PostgreSQL spells it
+/// (`TimeZone`, `DateStyle`, `IntervalStyle`; the others are lower case).
+fn shown_column(setting: &str) -> String {
+    REPORTED_SETTINGS
+        .iter()
+        .find(|(lower, _)| *lower == setting)
+        .map_or_else(|| setting.to_string(), |(_, spelled)| spelled.to_string())
+}
+
 fn show(session: &Session, name: &str) -> PgWireResult<Response> {
     let lower = setting_name(name);
     let rows: Vec<(String, String)> = if lower == "all" {
@@ -779,7 +788,7 @@ fn show(session: &Session, name: &str) -> PgWireResult<Response> {
     let fields = if lower == "all" {
         vec![text_field("name"), text_field("setting")]
     } else {
-        vec![text_field(&lower)]
+        vec![text_field(&shown_column(&lower))]
     };
     let fields = Arc::new(fields);
     let mut out: Vec<PgWireResult<DataRow>> = Vec::new();
@@ -1065,13 +1074,13 @@ impl QueryParser for FedgateQueryParser {
             }
             Prepared::Other(statement) => Ok(match statement.as_ref() {
                 Statement::ShowVariable { variable } => vec![FieldInfo::new(
-                    setting_name(
+                    shown_column(&setting_name(
                         &variable
                             .iter()
                             .map(|i| i.value.clone())
                             .collect::<Vec<_>>()
                             .join(" "),
-                    ),
+                    )),
                     None,
                     None,
                     Type::TEXT,

@@ -102,13 +102,17 @@ mod tests {
 
     #[test]
     fn new_differences_and_fixed_pairs_are_reported() {
-        let mut known = KnownDifferences::parse("# comment\nmysql a.sql:1\nmysql a.sql:2\npg b.sql:x\n");
+        let mut known =
+            KnownDifferences::parse("# comment\nmysql a.sql:1\nmysql a.sql:2\npg b.sql:x\n");
         known.observe(known_key("mysql", "a.sql:1"), true);
         known.observe(known_key("mysql", "a.sql:2"), false);
         known.observe(known_key("mysql", "a.sql:3"), true);
         assert_eq!(known.unexpected(), vec!["mysql a.sql:3"]);
         assert_eq!(known.fixed(), vec!["mysql a.sql:2"]);
         let updated: Vec<String> = known.updated().into_iter().collect();
-        assert_eq!(updated, vec!["mysql a.sql:1", "mysql a.sql:3", "pg b.sql:x"]);
+        assert_eq!(
+            updated,
+            vec!["mysql a.sql:1", "mysql a.sql:3", "pg b.sql:x"]
+        );
     }
 }
