@@ -17,6 +17,7 @@
 //! failed (its transaction is aborted).
 
 use std::pin::Pin;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use fedgate_adapter_api::{
@@ -41,20 +42,20 @@ pub(crate) async fn describe(
         .pool
         .get()
         .await
-        .map_err(|e| from_pool(&e, endpoint))?;
+        .map_err(|e| from_pool(&e, endpoint).for_server(&target.server))?;
     let mut guard = CancelGuard::new(client, target.server.clone());
     let client = guard.client();
     client
         .batch_execute(&begin_statements(settings)?)
         .await
-        .map_err(|e| from_pg(&e, endpoint))?;
+        .map_err(|e| failure(&e, endpoint, &target.server))?;
     let prepared = client.prepare(sql).await;
     client
         .batch_execute("ROLLBACK")
         .await
-        .map_err(|e| from_pg(&e, endpoint))?;
+        .map_err(|e| failure(&e, endpoint, &target.server))?;
     guard.completed = true;
-    let statement = prepared.map_err(|e| from_pg(&e, endpoint))?;
+    let statement = prepared.map_err(|e| failure(&e, endpoint, &target.server))?;
     Ok(result_columns(statement.columns()))
 }
 
@@ -68,13 +69,13 @@ pub(crate) async fn run(
         .pool
         .get()
         .await
-        .map_err(|e| from_pool(&e, &endpoint))?;
+        .map_err(|e| from_pool(&e, &endpoint).for_server(&target.server))?;
     let mut guard = CancelGuard::new(client, target.server.clone());
     guard
         .client()
         .batch_execute(&begin_statements(&request.settings)?)
         .await
-        .map_err(|e| from_pg(&e, &endpoint))?;
+        .map_err(|e| failure(&e, &endpoint, &target.server))?;
     let statement = match guard.client().prepare(&request.sql).await {
         Ok(statement) => statement,
         Err(error) => {
@@ -83,7 +84,7 @@ pub(crate) async fn run(
             if guard.client().batch_execute("ROLLBACK").await.is_ok() {
                 guard.completed = true;
             }
-            return Err(from_pg(&error, &endpoint));
+            return Err(failure(&error, &endpoint, &target.server));
         }
     };
     let columns = result_columns(statement.columns());
@@ -94,13 +95,13 @@ pub(crate) async fn run(
             .client()
             .query_raw(&statement, std::iter::empty::<&(dyn ToSql + Sync)>())
             .await
-            .map_err(|e| from_pg(&e, &endpoint))?;
+            .map_err(|e| failure(&e, &endpoint, &target.server))?;
         Values::Binary(Box::pin(rows))
     } else {
         let sql = if formats.contains(&ValueFormat::Binary) {
             let senders = send_functions(guard.client(), &columns, &formats)
                 .await
-                .map_err(|e| from_pg(&e, &endpoint))?;
+                .map_err(|e| failure(&e, &endpoint, &target.server))?;
             with_send_functions(&request.sql, &senders)
         } else {
             request.sql.clone()
@@ -110,17 +111,28 @@ pub(crate) async fn run(
             .client()
             .simple_query_raw(&batch)
             .await
-            .map_err(|e| from_pg(&e, &endpoint))?;
+            .map_err(|e| failure(&e, &endpoint, &target.server))?;
         let bytea_columns = formats.iter().map(|f| *f == ValueFormat::Binary).collect();
         Values::Text(Box::pin(messages), bytea_columns)
     };
     let running = Running {
         values,
         endpoint,
+        server: target.server.clone(),
         guard,
     };
     let rows = futures::stream::try_unfold(running, Running::step).boxed();
     Ok(PassthroughRows { columns, rows })
+}
+
+/// The server's own errors stay as a client connected to it would see them; fedgate's
+/// (the connection failed) name the server.
+fn failure(error: &tokio_postgres::Error, endpoint: &Endpoint, server: &str) -> AdapterError {
+    let converted = from_pg(error, endpoint);
+    match error.as_db_error() {
+        Some(_) => converted,
+        None => converted.for_server(server),
+    }
 }
 
 fn result_columns(columns: &[tokio_postgres::Column]) -> Vec<ResultColumn> {
@@ -254,6 +266,7 @@ enum Values {
 struct Running {
     values: Values,
     endpoint: Endpoint,
+    server: Arc<str>,
     guard: CancelGuard,
 }
 
@@ -261,9 +274,11 @@ impl Running {
     async fn step(mut self) -> Result<Option<(PassthroughRow, Running)>, AdapterError> {
         let row = match &mut self.values {
             Values::Text(messages, bytea) => {
-                next_text_row(messages.as_mut(), bytea, &self.endpoint).await?
+                next_text_row(messages.as_mut(), bytea, &self.endpoint, &self.server).await?
             }
-            Values::Binary(rows) => next_binary_row(rows.as_mut(), &self.endpoint).await?,
+            Values::Binary(rows) => {
+                next_binary_row(rows.as_mut(), &self.endpoint, &self.server).await?
+            }
         };
         match row {
             Some(row) => Ok(Some((row, self))),
@@ -273,7 +288,7 @@ impl Running {
                         .client()
                         .batch_execute("COMMIT")
                         .await
-                        .map_err(|e| from_pg(&e, &self.endpoint))?;
+                        .map_err(|e| failure(&e, &self.endpoint, &self.server))?;
                 }
                 self.guard.completed = true;
                 Ok(None)
@@ -286,9 +301,10 @@ async fn next_text_row(
     mut messages: Pin<&mut SimpleQueryStream>,
     bytea: &[bool],
     endpoint: &Endpoint,
+    server: &str,
 ) -> Result<Option<PassthroughRow>, AdapterError> {
     while let Some(message) = messages.next().await {
-        if let SimpleQueryMessage::Row(row) = message.map_err(|e| from_pg(&e, endpoint))? {
+        if let SimpleQueryMessage::Row(row) = message.map_err(|e| failure(&e, endpoint, server))? {
             let values = (0..row.len())
                 .map(|i| match row.get(i) {
                     None => Ok(None),
@@ -305,11 +321,12 @@ async fn next_text_row(
 async fn next_binary_row(
     mut rows: Pin<&mut RowStream>,
     endpoint: &Endpoint,
+    server: &str,
 ) -> Result<Option<PassthroughRow>, AdapterError> {
     let Some(row) = rows.next().await else {
         return Ok(None);
     };
-    let row = row.map_err(|e| from_pg(&e, endpoint))?;
+    let row = row.map_err(|e| failure(&e, endpoint, server))?;
     let values = (0..row.len())
         .map(|i| {
             row.try_get::<_, Option<RawValue>>(i)
