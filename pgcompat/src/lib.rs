@@ -8,12 +8,15 @@
 //!   not plan, client catalog queries, PostgreSQL's output column names).
 //! - [`catalog`]: the system catalog (`pg_catalog`, `information_schema` scoped to the
 //!   session's database, fedgate's own tables) and the catalog functions clients call.
+//! - [`functions`]: PostgreSQL's functions under their own names (`to_char`, `format`,
+//!   `age`, `round`, `mode() WITHIN GROUP` ...), replacing DataFusion's where they differ.
 //! - [`error`]: every error as the PostgreSQL error a client sees ([`PgError`]).
 //! - [`output`]: PostgreSQL's text output of values, column types as PostgreSQL reports
 //!   them, and EXPLAIN in PostgreSQL's shape.
 
 pub mod catalog;
 pub mod error;
+pub mod functions;
 pub mod output;
 pub mod rewrite;
 pub mod session;

@@ -147,6 +147,7 @@ impl PgSession {
         ctx.register_udf(crate::catalog::functions::session_user_udf(user));
         ctx.register_udf(crate::catalog::functions::pg_sleep_udf());
         crate::catalog::catalog_functions::register(&ctx);
+        crate::functions::register(&ctx);
         ctx.register_udf(crate::catalog::functions::current_schemas_udf(
             path_schemas(settings.clone(), all.clone(), database),
         ));
