@@ -97,6 +97,23 @@ pub(crate) fn pg_error_detail(
         .into_datafusion()
 }
 
+/// A PostgreSQL error with an optional detail and hint.
+pub(crate) fn pg_error_with(
+    code: SqlState,
+    message: impl Into<String>,
+    detail: Option<String>,
+    hint: Option<&str>,
+) -> DataFusionError {
+    let mut error = AdapterError::new(code, message);
+    if let Some(detail) = detail {
+        error = error.with_detail(detail);
+    }
+    if let Some(hint) = hint {
+        error = error.with_hint(hint);
+    }
+    error.into_datafusion()
+}
+
 /// How a function computes its result.
 #[derive(Clone, Copy)]
 pub(crate) enum Eval {
