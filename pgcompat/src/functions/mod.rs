@@ -31,6 +31,7 @@ pub mod datetime;
 pub mod math;
 pub mod misc;
 pub mod number_format;
+pub mod numeric;
 pub mod regex;
 pub mod strings;
 pub mod template;
