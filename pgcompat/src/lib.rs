@@ -8,6 +8,8 @@
 //!   not plan, client catalog queries, PostgreSQL's output column names).
 //! - [`catalog`]: the system catalog (`pg_catalog`, `information_schema` scoped to the
 //!   session's database, fedgate's own tables) and the catalog functions clients call.
+//! - [`functions`]: PostgreSQL's functions under their own names (`to_char`, `format`,
+//!   `age`, `round`, `mode() WITHIN GROUP` ...), replacing DataFusion's where they differ.
 //! - [`error`]: every error as the PostgreSQL error a client sees ([`PgError`]).
 //! - [`passthrough`]: which statements one PostgreSQL server answers as written.
 //! - [`output`]: PostgreSQL's text output of values, column types as PostgreSQL reports
@@ -15,6 +17,7 @@
 
 pub mod catalog;
 pub mod error;
+pub mod functions;
 pub mod output;
 pub mod passthrough;
 pub mod rewrite;

@@ -1,0 +1,6 @@
+//! TODO
+use super::PgFunction;
+
+pub(crate) fn functions() -> Vec<PgFunction> {
+    vec![]
+}
