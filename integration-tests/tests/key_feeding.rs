@@ -57,9 +57,7 @@ async fn having_subquery_keys_are_fed_or_the_exists_is_kept() {
         .await;
     // The planner's key feeding is under test: statements on one PostgreSQL server would
     // otherwise pass through to it as written.
-    gateway
-        .rows(&client, "SET fedgate.passthrough = off")
-        .await;
+    gateway.rows(&client, "SET fedgate.passthrough = off").await;
 
     // (HAVING, what EXPLAIN ANALYZE reports, rows expected)
     let cases = [

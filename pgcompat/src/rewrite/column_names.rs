@@ -16,8 +16,11 @@
 
 use std::collections::HashSet;
 
+use std::ops::ControlFlow;
+
 use datafusion::sql::sqlparser::ast::{
-    DataType, Expr, Ident, Query, SelectItem, SetExpr, Statement, TrimWhereField,
+    visit_expressions, DataType, Expr, GroupByExpr, Ident, OrderByKind, Query, SelectItem, SetExpr,
+    Statement, TrimWhereField,
 };
 
 /// Separates a repeated output name from the number that makes it unique for DataFusion.
@@ -37,6 +40,7 @@ pub fn apply_postgres_column_names(statement: &mut Statement) {
 }
 
 fn name_query(query: &mut Query) {
+    let order_by_names = order_by_names(query);
     let mut body = query.body.as_mut();
     loop {
         match body {
@@ -48,6 +52,18 @@ fn name_query(query: &mut Query) {
     let SetExpr::Select(select) = body else {
         return;
     };
+    // DataFusion reads an output name inside ORDER BY and GROUP BY expressions as the output
+    // column: an alias that takes the name of the column it derives from (`addr['city']` is
+    // `addr`, `x::int` is `x`) would change what `ORDER BY addr['city']` reads.
+    let mut clause_names = order_by_names;
+    if let GroupByExpr::Expressions(exprs, _) = &select.group_by {
+        exprs
+            .iter()
+            .for_each(|e| collect_names(e, &mut clause_names));
+    }
+    if let Some(having) = &select.having {
+        collect_names(having, &mut clause_names);
+    }
     let mut taken: HashSet<String> = HashSet::new();
     for item in select.projection.iter_mut() {
         let (expr, name) = match item {
@@ -62,6 +78,10 @@ fn name_query(query: &mut Query) {
             _ => continue,
         };
         let plain_column = column_name(expr).is_some();
+        if derives_from_column(expr) && clause_names.contains(&name) {
+            taken.insert(name);
+            continue;
+        }
         if taken.insert(name.clone()) {
             if !plain_column {
                 *item = alias(expr.clone(), name);
@@ -81,6 +101,44 @@ fn alias(expr: Expr, name: String) -> SelectItem {
     SelectItem::ExprWithAlias {
         expr,
         alias: Ident::with_quote('"', name),
+    }
+}
+
+/// Names of columns used inside ORDER BY expressions (a bare name there means the output
+/// column, as in PostgreSQL, and is left out).
+fn order_by_names(query: &Query) -> HashSet<String> {
+    let mut names = HashSet::new();
+    if let Some(order_by) = &query.order_by {
+        if let OrderByKind::Expressions(exprs) = &order_by.kind {
+            for item in exprs {
+                if column_name(&item.expr).is_none() {
+                    collect_names(&item.expr, &mut names);
+                }
+            }
+        }
+    }
+    names
+}
+
+fn collect_names(expr: &Expr, names: &mut HashSet<String>) {
+    let _ = visit_expressions(expr, |e| {
+        if let Some(name) = column_name(e) {
+            names.insert(name);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// Whether the expression's name is a column's (a cast, subscript or collation of it).
+fn derives_from_column(expr: &Expr) -> bool {
+    match expr {
+        Expr::Cast { expr, .. }
+        | Expr::Nested(expr)
+        | Expr::Collate { expr, .. }
+        | Expr::CompoundFieldAccess { root: expr, .. } => {
+            column_name(expr).is_some() || derives_from_column(expr)
+        }
+        _ => false,
     }
 }
 
@@ -222,6 +280,14 @@ mod tests {
         );
         assert_eq!(client_name("count\u{1}2"), "count");
         assert_eq!(client_name("count"), "count");
+    }
+
+    #[test]
+    fn names_of_columns_used_in_order_by_expressions_are_left_to_datafusion() {
+        assert_eq!(
+            rewrite("SELECT addr['city'], x::int FROM t ORDER BY addr['city'], x"),
+            "SELECT addr['city'], x::INT AS \"x\" FROM t ORDER BY addr['city'], x"
+        );
     }
 
     #[test]
