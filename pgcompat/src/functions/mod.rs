@@ -125,7 +125,6 @@ pub(crate) enum Eval {
         row: fn(&[ScalarValue], &DataType) -> Result<ScalarValue>,
     },
     /// On the whole call (arguments as arrays or scalars, their fields).
-    #[allow(dead_code)] // the first users (array functions) are still on the functions branch
     Call(fn(&ScalarFunctionArgs) -> Result<ColumnarValue>),
 }
 
@@ -156,7 +155,6 @@ impl PgFunction {
         }
     }
 
-    #[allow(dead_code)] // the first user (age) is still on the functions branch
     pub(crate) fn volatile(mut self) -> Self {
         self.signature = Signature::user_defined(Volatility::Volatile);
         self
