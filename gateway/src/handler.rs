@@ -54,6 +54,7 @@ use passthrough::PassthroughStatement;
 
 /// Settings whose value changes how results are formatted; mirrored into client metadata.
 const FORMAT_SETTINGS: &[&str] = &[
+    "timezone",
     "datestyle",
     "intervalstyle",
     "bytea_output",
@@ -230,7 +231,7 @@ impl Gateway {
     ) -> PgWireResult<Response> {
         let interrupt = statement_interrupt(client, session);
         let (schema, stream) = self.start_query(session, source, &interrupt).await?;
-        let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+        let options = Arc::new(format_options(client));
         let response = encode_stream(schema, stream, format, options).await?;
         Ok(Response::Query(response))
     }
@@ -363,7 +364,7 @@ impl Gateway {
                     schema.clone(),
                     stream::iter(batches),
                 );
-                let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+                let options = Arc::new(format_options(client));
                 let mut response =
                     encode_stream(schema, Box::pin(adapter), format, options).await?;
                 response.set_command_tag("FETCH");
@@ -426,7 +427,7 @@ impl Gateway {
             .start_query(session, Source::Statement(&query), &interrupt)
             .await?;
         let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+        let options = Arc::new(format_options(client));
         let mut rows = encode_stream(schema, batches, &Format::UnifiedText, options).await?;
         let only_header = format.header.then(|| copy::header_line(&names, &format));
         // pgwire counts CopyData messages for the COPY tag: the header travels with the
@@ -640,6 +641,16 @@ impl Gateway {
         }
         Ok(responses)
     }
+}
+
+/// How values print for `client`: its DateStyle, IntervalStyle, bytea_output,
+/// extra_float_digits and TimeZone (mirrored into the client's metadata by SET).
+fn format_options<C: ClientInfo + ?Sized>(client: &C) -> FormatOptions {
+    let mut options = FormatOptions::from_client_metadata(client.metadata());
+    if let Some(zone) = client.metadata().get("timezone") {
+        options.time_zone = zone.clone();
+    }
+    options
 }
 
 /// The interrupt of a statement starting now on `client`'s connection: its cancel signal

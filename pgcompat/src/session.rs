@@ -205,6 +205,12 @@ impl PgSession {
         if name == "search_path" {
             self.apply_search_path(value)?;
         }
+        if name == "timezone" && crate::output::pg_text::SessionZone::parse(value).is_none() {
+            return Err(format!(
+                "invalid value for parameter \"TimeZone\": \"{}\"",
+                value.trim_matches('\'')
+            ));
+        }
         self.settings().insert(name, value.to_string());
         Ok(())
     }
