@@ -54,7 +54,6 @@ use passthrough::PassthroughStatement;
 
 /// Settings whose value changes how results are formatted; mirrored into client metadata.
 const FORMAT_SETTINGS: &[&str] = &[
-    "timezone",
     "datestyle",
     "intervalstyle",
     "bytea_output",
@@ -231,7 +230,7 @@ impl Gateway {
     ) -> PgWireResult<Response> {
         let interrupt = statement_interrupt(client, session);
         let (schema, stream) = self.start_query(session, source, &interrupt).await?;
-        let options = Arc::new(format_options(client));
+        let options = Arc::new(format_options(session));
         let response = encode_stream(schema, stream, format, options).await?;
         Ok(Response::Query(response))
     }
@@ -364,7 +363,7 @@ impl Gateway {
                     schema.clone(),
                     stream::iter(batches),
                 );
-                let options = Arc::new(format_options(client));
+                let options = Arc::new(format_options(session));
                 let mut response =
                     encode_stream(schema, Box::pin(adapter), format, options).await?;
                 response.set_command_tag("FETCH");
@@ -427,7 +426,7 @@ impl Gateway {
             .start_query(session, Source::Statement(&query), &interrupt)
             .await?;
         let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        let options = Arc::new(format_options(client));
+        let options = Arc::new(format_options(session));
         let mut rows = encode_stream(schema, batches, &Format::UnifiedText, options).await?;
         let only_header = format.header.then(|| copy::header_line(&names, &format));
         // pgwire counts CopyData messages for the COPY tag: the header travels with the
@@ -643,12 +642,25 @@ impl Gateway {
     }
 }
 
-/// How values print for `client`: its DateStyle, IntervalStyle, bytea_output,
-/// extra_float_digits and TimeZone (mirrored into the client's metadata by SET).
-fn format_options<C: ClientInfo + ?Sized>(client: &C) -> FormatOptions {
-    let mut options = FormatOptions::from_client_metadata(client.metadata());
-    if let Some(zone) = client.metadata().get("timezone") {
-        options.time_zone = zone.clone();
+/// How values print in `session`: its DateStyle, IntervalStyle, bytea_output,
+/// extra_float_digits and TimeZone, as SET and RESET left them.
+fn format_options(session: &Session) -> FormatOptions {
+    let mut options = FormatOptions::default();
+    let setting = |name: &str| session.setting(name).filter(|v| !v.is_empty());
+    if let Some(value) = setting("datestyle") {
+        options.date_style = value;
+    }
+    if let Some(value) = setting("intervalstyle") {
+        options.interval_style = value;
+    }
+    if let Some(value) = setting("bytea_output") {
+        options.bytea_output = value;
+    }
+    if let Some(value) = setting("extra_float_digits").and_then(|v| v.trim().parse().ok()) {
+        options.extra_float_digits = value;
+    }
+    if let Some(value) = setting("timezone") {
+        options.time_zone = value;
     }
     options
 }
