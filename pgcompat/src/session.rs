@@ -117,7 +117,8 @@ impl PgSession {
             .with_config(config)
             .with_catalog_list(scoped.clone())
             .with_default_features()
-            .with_analyzer_rules(analyzer_rules());
+            .with_analyzer_rules(analyzer_rules())
+            .with_physical_optimizer_rule(Arc::new(crate::checked_arithmetic::CheckedArithmetic));
         if let Some(planner) = &planning.query_planner {
             builder = builder.with_query_planner(planner.clone());
         }
