@@ -50,6 +50,9 @@ impl PgError {
             return Self::from(adapter);
         }
         let root = error.find_root();
+        if let Some(known) = postgres_wording(root) {
+            return known;
+        }
         if let DataFusionError::ArrowError(arrow, _) = root {
             if matches!(
                 arrow.as_ref(),
@@ -121,6 +124,25 @@ fn arrow_code(error: &datafusion::arrow::error::ArrowError) -> SqlState {
         ArrowError::ArithmeticOverflow(_) => SqlState::NumericValueOutOfRange,
         _ => SqlState::InternalError,
     }
+}
+
+/// Errors PostgreSQL reports with a code and words of its own, recognised by DataFusion's
+/// wording (pinned by the tests below).
+fn postgres_wording(error: &DataFusionError) -> Option<PgError> {
+    let message = error.to_string().to_ascii_lowercase();
+    if message.contains("scalar subquery returned more than one row") {
+        return Some(PgError::new(
+            SqlState::CardinalityViolation,
+            "more than one row returned by a subquery used as an expression",
+        ));
+    }
+    if message.contains("must be in group by or an aggregate function") {
+        return Some(PgError::new(
+            SqlState::GroupingError,
+            strip_prefixes(&error.to_string()),
+        ));
+    }
+    None
 }
 
 /// DataFusion's planning errors carry only a message.
@@ -211,6 +233,11 @@ mod tests {
             (
                 "SELECT t1.a FROM t t1, t t2 WHERE a = 1",
                 SqlState::AmbiguousColumn,
+            ),
+            ("SELECT a, b FROM t GROUP BY a", SqlState::GroupingError),
+            (
+                "SELECT (SELECT a FROM (VALUES (1), (2)) AS v(a))",
+                SqlState::CardinalityViolation,
             ),
         ];
         for (sql, expected) in cases {

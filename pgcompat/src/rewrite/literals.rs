@@ -6,6 +6,11 @@
 //!   parser wants unit words, so the time is spelled out (`3 hours 4 minutes 5 seconds`);
 //! - `'\xDEADBEEF'::bytea` and the escape form `'a\\b\001'::bytea`: PostgreSQL decodes the
 //!   text; DataFusion would keep the backslashes as bytes. The literal becomes a hex literal;
+//! - date and timestamp text PostgreSQL reads and DataFusion's parser does not: a time
+//!   without seconds (`'2024-02-29 13:45'::timestamp`, `TIMESTAMPTZ '2024-02-29 13:45+02'`),
+//!   `'epoch'`, `'20240229'`, month names (`'Feb 29 2024'`, `'29 February 2024'`). The text
+//!   becomes ISO (`2024-02-29 13:45:00`); other text is left for DataFusion to read or
+//!   refuse;
 //! - numbers beyond DataFusion's decimal range (`1e299`, `1e-200`): PostgreSQL reads them as
 //!   `numeric`; DataFusion reads every non-integer literal as a decimal here and fails on a
 //!   scale or precision it cannot hold. They become `double precision`, the closest type
@@ -49,6 +54,14 @@ fn rewrite_expr(expr: &mut Expr) {
                     *text = spell_out_clock_times(text);
                 }
             }
+            DataType::Timestamp(..) | DataType::Date => {
+                let date_only = matches!(data_type, DataType::Date);
+                if let Some(text) = string_literal_mut(inner) {
+                    if let Some(iso) = iso_datetime(text, date_only) {
+                        *text = iso;
+                    }
+                }
+            }
             DataType::Bytea => {
                 let hex = string_literal_mut(inner).and_then(|text| decode_bytea(text));
                 if let Some(hex) = hex {
@@ -57,6 +70,16 @@ fn rewrite_expr(expr: &mut Expr) {
             }
             _ => {}
         },
+        Expr::TypedString(typed)
+            if matches!(typed.data_type, DataType::Timestamp(..) | DataType::Date) =>
+        {
+            let date_only = matches!(typed.data_type, DataType::Date);
+            if let Value::SingleQuotedString(text) = &mut typed.value.value {
+                if let Some(iso) = iso_datetime(text, date_only) {
+                    *text = iso;
+                }
+            }
+        }
         Expr::Value(ValueWithSpan {
             value: Value::Number(number, _),
             ..
@@ -72,6 +95,65 @@ fn rewrite_expr(expr: &mut Expr) {
         }
         _ => {}
     }
+}
+
+/// Date or timestamp input PostgreSQL reads, as ISO text DataFusion reads; `None` when the
+/// text needs no change or is not one of these forms.
+fn iso_datetime(text: &str, date_only: bool) -> Option<String> {
+    let trimmed = text.trim();
+    if trimmed.eq_ignore_ascii_case("epoch") {
+        let epoch = if date_only {
+            "1970-01-01"
+        } else {
+            "1970-01-01 00:00:00+00"
+        };
+        return Some(epoch.to_string());
+    }
+    if let Some(with_seconds) = add_missing_seconds(trimmed) {
+        return Some(with_seconds);
+    }
+    const DATE_FORMS: &[&str] = &[
+        "%Y%m%d",
+        "%b %d %Y",
+        "%B %d %Y",
+        "%b %d, %Y",
+        "%B %d, %Y",
+        "%d %b %Y",
+        "%d %B %Y",
+    ];
+    DATE_FORMS.iter().find_map(|form| {
+        chrono::NaiveDate::parse_from_str(trimmed, form)
+            .ok()
+            .map(|date| date.format("%Y-%m-%d").to_string())
+    })
+}
+
+/// `YYYY-MM-DD HH:MM` (or `T`, and a zone or anything after) with `:00` seconds added.
+fn add_missing_seconds(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let date_ok = bytes.len() >= 10
+        && bytes[..10].iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !date_ok || !matches!(bytes.get(10), Some(b' ' | b'T')) {
+        return None;
+    }
+    let time = &text[11..];
+    let hour_digits = time.bytes().take_while(u8::is_ascii_digit).count();
+    if !(1..=2).contains(&hour_digits) || time.as_bytes().get(hour_digits) != Some(&b':') {
+        return None;
+    }
+    let after_colon = &time[hour_digits + 1..];
+    let minute_digits = after_colon.bytes().take_while(u8::is_ascii_digit).count();
+    if minute_digits != 2 || after_colon.as_bytes().get(2) == Some(&b':') {
+        return None;
+    }
+    let cut = 11 + hour_digits + 1 + 2;
+    Some(format!("{}:00{}", &text[..cut], &text[cut..]))
 }
 
 fn string_literal_mut(expr: &mut Expr) -> Option<&mut String> {
@@ -182,6 +264,33 @@ fn fits_a_decimal(number: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn datetime_input_postgres_reads() {
+        assert_eq!(
+            iso_datetime("2024-02-29 13:45", false).as_deref(),
+            Some("2024-02-29 13:45:00")
+        );
+        assert_eq!(
+            iso_datetime("2024-02-29T9:05+02", false).as_deref(),
+            Some("2024-02-29T9:05:00+02")
+        );
+        assert_eq!(iso_datetime("2024-02-29 13:45:10", false), None);
+        assert_eq!(
+            iso_datetime("20240229", true).as_deref(),
+            Some("2024-02-29")
+        );
+        assert_eq!(
+            iso_datetime("Feb 29 2024", true).as_deref(),
+            Some("2024-02-29")
+        );
+        assert_eq!(
+            iso_datetime("29 February 2024", true).as_deref(),
+            Some("2024-02-29")
+        );
+        assert_eq!(iso_datetime("epoch", true).as_deref(), Some("1970-01-01"));
+        assert_eq!(iso_datetime("01/02/2024", true), None);
+    }
 
     fn rewritten(sql: &str) -> String {
         PostgresLiterals
