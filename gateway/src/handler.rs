@@ -150,6 +150,9 @@ impl Gateway {
     }
 
     async fn plan(&self, session: &Session, statement: &Statement) -> PgWireResult<LogicalPlan> {
+        if let Some(refusal) = fedgate_pgcompat::rewrite::refusals::refusal(statement) {
+            return Err(crate::errors::from_pg(refusal));
+        }
         let state = session.context().state();
         let plan = state
             .statement_to_plan(DfStatement::Statement(Box::new(statement.clone())))

@@ -6,4 +6,5 @@ pub(crate) mod column_names;
 pub(crate) mod literals;
 pub(crate) mod parse;
 pub(crate) mod pg_syntax;
+pub mod refusals;
 pub mod split;
