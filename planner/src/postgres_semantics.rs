@@ -23,6 +23,9 @@
 //!   decimal, which finds nothing for a float that is not exactly that decimal and fails
 //!   for floats beyond its range. The literal is cast to `Float64`.
 //!
+//! - `row_number()`, `rank()`, `dense_rank()` and `ntile()` are `bigint` in PostgreSQL and
+//!   unsigned 64-bit integers in DataFusion (which clients would see as `numeric`): where
+//!   their result is used, it is cast to `Int64` (they never exceed it).
 //! - Integer arithmetic between constants that overflows (`2147483647 + 1`) is an error
 //!   in PostgreSQL (22003); DataFusion's constant folding would wrap it. It becomes a call
 //!   that fails with that error when it runs (arithmetic on columns is checked by
@@ -36,7 +39,7 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{DFSchema, Result, ScalarValue};
+use datafusion::common::{DFSchema, ExprSchema, Result, ScalarValue};
 use datafusion::logical_expr::expr::{AggregateFunction, Cast, ScalarFunction};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{lit, when, Expr, ExprSchemable, LogicalPlan, Operator};
@@ -109,6 +112,9 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 },
             )
         }
+        Expr::Column(column) if is_unsigned_window_result(column, schema) => Ok(Transformed::yes(
+            Expr::Cast(Cast::new(Box::new(expr.clone()), DataType::Int64)),
+        )),
         Expr::InList(in_list) if is_float(&in_list.expr, schema) => {
             let mut in_list = in_list.clone();
             let changed = in_list
@@ -168,6 +174,15 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         }
         _ => Ok(Transformed::no(expr)),
     }
+}
+
+/// Whether `column` is the `UInt64` result of a ranking window function.
+fn is_unsigned_window_result(column: &datafusion::common::Column, schema: &DFSchema) -> bool {
+    const RANKING: &[&str] = &["row_number(", "rank(", "dense_rank(", "ntile("];
+    RANKING.iter().any(|f| column.name.starts_with(f))
+        && schema
+            .field_from_column(column)
+            .is_ok_and(|field| *field.data_type() == DataType::UInt64)
 }
 
 /// The result type of `left op right` when both are integer constants and the result
