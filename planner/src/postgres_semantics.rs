@@ -100,6 +100,17 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             Ok(with_int64_literals(expr))
         }
         Expr::BinaryExpr(binary)
+            if binary.op == Operator::Minus
+                && matches!(binary.left.get_type(schema), Ok(DataType::Date32))
+                && matches!(binary.right.get_type(schema), Ok(DataType::Date32)) =>
+        {
+            // date - date is a number of days (int4) in PostgreSQL.
+            Ok(Transformed::yes(Expr::Cast(Cast::new(
+                Box::new(expr.clone()),
+                DataType::Int32,
+            ))))
+        }
+        Expr::BinaryExpr(binary)
             if matches!(
                 binary.op,
                 Operator::Plus | Operator::Minus | Operator::Multiply

@@ -95,9 +95,10 @@ fn format_column(column: &ArrayRef, zone: &SessionZone) -> Result<ArrayRef, Arro
                 TimeUnit::Microsecond => {
                     collect(column.as_primitive::<TimestampMicrosecondType>(), Some)
                 }
+                // PostgreSQL keeps microseconds, rounding half up (away from zero).
                 TimeUnit::Nanosecond => {
                     collect(column.as_primitive::<TimestampNanosecondType>(), |v| {
-                        Some(v.div_euclid(1000))
+                        Some((v.div_euclid(500)).div_euclid(2) + (v.div_euclid(500)).rem_euclid(2))
                     })
                 }
             };

@@ -12,6 +12,10 @@
 //! - `x::regtype[]` becomes the array of the type names of the OIDs in `x` (pgcli's
 //!   `proargtypes::regtype[]`; `pg_proc` holds OID lists as text, `2276 23` or `[1034,
 //!   26]`): DataFusion has no `regtype`;
+//! - `extract(field FROM x)` is `numeric` in PostgreSQL (14+) and `date_part(...)` is
+//!   `double precision`; DataFusion's `date_part` is an integer for most fields. Extract of
+//!   a whole-number field (year, month, day, hour, minute, dow, doy, week, quarter, ...)
+//!   becomes a cast to `numeric(20)`, `date_part(...)` a cast to `double precision`;
 //! - `generate_series(...)` as a select-list item becomes `unnest(generate_series(...))`
 //!   named `generate_series`: PostgreSQL returns one row per value, DataFusion's scalar
 //!   function one array.
@@ -36,11 +40,52 @@ impl SqlStatementRewriteRule for PostgresSyntax {
             rewrite_like_escape(expr);
             rewrite_array_subquery(expr);
             rewrite_regtype_array(expr);
+            rewrite_date_part_types(expr);
             ControlFlow::<()>::Continue(())
         });
         let _ = statement.visit(&mut SetReturningSelectItems);
         statement
     }
+}
+
+/// Fields whose `extract` is a whole number.
+const WHOLE_NUMBER_FIELDS: &[&str] = &[
+    "year",
+    "month",
+    "day",
+    "hour",
+    "minute",
+    "dow",
+    "isodow",
+    "doy",
+    "week",
+    "quarter",
+    "decade",
+    "century",
+    "millennium",
+    "isoyear",
+];
+
+fn rewrite_date_part_types(expr: &mut Expr) {
+    let data_type = match expr {
+        Expr::Extract { field, .. }
+            if WHOLE_NUMBER_FIELDS.contains(&field.to_string().to_ascii_lowercase().as_str()) =>
+        {
+            DataType::Numeric(datafusion::sql::sqlparser::ast::ExactNumberInfo::Precision(
+                20,
+            ))
+        }
+        Expr::Function(function) if named(&function.name, "date_part") => DataType::DoublePrecision,
+        _ => return,
+    };
+    let inner = std::mem::replace(expr, Expr::Value(Value::Null.into()));
+    *expr = Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(inner),
+        data_type,
+        array: false,
+        format: None,
+    };
 }
 
 /// True when `name`'s last part is `wanted` (any case): `unnest`, `pg_catalog.unnest`.
