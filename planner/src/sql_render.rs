@@ -175,6 +175,8 @@ impl<'a> ExprRenderer<'a> {
             Expr::ScalarFunction(function) => match function.func.name() {
                 "substr" | "substring" => Some(DataType::Utf8),
                 "coalesce" => self.type_of(function.args.first()?),
+                // Rendered only for year/month/day of a date, as an int4 (see below).
+                "date_part" => Some(DataType::Int32),
                 _ => None,
             },
             Expr::ScalarSubquery(subquery) => Some(
