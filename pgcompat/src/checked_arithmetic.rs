@@ -34,7 +34,7 @@ impl PhysicalOptimizerRule for CheckedArithmetic {
         plan: Arc<dyn ExecutionPlan>,
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        plan.transform_up(|node| checked_node(node)).map(|t| t.data)
+        plan.transform_up(checked_node).map(|t| t.data)
     }
 
     fn name(&self) -> &str {

@@ -173,10 +173,7 @@ impl PgSession {
 
     /// The one server of every relation and each relation's replacement text; `None` when
     /// a relation is not a server's table or the relations span servers.
-    fn resolve_relations(
-        &self,
-        found: &Inspection,
-    ) -> Option<(Option<String>, Vec<(Span, String)>)> {
+    fn resolve_relations(&self, found: &Inspection) -> Option<(Option<String>, Vec<Replacement>)> {
         let path = self.search_path();
         let mut server: Option<String> = None;
         let mut replacements = Vec::new();
@@ -226,6 +223,9 @@ impl PgSession {
             .is_some_and(|s| s.table_exist(table))
     }
 }
+
+/// A name's place in the text and what goes there.
+type Replacement = (Span, String);
 
 /// What a statement names: its relations and CTEs; `None` when something in it is
 /// fedgate's own.
@@ -297,10 +297,10 @@ impl Visitor for Inspection {
             TableFactor::Table {
                 name, args: None, ..
             } => self.relations.push(name.clone()),
-            TableFactor::Table { name, .. } | TableFactor::Function { name, .. } => {
-                if !is_server_function(name) {
-                    return self.refuse();
-                }
+            TableFactor::Table { name, .. } | TableFactor::Function { name, .. }
+                if !is_server_function(name) =>
+            {
+                return self.refuse();
             }
             _ => {}
         }

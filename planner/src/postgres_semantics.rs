@@ -128,10 +128,10 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         )),
         Expr::InList(in_list) if is_float(&in_list.expr, schema) => {
             let mut in_list = in_list.clone();
-            let changed = in_list
-                .list
-                .iter_mut()
-                .fold(false, |changed, item| float_literal(item) || changed);
+            let mut changed = false;
+            for item in in_list.list.iter_mut() {
+                changed |= float_literal(item);
+            }
             Ok(Transformed::new_transformed(Expr::InList(in_list), changed))
         }
         Expr::BinaryExpr(binary)
