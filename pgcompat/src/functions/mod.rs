@@ -18,7 +18,9 @@
 //!   `ln`/`log`/`sqrt`/`exp`/`power` with PostgreSQL's domain errors;
 //! - [`strings`]: `format`, `quote_literal`, `quote_ident`, `quote_nullable`;
 //! - [`regex`]: `regexp_matches`, `regexp_split_to_array`, `regexp_substr`;
-//! - [`misc`]: `pg_typeof`, `num_nulls`/`num_nonnulls`, `array_length`;
+//! - [`misc`]: `pg_typeof`, `num_nulls`/`num_nonnulls`;
+//! - [`arrays`]: `array_length` (NULL for an empty array), `cardinality`, `array_dims`,
+//!   `array_position` ... typed `integer`, `array_remove`/`array_replace` of every match;
 //! - [`aggregates`]: `variance`/`var_samp`/`var_pop` (numeric for exact input), `every`,
 //!   `mode() WITHIN GROUP`, `percentile_disc`.
 //!
@@ -26,6 +28,7 @@
 //! [`crate::error::PgError::from_datafusion`] finds through DataFusion's wrappers.
 
 pub mod aggregates;
+pub mod arrays;
 pub mod calendar;
 pub mod datetime;
 pub mod math;
@@ -62,10 +65,12 @@ pub fn register(ctx: &SessionContext) {
         strings::functions(),
         regex::functions(),
         misc::functions(),
+        arrays::functions(),
     ];
     for function in scalars.into_iter().flatten() {
         ctx.register_udf(ScalarUDF::new_from_impl(function));
     }
+    ctx.register_udf(ScalarUDF::new_from_impl(misc::PgTypeof::new()));
     for aggregate in aggregates::functions() {
         ctx.register_udaf(aggregate);
     }
@@ -155,8 +160,17 @@ impl PgFunction {
         }
     }
 
+    /// A function whose result may change between calls (`age(x)` reads the clock).
     pub(crate) fn volatile(mut self) -> Self {
+        let names = self.signature.parameter_names.take();
         self.signature = Signature::user_defined(Volatility::Volatile);
+        self.signature.parameter_names = names;
+        self
+    }
+
+    /// Names of the parameters, for calls with named arguments (`days => 10`).
+    pub(crate) fn with_parameter_names(mut self, names: &[&str]) -> Self {
+        self.signature.parameter_names = Some(names.iter().map(|n| n.to_string()).collect());
         self
     }
 }
