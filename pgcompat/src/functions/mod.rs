@@ -43,7 +43,7 @@ pub mod to_timestamp;
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{new_empty_array, Array, ArrayRef};
+use datafusion::arrow::array::{new_empty_array, ArrayRef};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, IntervalUnit, TimeUnit};
 use datafusion::common::{Result, ScalarValue};
 use datafusion::error::DataFusionError;
@@ -129,8 +129,6 @@ pub(crate) enum Eval {
         strict: bool,
         row: fn(&[ScalarValue], &DataType) -> Result<ScalarValue>,
     },
-    /// On the whole call (arguments as arrays or scalars, their fields).
-    Call(fn(&ScalarFunctionArgs) -> Result<ColumnarValue>),
 }
 
 /// The result type of a call: from the arguments' fields and the values of the constant
@@ -233,7 +231,6 @@ impl ScalarUDFImpl for PgFunction {
                 strict,
                 row,
             ),
-            Eval::Call(call) => call(&args),
         }
     }
 }
@@ -285,14 +282,6 @@ pub(crate) fn map_rows(
     Ok(ColumnarValue::Array(ScalarValue::iter_to_array(results)?))
 }
 
-/// The number of rows of a call's arguments: `None` when all are scalars.
-pub(crate) fn rows_of(args: &[ColumnarValue]) -> Option<usize> {
-    args.iter().find_map(|a| match a {
-        ColumnarValue::Array(array) => Some(array.len()),
-        ColumnarValue::Scalar(_) => None,
-    })
-}
-
 // ---- types -------------------------------------------------------------------------------
 
 /// `timestamp with time zone` as fedgate plans it: microseconds, UTC.
@@ -314,10 +303,6 @@ pub(crate) fn is_string(t: &DataType) -> bool {
     matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
 }
 
-pub(crate) fn is_integer(t: &DataType) -> bool {
-    t.is_integer()
-}
-
 pub(crate) fn is_decimal(t: &DataType) -> bool {
     matches!(
         t,
@@ -326,10 +311,6 @@ pub(crate) fn is_decimal(t: &DataType) -> bool {
             | DataType::Decimal128(_, _)
             | DataType::Decimal256(_, _)
     )
-}
-
-pub(crate) fn is_float(t: &DataType) -> bool {
-    matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64)
 }
 
 /// PostgreSQL's name of a type as fedgate describes it (`integer`, `numeric`,
@@ -385,25 +366,6 @@ pub(crate) fn no_such_function(name: &str, fields: &[FieldRef]) -> DataFusionErr
     )
 }
 
-/// Coercion that keeps every argument's type (checked in `returns`).
-pub(crate) fn keep_types(types: &[DataType]) -> Result<Vec<DataType>> {
-    Ok(types.to_vec())
-}
-
-/// Strings as `Utf8`, other types as they are.
-pub(crate) fn strings_as_utf8(types: &[DataType]) -> Result<Vec<DataType>> {
-    Ok(types
-        .iter()
-        .map(|t| {
-            if is_string(t) || t == &DataType::Null {
-                DataType::Utf8
-            } else {
-                t.clone()
-            }
-        })
-        .collect())
-}
-
 // ---- values ------------------------------------------------------------------------------
 
 /// The text of a string value.
@@ -442,18 +404,6 @@ pub(crate) fn float_of(value: &ScalarValue) -> Option<f64> {
 /// A text result.
 pub(crate) fn text(value: impl Into<String>) -> ScalarValue {
     ScalarValue::Utf8(Some(value.into()))
-}
-
-/// The strings of an array (for functions over arrays of text).
-pub(crate) fn array_strings(array: &ArrayRef) -> Result<Vec<Option<String>>> {
-    let array = datafusion::arrow::compute::cast(array, &DataType::Utf8)?;
-    let strings = array
-        .as_any()
-        .downcast_ref::<datafusion::arrow::array::StringArray>()
-        .ok_or_else(|| DataFusionError::Internal("not text".into()))?;
-    Ok((0..strings.len())
-        .map(|i| (!strings.is_null(i)).then(|| strings.value(i).to_string()))
-        .collect())
 }
 
 #[cfg(test)]
