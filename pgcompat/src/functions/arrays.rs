@@ -2,7 +2,8 @@
 //! array or a missing dimension), `cardinality`, `array_ndims`, `array_dims`,
 //! `array_lower`, `array_upper` and `array_position` typed `integer` (DataFusion's are
 //! unsigned, sent as numeric), `array_positions` as `integer[]`, and `array_remove` and
-//! `array_replace` of every matching element (DataFusion's change the first only).
+//! `array_replace` of every matching element (DataFusion's change the first only), and
+//! `array_fill` of one dimension (other lower bounds than 1 and more dimensions are 0A000).
 //!
 //! A multidimensional array is a list of lists; its dimensions are read from the first
 //! element at each level (PostgreSQL's arrays are rectangular). Elements compare as
@@ -48,6 +49,7 @@ pub(crate) fn functions() -> Vec<PgFunction> {
             same_list_returns,
             replace_row,
         ),
+        f("array_fill", coerce_fill, fill_returns, fill_row),
     ]
 }
 
@@ -329,9 +331,116 @@ fn replace_row(args: &[ScalarValue], return_type: &DataType) -> Result<ScalarVal
     list_of(&list_field(return_type)?, &replaced)
 }
 
+/// `array_fill(value, dimensions [, lower_bounds])`: dimensions as a `bigint[]`.
+fn coerce_fill(types: &[DataType]) -> Result<Vec<DataType>> {
+    Ok(types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match t {
+            _ if i == 0 => t.clone(),
+            DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _) => {
+                DataType::new_list(DataType::Int64, true)
+            }
+            other => other.clone(),
+        })
+        .collect())
+}
+
+/// One dimension: the result type cannot depend on the dimensions' values (they become
+/// constant only while DataFusion simplifies the plan, after its types are fixed).
+fn fill_returns(fields: &[FieldRef], _: &[Option<&ScalarValue>]) -> Result<DataType> {
+    let ok = (2..=3).contains(&fields.len())
+        && fields[1..]
+            .iter()
+            .all(|f| matches!(f.data_type(), DataType::List(_) | DataType::Null));
+    if !ok {
+        return Err(no_such_function("array_fill", fields));
+    }
+    let element = match fields[0].data_type() {
+        DataType::Null => DataType::Utf8,
+        other => other.clone(),
+    };
+    Ok(DataType::new_list(element, true))
+}
+
+fn fill_row(args: &[ScalarValue], return_type: &DataType) -> Result<ScalarValue> {
+    let null_arrays = || {
+        pg_error(
+            SqlState::NullValueNotAllowed,
+            "dimension array or low bound array cannot be null",
+        )
+    };
+    let dims: Vec<ScalarValue> = match flat_elements(&args[1])? {
+        Some(d) => d,
+        None => return Err(null_arrays()),
+    };
+    let mut sizes = Vec::with_capacity(dims.len());
+    for d in &dims {
+        if d.is_null() {
+            return Err(pg_error(
+                SqlState::NullValueNotAllowed,
+                "dimension values cannot be null",
+            ));
+        }
+        let n = int_of(d).unwrap_or(0);
+        if !(0..=134_217_727).contains(&n) {
+            return Err(pg_error(
+                SqlState::ProgramLimitExceeded,
+                "array size exceeds the maximum allowed (134217727)",
+            ));
+        }
+        sizes.push(n as usize);
+    }
+    if let Some(bounds) = args.get(2) {
+        let bounds = flat_elements(bounds)?.ok_or_else(null_arrays)?;
+        if bounds.len() != sizes.len() {
+            return Err(pg_error(
+                SqlState::ArraySubscriptError,
+                "wrong number of array subscripts",
+            ));
+        }
+        if bounds.iter().any(|b| int_of(b) != Some(1)) {
+            return Err(pg_error(
+                SqlState::FeatureNotSupported,
+                "arrays with lower bounds other than 1 are not supported",
+            ));
+        }
+    }
+    // Nested lists from the innermost dimension out, typed as the result.
+    let mut types = Vec::new();
+    let mut t = return_type.clone();
+    while let DataType::List(field) = &t {
+        types.push(field.clone());
+        t = field.data_type().clone();
+    }
+    if sizes.len() != types.len() {
+        if sizes.iter().any(|n| *n == 0) || sizes.is_empty() {
+            return list_of(&types[0], &[]);
+        }
+        return Err(pg_error(
+            SqlState::FeatureNotSupported,
+            "array_fill makes one-dimensional arrays only",
+        ));
+    }
+    if sizes.contains(&0) {
+        return list_of(&types[0], &[]);
+    }
+    let value = args[0].cast_to(&t)?;
+    let mut level: Vec<ScalarValue> = vec![value; *sizes.last().unwrap_or(&0)];
+    for (depth, size) in sizes.iter().enumerate().rev() {
+        let list = list_of(&types[depth], &level)?;
+        if depth == 0 {
+            return Ok(list);
+        }
+        level = vec![list; sizes[depth - 1]];
+        let _ = size;
+    }
+    list_of(&types[0], &[])
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{row, type_of};
+    use super::super::test_support::{error, row, type_of};
 
     async fn values(sql: &str) -> Vec<String> {
         row(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
@@ -355,6 +464,17 @@ mod tests {
         assert_eq!(
             values("SELECT array_dims(make_array(make_array(1, 2, 3), make_array(4, 5, 6))), array_lower(make_array(1, 2), 1), array_upper(make_array(1, 2), 1), array_ndims(make_array(make_array(1))), array_position(make_array(1, NULL), NULL), array_position(make_array(1, 2, 1), 1, 2)").await,
             ["[1:2][1:3]", "1", "2", "2", "2", "3"]
+        );
+        assert_eq!(
+            values("SELECT array_fill(7, make_array(3)), array_fill('a', make_array(2)), array_fill(7, make_array(0)), array_fill(7, make_array(3), make_array(1))").await,
+            ["[7, 7, 7]", "[a, a]", "[]", "[7, 7, 7]"]
+        );
+        assert_eq!(
+            error("SELECT array_fill(1, make_array(-1))").await,
+            (
+                "54000".to_string(),
+                "array size exceeds the maximum allowed (134217727)".to_string()
+            )
         );
         assert_eq!(
             type_of("SELECT array_length(make_array(1), 1)").await,

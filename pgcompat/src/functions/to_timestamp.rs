@@ -809,7 +809,7 @@ fn finish(mut f: FromChar, input: &str) -> Result<Parsed> {
     if f.twelve_hour {
         if t.hour < 1 || t.hour > 12 {
             return Err(pg_error_hint(
-                SqlState::DatetimeFieldOverflow,
+                SqlState::InvalidDatetimeFormat,
                 format!("hour \"{}\" is invalid for the 12-hour clock", t.hour),
                 "Use the 24-hour clock, or give an hour between 1 and 12.",
             ));
@@ -1163,7 +1163,7 @@ mod tests {
         let errors = [
             (
                 "SELECT to_timestamp('13:45', 'HH12:MI')",
-                "22008",
+                "22007",
                 "hour \"13\" is invalid for the 12-hour clock",
             ),
             (
