@@ -414,7 +414,7 @@ fn fill_row(args: &[ScalarValue], return_type: &DataType) -> Result<ScalarValue>
         t = field.data_type().clone();
     }
     if sizes.len() != types.len() {
-        if sizes.iter().any(|n| *n == 0) || sizes.is_empty() {
+        if sizes.contains(&0) || sizes.is_empty() {
             return list_of(&types[0], &[]);
         }
         return Err(pg_error(
