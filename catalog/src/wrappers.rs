@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::optimizer::OptimizerRule;
 use fedgate_adapter_api::{
-    AdapterError, Backend, BackendTable, ForeignDataWrapper, Pushdown, RemoteQuery, Result,
-    ServerOptions, SqlDialect, TableEntry,
+    AdapterError, Backend, BackendTable, ForeignDataWrapper, Passthrough, Pushdown, RemoteQuery,
+    Result, ServerOptions, SqlDialect, TableEntry,
 };
 
 use crate::{wrapper_not_found, BackendFactory, WrapperInfo};
@@ -93,6 +93,12 @@ impl Backend for WithPushdown {
 
     fn sql_dialect(&self) -> Option<Arc<dyn SqlDialect>> {
         self.backend.sql_dialect()
+    }
+
+    fn passthrough(&self) -> Option<&dyn Passthrough> {
+        self.backend
+            .passthrough()
+            .filter(|_| self.pushdown.statements)
     }
 
     fn execute(&self, query: RemoteQuery) -> SendableRecordBatchStream {

@@ -290,6 +290,26 @@ impl Interrupt {
         }
     }
 
+    /// A check, for work that blocks a thread, that answers the statement's 57014 error
+    /// once it must end. It does not keep the statement running: after the statement, only
+    /// its deadline can still answer.
+    pub fn stop_check(&self) -> impl Fn() -> Option<AdapterError> + Send + Sync + 'static {
+        let running = self.running.as_ref().map(Arc::downgrade);
+        let deadline = self.deadline;
+        move || {
+            let cancelled = running
+                .as_ref()
+                .and_then(std::sync::Weak::upgrade)
+                .is_some_and(|r| *r.signal.borrow());
+            if cancelled {
+                return Some(Interruption::Cancelled.error());
+            }
+            deadline
+                .filter(|d| Instant::now() >= *d)
+                .map(|_| Interruption::TimedOut.error())
+        }
+    }
+
     /// Runs `work` unless the statement must end first (the work is then dropped).
     pub async fn guard<F: Future>(&self, work: F) -> Result<F::Output, Interruption> {
         tokio::select! {

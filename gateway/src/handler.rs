@@ -48,6 +48,9 @@ use fedgate_pgcompat::output::backend_types;
 mod copy;
 pub(crate) mod cursors;
 mod parameters;
+mod passthrough;
+
+use passthrough::PassthroughStatement;
 
 /// Settings whose value changes how results are formatted; mirrored into client metadata.
 const FORMAT_SETTINGS: &[&str] = &[
@@ -76,6 +79,8 @@ pub enum Prepared {
     Other(Box<Statement>),
     /// FETCH from an open cursor, with the cursor's result schema (for Describe).
     Fetch(Box<Statement>, SchemaRef),
+    /// A query one PostgreSQL server answers as written.
+    Passthrough(Box<PassthroughStatement>),
 }
 
 /// Shared by every connection.
@@ -129,6 +134,13 @@ impl Gateway {
             return ddl
                 .map(|d| vec![Prepared::Ddl(d)])
                 .map_err(|m| user_error(SqlState::SyntaxError, format!("syntax error: {m}")));
+        }
+        if let Some(target) = self.passthrough_target(session, text) {
+            let statement = PassthroughStatement {
+                target,
+                columns: None,
+            };
+            return Ok(vec![Prepared::Passthrough(Box::new(statement))]);
         }
         let statements = session.parse(text).map_err(|e| from_parser(&e))?;
         Ok(statements
@@ -184,6 +196,10 @@ impl Gateway {
                 self.run_query(client, session, Source::Plan(plan), format)
                     .await
             }
+            Prepared::Passthrough(statement) => {
+                self.run_passthrough(client, session, statement, format)
+                    .await
+            }
             Prepared::Fetch(statement, _) => self
                 .run_cursor_statement(client, session, statement, format)
                 .await?
@@ -214,7 +230,7 @@ impl Gateway {
     ) -> PgWireResult<Response> {
         let interrupt = statement_interrupt(client, session);
         let (schema, stream) = self.start_query(session, source, &interrupt).await?;
-        let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+        let options = Arc::new(format_options(session));
         let response = encode_stream(schema, stream, format, options).await?;
         Ok(Response::Query(response))
     }
@@ -347,7 +363,7 @@ impl Gateway {
                     schema.clone(),
                     stream::iter(batches),
                 );
-                let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+                let options = Arc::new(format_options(session));
                 let mut response =
                     encode_stream(schema, Box::pin(adapter), format, options).await?;
                 response.set_command_tag("FETCH");
@@ -410,7 +426,7 @@ impl Gateway {
             .start_query(session, Source::Statement(&query), &interrupt)
             .await?;
         let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+        let options = Arc::new(format_options(session));
         let mut rows = encode_stream(schema, batches, &Format::UnifiedText, options).await?;
         let only_header = format.header.then(|| copy::header_line(&names, &format));
         // pgwire counts CopyData messages for the COPY tag: the header travels with the
@@ -626,6 +642,29 @@ impl Gateway {
     }
 }
 
+/// How values print in `session`: its DateStyle, IntervalStyle, bytea_output,
+/// extra_float_digits and TimeZone, as SET and RESET left them.
+fn format_options(session: &Session) -> FormatOptions {
+    let mut options = FormatOptions::default();
+    let setting = |name: &str| session.setting(name).filter(|v| !v.is_empty());
+    if let Some(value) = setting("datestyle") {
+        options.date_style = value;
+    }
+    if let Some(value) = setting("intervalstyle") {
+        options.interval_style = value;
+    }
+    if let Some(value) = setting("bytea_output") {
+        options.bytea_output = value;
+    }
+    if let Some(value) = setting("extra_float_digits").and_then(|v| v.trim().parse().ok()) {
+        options.extra_float_digits = value;
+    }
+    if let Some(value) = setting("timezone") {
+        options.time_zone = value;
+    }
+    options
+}
+
 /// The interrupt of a statement starting now on `client`'s connection: its cancel signal
 /// and `statement_timeout`.
 fn statement_interrupt<C: ClientInfo + ?Sized>(client: &C, session: &Session) -> Interrupt {
@@ -633,7 +672,11 @@ fn statement_interrupt<C: ClientInfo + ?Sized>(client: &C, session: &Session) ->
     let timeout = session
         .setting("statement_timeout")
         .and_then(|v| parse_timeout(&v));
-    Interrupt::start(slot.as_deref(), timeout)
+    let interrupt = Interrupt::start(slot.as_deref(), timeout);
+    session
+        .statement_stop()
+        .set(Arc::new(interrupt.stop_check()));
+    interrupt
 }
 
 /// EXPLAIN's rows: the plan text reshaped as PostgreSQL prints it.
@@ -734,6 +777,15 @@ fn setting_name(shown: &str) -> String {
     }
 }
 
+/// The column name of `SHOW name`: the setting's name as PostgreSQL spells it
+/// (`TimeZone`, `DateStyle`, `IntervalStyle`; the others are lower case).
+fn shown_column(setting: &str) -> String {
+    REPORTED_SETTINGS
+        .iter()
+        .find(|(lower, _)| *lower == setting)
+        .map_or_else(|| setting.to_string(), |(_, spelled)| spelled.to_string())
+}
+
 fn show(session: &Session, name: &str) -> PgWireResult<Response> {
     let lower = setting_name(name);
     let rows: Vec<(String, String)> = if lower == "all" {
@@ -759,7 +811,7 @@ fn show(session: &Session, name: &str) -> PgWireResult<Response> {
     let fields = if lower == "all" {
         vec![text_field("name"), text_field("setting")]
     } else {
-        vec![text_field(&lower)]
+        vec![text_field(&shown_column(&lower))]
     };
     let fields = Arc::new(fields);
     let mut out: Vec<PgWireResult<DataRow>> = Vec::new();
@@ -988,6 +1040,10 @@ impl QueryParser for FedgateQueryParser {
                 }
                 Ok(Some(Prepared::Other(statement)))
             }
+            Some(Prepared::Passthrough(statement)) => {
+                let described = gateway.describe_passthrough(&session, *statement).await?;
+                Ok(Some(Prepared::Passthrough(Box::new(described))))
+            }
             Some(other) => Ok(Some(other)),
             None => Ok(Some(Prepared::Empty)),
         }
@@ -1017,6 +1073,18 @@ impl QueryParser for FedgateQueryParser {
                     pgwire::api::results::FieldFormat::Text,
                 )])
             }
+            Prepared::Passthrough(statement) => Ok(match &statement.columns {
+                Some(columns) => {
+                    passthrough::fields(columns, column_format.unwrap_or(&Format::UnifiedText))
+                }
+                None => vec![FieldInfo::new(
+                    fedgate_pgcompat::output::explain::QUERY_PLAN.to_string(),
+                    None,
+                    None,
+                    Type::TEXT,
+                    pgwire::api::results::FieldFormat::Text,
+                )],
+            }),
             Prepared::Plan(_, _, schema) | Prepared::Fetch(_, schema) => {
                 Ok(backend_types::describe(
                     arrow_pg::datatypes::arrow_schema_to_pg_fields(
@@ -1029,13 +1097,13 @@ impl QueryParser for FedgateQueryParser {
             }
             Prepared::Other(statement) => Ok(match statement.as_ref() {
                 Statement::ShowVariable { variable } => vec![FieldInfo::new(
-                    setting_name(
+                    shown_column(&setting_name(
                         &variable
                             .iter()
                             .map(|i| i.value.clone())
                             .collect::<Vec<_>>()
                             .join(" "),
-                    ),
+                    )),
                     None,
                     None,
                     Type::TEXT,
@@ -1179,7 +1247,11 @@ impl ExtendedQueryHandler for ExtendedHandler {
             _ => return self._on_execute(client, message).await,
         };
         let copy_to = matches!(&portal.statement.statement, Prepared::Other(s) if is_copy_to(s));
-        let streamable = (copy_to || matches!(portal.statement.statement, Prepared::Plan(..)))
+        let streamable = (copy_to
+            || matches!(
+                portal.statement.statement,
+                Prepared::Plan(..) | Prepared::Passthrough(..)
+            ))
             && matches!(*portal.state.lock().await, PortalExecutionState::Initial);
         if !streamable || !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
             return self._on_execute(client, message).await;

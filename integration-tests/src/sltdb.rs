@@ -79,6 +79,16 @@ impl SltConnection {
 
     /// Connects to the gateway on `127.0.0.1:port` as `user`, database `dbname`.
     pub async fn connect(port: u16, user: &str, dbname: &str) -> Result<Self, SqlError> {
+        Self::connect_with(port, user, dbname, None).await
+    }
+
+    /// Connects and runs `setup` (a statement such as `SET ...`) before the file's records.
+    pub async fn connect_with(
+        port: u16,
+        user: &str,
+        dbname: &str,
+        setup: Option<&str>,
+    ) -> Result<Self, SqlError> {
         let (client, connection) = tokio_postgres::Config::new()
             .host("127.0.0.1")
             .port(port)
@@ -91,6 +101,9 @@ impl SltConnection {
         tokio::spawn(async move {
             let _ = connection.await;
         });
+        if let Some(setup) = setup {
+            client.batch_execute(setup).await?;
+        }
         Ok(SltConnection { client })
     }
 }

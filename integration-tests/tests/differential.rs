@@ -11,7 +11,9 @@
 //!    stand-in of `scripts/mongodb.sh`); databases whose marker table (collection) says they
 //!    hold the same data are kept.
 //! 3. Starts `fedgate` with a temporary data directory. Per layout: registers its servers
-//!    (`CREATE SERVER`), sets `search_path` to their schemas, runs every query on both sides
+//!    (`CREATE SERVER`), sets `search_path` to their schemas and turns whole-statement
+//!    pass-through off (this test checks fedgate's planner and pushdown; the SQL-surface test
+//!    covers statements a PostgreSQL server answers as written), runs every query on both sides
 //!    and prints `diff <layout> <query> ... ok` or `... DIFF` with the first differing rows.
 //!    A layout whose servers cannot be registered or loaded fails with one line, and all its
 //!    queries count as failed. Unreachable backends fail; nothing is skipped.
@@ -50,6 +52,9 @@ struct Options {
     layouts: Option<Vec<String>>,
     timeout: Duration,
 }
+
+/// Turns whole-statement pass-through off for a session.
+const PLANNED: &str = "SET fedgate.passthrough = off";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -486,14 +491,15 @@ impl Runner<'_> {
         Ok(client)
     }
 
-    /// A gateway session with the layout's search_path.
+    /// A gateway session with the layout's search_path, planned by fedgate.
     async fn session(&self, layout: &Layout) -> Result<Client, String> {
         let client = self.connect().await?;
-        let sql = layout.search_path_sql();
-        client
-            .simple_query(&sql)
-            .await
-            .map_err(|e| format!("{sql}: {}", backend::describe(&e)))?;
+        for sql in [layout.search_path_sql(), PLANNED.to_string()] {
+            client
+                .simple_query(&sql)
+                .await
+                .map_err(|e| format!("{sql}: {}", backend::describe(&e)))?;
+        }
         Ok(client)
     }
 

@@ -55,6 +55,9 @@ async fn having_subquery_keys_are_fed_or_the_exists_is_kept() {
     gateway
         .rows(&client, &create_postgres_server_sql("p", DB))
         .await;
+    // The planner's key feeding is under test: statements on one PostgreSQL server would
+    // otherwise pass through to it as written.
+    gateway.rows(&client, "SET fedgate.passthrough = off").await;
 
     // (HAVING, what EXPLAIN ANALYZE reports, rows expected)
     let cases = [

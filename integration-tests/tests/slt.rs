@@ -10,7 +10,10 @@
 //!    is the repository's `sample-data/`).
 //! 3. Runs each file (sorted by path) over a fresh session as user `slt` on database `fedgate`,
 //!    or on the database named by a `# database: NAME` line at the top of the file. All
-//!    records of a file run, so one report shows every mismatch of the file.
+//!    records of a file run, so one report shows every mismatch of the file. A file with a
+//!    `# planned: also` line at the top runs a second time with whole-statement pass-through
+//!    off (`SET fedgate.passthrough = off`), so that statements a PostgreSQL server answers
+//!    as written are also checked through fedgate's planner and pushdown.
 //! 4. Prints `ok`/`FAILED` per file, then `N passed, M failed` (files), and exits non-zero if
 //!    any file failed or the gateway did not stop cleanly on SIGTERM.
 //!
@@ -124,9 +127,16 @@ async fn run(filters: &[String]) -> Result<bool, String> {
 
     let mut passed = 0usize;
     let mut failed = 0usize;
-    for file in &files {
-        let rel = relative(&slt_dir, file);
-        let failures = run_file(gateway.port(), file).await;
+    let runs = files.iter().flat_map(|file| {
+        let planned = planned_directive(file);
+        std::iter::once((file, None)).chain(planned.then_some((file, Some(PLANNED_SETUP))))
+    });
+    for (file, setup) in runs {
+        let rel = match setup {
+            None => relative(&slt_dir, file),
+            Some(_) => format!("{} (planned)", relative(&slt_dir, file)),
+        };
+        let failures = run_file(gateway.port(), file, setup).await;
         if failures.is_empty() {
             passed += 1;
             println!("slt {rel} ... ok");
@@ -198,8 +208,12 @@ async fn load_other_fixtures(root: &Path, slt_dir: &Path, files: &[PathBuf]) -> 
     Ok(())
 }
 
-/// Runs every record of one file; returns the failures as text.
-async fn run_file(port: u16, file: &Path) -> Vec<String> {
+/// The session set-up of a file's second, planned run.
+const PLANNED_SETUP: &str = "SET fedgate.passthrough = off";
+
+/// Runs every record of one file, each session starting with `setup`; returns the failures
+/// as text.
+async fn run_file(port: u16, file: &Path, setup: Option<&'static str>) -> Vec<String> {
     let database = match database_directive(file) {
         Ok(db) => db.unwrap_or_else(|| DEFAULT_DATABASE.to_string()),
         Err(e) => return vec![e],
@@ -210,7 +224,7 @@ async fn run_file(port: u16, file: &Path) -> Vec<String> {
     };
     let mut runner = Runner::new(move || {
         let database = database.clone();
-        async move { SltConnection::connect(port, SLT_USER, &database).await }
+        async move { SltConnection::connect_with(port, SLT_USER, &database, setup).await }
     });
     let mut failures = Vec::new();
     for record in records {
@@ -229,12 +243,24 @@ async fn run_file(port: u16, file: &Path) -> Vec<String> {
 fn database_directive(file: &Path) -> Result<Option<String>, String> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    Ok(text
-        .lines()
+    Ok(directive(&text, "database:"))
+}
+
+/// Whether the file asks for a second, planned run (`# planned: also`).
+fn planned_directive(file: &Path) -> bool {
+    std::fs::read_to_string(file)
+        .ok()
+        .and_then(|text| directive(&text, "planned:"))
+        .is_some_and(|value| value.starts_with("also"))
+}
+
+/// The value after `key` in a comment among the first lines of `text`.
+fn directive(text: &str, key: &str) -> Option<String> {
+    text.lines()
         .take(DIRECTIVE_LINES)
         .filter_map(|line| line.trim().strip_prefix('#'))
-        .find_map(|comment| comment.trim().strip_prefix("database:"))
-        .map(|name| name.trim().to_string()))
+        .find_map(|comment| comment.trim().strip_prefix(key))
+        .map(|value| value.trim().to_string())
 }
 
 /// Every `*.slt` file under `dir`, sorted by path.

@@ -50,6 +50,15 @@ impl PgError {
             return Self::from(adapter);
         }
         let root = error.find_root();
+        if let DataFusionError::ArrowError(arrow, _) = root {
+            if matches!(
+                arrow.as_ref(),
+                datafusion::arrow::error::ArrowError::ArithmeticOverflow(_)
+            ) {
+                // PostgreSQL's words for an integer `+ - *` that overflows.
+                return Self::new(SqlState::NumericValueOutOfRange, "integer out of range");
+            }
+        }
         Self::new(classify(root), strip_prefixes(&root.to_string()))
     }
 

@@ -10,14 +10,19 @@
 //!   session's database, fedgate's own tables) and the catalog functions clients call.
 //! - [`functions`]: PostgreSQL's functions under their own names (`to_char`, `format`,
 //!   `age`, `round`, `mode() WITHIN GROUP` ...), replacing DataFusion's where they differ.
+//! - [`checked_arithmetic`]: integer `+ - *` that fail on overflow (22003), as in
+//!   PostgreSQL.
 //! - [`error`]: every error as the PostgreSQL error a client sees ([`PgError`]).
+//! - [`passthrough`]: which statements one PostgreSQL server answers as written.
 //! - [`output`]: PostgreSQL's text output of values, column types as PostgreSQL reports
 //!   them, and EXPLAIN in PostgreSQL's shape.
 
 pub mod catalog;
+pub mod checked_arithmetic;
 pub mod error;
 pub mod functions;
 pub mod output;
+pub mod passthrough;
 pub mod rewrite;
 pub mod session;
 

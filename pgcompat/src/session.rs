@@ -89,6 +89,7 @@ pub struct PgSession {
     ctx: SessionContext,
     catalogs: Arc<dyn CatalogProviderList>,
     settings: crate::catalog::functions::Settings,
+    stop: crate::catalog::functions::StatementStop,
 }
 
 impl PgSession {
@@ -116,7 +117,8 @@ impl PgSession {
             .with_config(config)
             .with_catalog_list(scoped.clone())
             .with_default_features()
-            .with_analyzer_rules(analyzer_rules());
+            .with_analyzer_rules(analyzer_rules())
+            .with_physical_optimizer_rule(Arc::new(crate::checked_arithmetic::CheckedArithmetic));
         if let Some(planner) = &planning.query_planner {
             builder = builder.with_query_planner(planner.clone());
         }
@@ -145,7 +147,8 @@ impl PgSession {
         ctx.register_udf(crate::catalog::functions::set_config_udf(settings.clone()));
         ctx.register_udf(crate::catalog::functions::to_regtype_udf());
         ctx.register_udf(crate::catalog::functions::session_user_udf(user));
-        ctx.register_udf(crate::catalog::functions::pg_sleep_udf());
+        let stop = crate::catalog::functions::StatementStop::default();
+        ctx.register_udf(crate::catalog::functions::pg_sleep_udf(stop.clone()));
         crate::catalog::catalog_functions::register(&ctx);
         crate::functions::register(&ctx);
         ctx.register_udf(crate::catalog::functions::current_schemas_udf(
@@ -157,7 +160,19 @@ impl PgSession {
             ctx,
             catalogs: all,
             settings,
+            stop,
         })
+    }
+
+    /// What ends the running statement early, for work that blocks a thread (`pg_sleep`);
+    /// the protocol layer sets its check when a statement starts.
+    pub fn statement_stop(&self) -> &crate::catalog::functions::StatementStop {
+        &self.stop
+    }
+
+    /// Every catalog (server) the session sees.
+    pub(crate) fn catalog_list(&self) -> &Arc<dyn CatalogProviderList> {
+        &self.catalogs
     }
 
     pub fn context(&self) -> &SessionContext {
@@ -190,6 +205,12 @@ impl PgSession {
         let name = name.to_ascii_lowercase();
         if name == "search_path" {
             self.apply_search_path(value)?;
+        }
+        if name == "timezone" && crate::output::pg_text::SessionZone::parse(value).is_none() {
+            return Err(format!(
+                "invalid value for parameter \"TimeZone\": \"{}\"",
+                value.trim_matches('\'')
+            ));
         }
         self.settings().insert(name, value.to_string());
         Ok(())
@@ -303,7 +324,7 @@ impl PgSession {
         });
     }
 
-    fn find_table(&self, path: &[PathEntry], table: &Ident) -> Option<ObjectName> {
+    pub(crate) fn find_table(&self, path: &[PathEntry], table: &Ident) -> Option<ObjectName> {
         let wanted = normalize(table);
         let database = self.database.clone();
         let candidates = std::iter::once((database.clone(), PG_CATALOG.to_string())).chain(

@@ -11,6 +11,23 @@
 //!   integers into a 64-bit integer that wraps silently. The argument of `sum` over `Int64`
 //!   or `UInt64` (MySQL's `BIGINT UNSIGNED`) is cast to `Decimal128(38, 0)` first.
 //!
+//! - An integer literal is `integer` (int4) in PostgreSQL when it fits, `bigint` only
+//!   beyond; DataFusion reads every integer literal as `Int64`, so `SELECT 1`, `x + 1` over
+//!   an int4 column, `CASE ... THEN 1`, `coalesce(id, 0)` and `ARRAY[1, 2]` came out int8.
+//!   Literals that fit become `Int32` (LIMIT/OFFSET and VALUES lists keep theirs, and so
+//!   do array subscripts and `nth_value`, which DataFusion wants as `Int64`, the elements
+//!   of `ARRAY[...]`, whose element type DataFusion's lambdas fix early, and `count(*)`'s
+//!   constant).
+//! - A `double precision` value compared with a numeric literal (`x = 2.5`, `x IN (2,
+//!   2.5)`) is compared as `double precision` in PostgreSQL; DataFusion casts both to a
+//!   decimal, which finds nothing for a float that is not exactly that decimal and fails
+//!   for floats beyond its range. The literal is cast to `Float64`.
+//!
+//! - Integer arithmetic between constants that overflows (`2147483647 + 1`) is an error
+//!   in PostgreSQL (22003); DataFusion's constant folding would wrap it. It becomes a call
+//!   that fails with that error when it runs (arithmetic on columns is checked by
+//!   `fedgate_pgcompat::checked_arithmetic`).
+//!
 //! Runs as the first analyzer rule, before type coercion, so the rewritten expressions are
 //! coerced like any other.
 
@@ -22,7 +39,7 @@ use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::expr::{AggregateFunction, Cast, ScalarFunction};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
-use datafusion::logical_expr::{lit, when, Expr, ExprSchemable, LogicalPlan};
+use datafusion::logical_expr::{lit, when, Expr, ExprSchemable, LogicalPlan, Operator};
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
 /// The analyzer rule (see the module documentation).
@@ -36,6 +53,9 @@ impl AnalyzerRule for PostgresSemantics {
 
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
         plan.transform_up_with_subqueries(|plan| {
+            if matches!(plan, LogicalPlan::Limit(_) | LogicalPlan::Values(_)) {
+                return Ok(Transformed::no(plan));
+            }
             let schema = input_schema(&plan);
             let names = NamePreserver::new(&plan);
             let rewritten = plan.map_expressions(|expr| {
@@ -63,6 +83,68 @@ fn input_schema(plan: &LogicalPlan) -> DFSchema {
 
 fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     match &expr {
+        Expr::ScalarFunction(function)
+            if matches!(
+                function.func.name(),
+                "array_element" | "array_slice" | "make_array"
+            ) =>
+        {
+            Ok(with_int64_literals(expr))
+        }
+        Expr::AggregateFunction(aggregate)
+            if matches!(aggregate.func.name(), "nth_value" | "count") =>
+        {
+            Ok(with_int64_literals(expr))
+        }
+        Expr::BinaryExpr(binary)
+            if matches!(
+                binary.op,
+                Operator::Plus | Operator::Minus | Operator::Multiply
+            ) =>
+        {
+            Ok(
+                match constant_overflow(&binary.left, binary.op, &binary.right) {
+                    Some(data_type) => Transformed::yes(out_of_range(data_type)),
+                    None => Transformed::no(expr),
+                },
+            )
+        }
+        Expr::InList(in_list) if is_float(&in_list.expr, schema) => {
+            let mut in_list = in_list.clone();
+            let changed = in_list
+                .list
+                .iter_mut()
+                .fold(false, |changed, item| float_literal(item) || changed);
+            Ok(Transformed::new_transformed(Expr::InList(in_list), changed))
+        }
+        Expr::BinaryExpr(binary)
+            if matches!(
+                binary.op,
+                Operator::Eq
+                    | Operator::NotEq
+                    | Operator::Lt
+                    | Operator::LtEq
+                    | Operator::Gt
+                    | Operator::GtEq
+            ) =>
+        {
+            let mut binary = binary.clone();
+            let changed = (is_float(&binary.left, schema) && float_literal(&mut binary.right))
+                || (is_float(&binary.right, schema) && float_literal(&mut binary.left));
+            Ok(Transformed::new_transformed(
+                Expr::BinaryExpr(binary),
+                changed,
+            ))
+        }
+        Expr::Literal(ScalarValue::Int64(Some(value)), metadata) => {
+            Ok(match i32::try_from(*value) {
+                Ok(small) => Transformed::yes(Expr::Literal(
+                    ScalarValue::Int32(Some(small)),
+                    metadata.clone(),
+                )),
+                Err(_) => Transformed::no(expr),
+            })
+        }
         Expr::Cast(Cast { expr: inner, field }) if field.data_type().is_integer() => {
             match inner.get_type(schema) {
                 Ok(DataType::Decimal128(..)) => Ok(Transformed::yes(round_then_cast(
@@ -86,6 +168,93 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         }
         _ => Ok(Transformed::no(expr)),
     }
+}
+
+/// The result type of `left op right` when both are integer constants and the result
+/// does not fit it (PostgreSQL: int4 op int4 is int4, with int8 it is int8).
+fn constant_overflow(left: &Expr, op: Operator, right: &Expr) -> Option<DataType> {
+    let value = |e: &Expr| match e {
+        Expr::Literal(ScalarValue::Int32(Some(v)), _) => Some((i64::from(*v), false)),
+        Expr::Literal(ScalarValue::Int64(Some(v)), _) => Some((*v, true)),
+        _ => None,
+    };
+    let ((a, wide_a), (b, wide_b)) = (value(left)?, value(right)?);
+    let result = match op {
+        Operator::Plus => a.checked_add(b),
+        Operator::Minus => a.checked_sub(b),
+        _ => a.checked_mul(b),
+    };
+    if wide_a || wide_b {
+        result.is_none().then_some(DataType::Int64)
+    } else {
+        let fits = result.is_some_and(|r| i32::try_from(r).is_ok());
+        (!fits).then_some(DataType::Int32)
+    }
+}
+
+/// A call that fails with PostgreSQL's `integer out of range` (22003) when evaluated; volatile,
+/// so constant folding leaves it to run.
+fn out_of_range(data_type: DataType) -> Expr {
+    use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
+    let udf: ScalarUDF = create_udf(
+        "integer_out_of_range",
+        vec![],
+        data_type,
+        Volatility::Volatile,
+        Arc::new(|_: &[ColumnarValue]| {
+            Err(fedgate_adapter_api::AdapterError::new(
+                fedgate_adapter_api::SqlState::NumericValueOutOfRange,
+                "integer out of range",
+            )
+            .into_datafusion())
+        }),
+    );
+    Expr::ScalarFunction(ScalarFunction::new_udf(Arc::new(udf), vec![]))
+}
+
+/// The expression with its direct `Int32` literal arguments back to `Int64`.
+fn with_int64_literals(expr: Expr) -> Transformed<Expr> {
+    let widen = |arg: &mut Expr| {
+        if let Expr::Literal(ScalarValue::Int32(Some(v)), metadata) = arg {
+            *arg = Expr::Literal(ScalarValue::Int64(Some(i64::from(*v))), metadata.clone());
+        }
+    };
+    match expr {
+        Expr::ScalarFunction(mut function) => {
+            function.args.iter_mut().for_each(widen);
+            Transformed::yes(Expr::ScalarFunction(function))
+        }
+        Expr::AggregateFunction(mut aggregate) => {
+            aggregate.params.args.iter_mut().for_each(widen);
+            Transformed::yes(Expr::AggregateFunction(aggregate))
+        }
+        other => Transformed::no(other),
+    }
+}
+
+fn is_float(expr: &Expr, schema: &DFSchema) -> bool {
+    matches!(
+        expr.get_type(schema),
+        Ok(DataType::Float64 | DataType::Float32)
+    )
+}
+
+/// Casts a numeric literal to `Float64`; whether it was one.
+fn float_literal(expr: &mut Expr) -> bool {
+    let numeric = matches!(
+        expr,
+        Expr::Literal(
+            ScalarValue::Int32(Some(_))
+                | ScalarValue::Int64(Some(_))
+                | ScalarValue::Decimal128(Some(_), _, _)
+                | ScalarValue::Decimal256(Some(_), _, _),
+            _
+        )
+    );
+    if numeric {
+        *expr = Expr::Cast(Cast::new(Box::new(expr.clone()), DataType::Float64));
+    }
+    numeric
 }
 
 /// `sum(x)` over a 64-bit integer as `sum(CAST(x AS Decimal128(38, 0)))`.
@@ -182,6 +351,40 @@ mod tests {
         assert_eq!(value, "18446744073709551614");
         let (_, value) = one_value("SELECT sum(u) AS s FROM t").await;
         assert_eq!(value, "36893488147419103230");
+    }
+
+    #[tokio::test]
+    async fn integer_literals_are_int4_when_they_fit() {
+        assert_eq!(
+            one_value("SELECT 1").await,
+            (DataType::Int32, "1".to_string())
+        );
+        assert_eq!(one_value("SELECT 3000000000").await.0, DataType::Int64);
+        assert_eq!(one_value("SELECT i - 1 FROM t").await.0, DataType::Int64);
+        assert_eq!(
+            one_value("SELECT sum(1) FROM t").await,
+            (DataType::Int64, "2".to_string())
+        );
+    }
+
+    #[tokio::test]
+    async fn constant_overflow_fails_when_run() {
+        assert_eq!(
+            constant_overflow(&lit(2_147_483_647i32), Operator::Plus, &lit(1i32)),
+            Some(DataType::Int32)
+        );
+        assert_eq!(
+            constant_overflow(&lit(2_147_483_647i32), Operator::Plus, &lit(1i64)),
+            None
+        );
+        assert_eq!(
+            constant_overflow(&lit(i64::MAX), Operator::Multiply, &lit(2i32)),
+            Some(DataType::Int64)
+        );
+        assert_eq!(
+            constant_overflow(&lit(7i32), Operator::Minus, &lit(8i32)),
+            None
+        );
     }
 
     #[tokio::test]

@@ -247,7 +247,7 @@ impl<'a> ExprRenderer<'a> {
         if field.metadata().contains_key(INVALID_DATES_METADATA) {
             return Some(self.valid_dates_only(&sql));
         }
-        Some(sql)
+        Some(self.dialect.column_value(&sql, &field))
     }
 
     /// A date column whose non-calendar values (MySQL zero dates) fedgate reads as NULL, as
@@ -445,15 +445,18 @@ impl<'a> ExprRenderer<'a> {
 
     fn case(&self, case: &datafusion::logical_expr::expr::Case) -> Option<String> {
         let mut sql = String::from("(CASE");
+        // `CASE x WHEN v` compares `x = v`: its operands are comparison operands (bytes,
+        // where the dialect compares strings by a collation).
         if let Some(operand) = &case.expr {
-            sql.push_str(&format!(" {}", self.expr(operand)?));
+            sql.push_str(&format!(" {}", self.comparable(operand)?));
         }
         for (when, then) in &case.when_then_expr {
-            sql.push_str(&format!(
-                " WHEN {} THEN {}",
-                self.expr(when)?,
-                self.expr(then)?
-            ));
+            let when = if case.expr.is_some() {
+                self.comparable(when)?
+            } else {
+                self.expr(when)?
+            };
+            sql.push_str(&format!(" WHEN {when} THEN {}", self.expr(then)?));
         }
         if let Some(otherwise) = &case.else_expr {
             sql.push_str(&format!(" ELSE {}", self.expr(otherwise)?));
@@ -808,6 +811,11 @@ mod tests {
                 INVALID_DATES_METADATA.to_string(),
                 "true".to_string(),
             )])),
+            // A MySQL BOOLEAN (TINYINT(1)) read as a boolean.
+            Field::new("active", DataType::Boolean, true).with_metadata(HashMap::from([(
+                fedgate_adapter_api::metadata::MYSQL_TYPE.to_string(),
+                "tinyint(1)".to_string(),
+            )])),
         ])
     }
 
@@ -836,6 +844,65 @@ mod tests {
         assert!(general(MY, halves).is_none());
         assert!(general(MY, col("id") % lit(2i64)).is_none());
         assert_eq!(general(MY, col("id") * lit(2i64)).unwrap(), "(`id` * 2)");
+    }
+
+    #[test]
+    fn columns_are_rendered_as_the_values_fedgate_reads() {
+        // MySQL's TINYINT(1) booleans: non-zero is true wherever the column is used.
+        assert_eq!(my(col("active")).unwrap(), "(`active` <> 0)");
+        assert_eq!(
+            my(Expr::Not(Box::new(col("active")))).unwrap(),
+            "(NOT (`active` <> 0))"
+        );
+        assert_eq!(
+            my(col("active").eq(lit(false))).unwrap(),
+            "((`active` <> 0) = FALSE)"
+        );
+        assert_eq!(
+            my(Expr::IsNotTrue(Box::new(col("active")))).unwrap(),
+            "((`active` <> 0) IS NOT TRUE)"
+        );
+        // The default hook keeps the column as it is.
+        assert_eq!(pg(col("active")).unwrap(), "\"active\"");
+        let s = schema();
+        let scope = TableScope::new(MY, &s);
+        let sort = col("active").sort(true, false);
+        assert_eq!(
+            ExprRenderer::general(MY, &scope)
+                .sort_key(&sort, false)
+                .unwrap(),
+            "((`active` <> 0) IS NULL) ASC, (`active` <> 0) ASC"
+        );
+    }
+
+    #[test]
+    fn simple_case_compares_like_equality() {
+        use datafusion::logical_expr::case;
+        let s = schema();
+        let general = |dialect, e: Expr| {
+            let scope = TableScope::new(dialect, &s);
+            ExprRenderer::general(dialect, &scope).render(&e)
+        };
+        let by_name = case(col("name"))
+            .when(lit("carol"), lit(1i64))
+            .otherwise(lit(0i64))
+            .unwrap();
+        // MySQL's collations ignore trailing spaces and case: the operands are bytes.
+        assert_eq!(
+            general(MY, by_name.clone()).unwrap(),
+            "(CASE CAST(`name` AS BINARY) WHEN 'carol' THEN 1 ELSE 0 END)"
+        );
+        assert_eq!(
+            general(PG, by_name).unwrap(),
+            "(CASE \"name\" WHEN 'carol' THEN 1 ELSE 0 END)"
+        );
+        let searched = datafusion::logical_expr::when(col("name").eq(lit("a")), lit(1i64))
+            .otherwise(lit(0i64))
+            .unwrap();
+        assert_eq!(
+            general(MY, searched).unwrap(),
+            "(CASE WHEN (CAST(`name` AS BINARY) = 'a') THEN 1 ELSE 0 END)"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use std::fmt::Debug;
 
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, Field};
 
 /// How one remote SQL backend spells what the planner renders.
 ///
@@ -66,6 +66,16 @@ pub trait SqlDialect: Send + Sync + Debug {
     /// field metadata [`crate::INVALID_DATES_METADATA`]); `None` where every stored date is a
     /// calendar date.
     fn calendar_date_check(&self, column: &str) -> Option<String>;
+
+    /// A column (`column`: its quoted, possibly qualified name; `field`: its Arrow field with
+    /// the adapter's metadata) as an expression whose value is the one fedgate reads from
+    /// it, for a backend that stores a column in another type than the one fedgate gives it.
+    /// The planner renders every column reference through this, so that filters, keys and
+    /// pushed expressions see the values the results show. MySQL's `TINYINT(1)` read as a
+    /// boolean (non-zero is true) is `(column <> 0)`. The default is the column itself.
+    fn column_value(&self, column: &str, _field: &Field) -> String {
+        column.to_string()
+    }
 
     /// The constructs this backend has with DataFusion's meaning.
     fn capabilities(&self) -> SqlCapabilities;

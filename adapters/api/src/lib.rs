@@ -13,6 +13,7 @@ mod error;
 pub mod metadata;
 pub mod option_values;
 mod options;
+pub mod passthrough;
 mod pushdown;
 mod sqlstate;
 mod wrapper;
@@ -20,6 +21,9 @@ mod wrapper;
 pub use dialect::{FunctionCall, SqlCapabilities, SqlDialect};
 pub use error::{AdapterError, Result};
 pub use options::ServerOptions;
+pub use passthrough::{
+    Passthrough, PassthroughRequest, PassthroughRow, PassthroughRows, ResultColumn, ValueFormat,
+};
 pub use pushdown::{Pushdown, PUSHDOWN_OPTIONS};
 pub use sqlstate::SqlState;
 pub use wrapper::ForeignDataWrapper;
@@ -95,6 +99,12 @@ pub trait Backend: Send + Sync + Debug {
     /// backends without SQL. A backend that returns [`BackendTable::Remote`] tables must
     /// have one.
     fn sql_dialect(&self) -> Option<Arc<dyn SqlDialect>> {
+        None
+    }
+
+    /// Whole statements in this backend's own SQL, for a backend whose SQL is PostgreSQL's
+    /// ([`passthrough`]); `None` for the others.
+    fn passthrough(&self) -> Option<&dyn Passthrough> {
         None
     }
 

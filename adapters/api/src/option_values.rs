@@ -47,6 +47,23 @@ pub fn parse_seconds(
     }
 }
 
+/// A switch: `true`/`on`/`yes`/`1` or `false`/`off`/`no`/`0` (any case); `default` when
+/// absent.
+pub fn parse_bool(option: &str, value: Option<&str>, default: bool) -> Result<bool> {
+    match value.map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(text) => match text.as_str() {
+            "true" | "on" | "yes" | "1" => Ok(true),
+            "false" | "off" | "no" | "0" => Ok(false),
+            _ => Err(invalid_value(
+                option,
+                value.unwrap_or_default(),
+                "expected 'true' or 'false'",
+            )),
+        },
+    }
+}
+
 /// A count in 1..=`max`; `default` when absent.
 pub fn parse_count(option: &str, value: Option<&str>, default: usize, max: usize) -> Result<usize> {
     match value {
@@ -81,6 +98,12 @@ mod tests {
         );
         assert!(parse_seconds("t", Some("0"), 10, 60).is_err());
         assert_eq!(parse_count("pool_size", None, 8, 100).unwrap(), 8);
+        assert!(parse_bool("b", None, true).unwrap());
+        assert!(!parse_bool("b", Some(" FALSE "), true).unwrap());
+        assert!(parse_bool("b", Some("on"), false).unwrap());
+        let e = parse_bool("flag_x", Some("maybe"), true).unwrap_err();
+        assert_eq!(e.sqlstate, "22023");
+        assert!(e.message.contains("flag_x") && e.message.contains("maybe"));
         assert!(parse_count("pool_size", Some("x"), 8, 100)
             .unwrap_err()
             .message

@@ -4,7 +4,8 @@
 //! be told to do less without a restart:
 //! `ALTER SERVER s OPTIONS (ADD pushdown 'false')` (nothing but plain table reads), or per
 //! kind: `pushdown_filters`, `pushdown_limit`, `pushdown_sort`, `pushdown_aggregates`,
-//! `pushdown_joins`, `pushdown_key_feeding` (each `'true'` or `'false'`).
+//! `pushdown_joins`, `pushdown_key_feeding`, `pushdown_statements` (whole statements sent as
+//! written to a PostgreSQL server, see [`crate::passthrough`]) (each `'true'` or `'false'`).
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,7 @@ pub const PUSHDOWN_OPTIONS: &[&str] = &[
     "pushdown_aggregates",
     "pushdown_joins",
     "pushdown_key_feeding",
+    "pushdown_statements",
 ];
 
 /// What may be pushed to one server.
@@ -32,6 +34,9 @@ pub struct Pushdown {
     /// Reads the keys of a `HAVING` subquery first and sends them as an IN list (the
     /// planner's `key_feed` module).
     pub key_feeding: bool,
+    /// Sends a statement whose tables all live on this server as written, when the
+    /// backend can run whole statements ([`crate::Backend::passthrough`]).
+    pub statements: bool,
 }
 
 impl Default for Pushdown {
@@ -49,6 +54,7 @@ impl Pushdown {
             aggregates: true,
             joins: true,
             key_feeding: true,
+            statements: true,
         }
     }
 
@@ -60,6 +66,7 @@ impl Pushdown {
             aggregates: false,
             joins: false,
             key_feeding: false,
+            statements: false,
         }
     }
 
@@ -86,6 +93,7 @@ impl Pushdown {
                 "pushdown_sort" => pushdown.sort = on,
                 "pushdown_aggregates" => pushdown.aggregates = on,
                 "pushdown_key_feeding" => pushdown.key_feeding = on,
+                "pushdown_statements" => pushdown.statements = on,
                 _ => pushdown.joins = on,
             }
         }

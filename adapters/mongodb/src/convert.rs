@@ -2,8 +2,10 @@
 //!
 //! A value whose BSON type does not match its column: in a Utf8 column it becomes its relaxed
 //! Extended JSON text; in any other column it is an error naming the column and the
-//! document's `_id` (a present value is never turned into NULL). Integers go into Int64 and
-//! Float64 columns, doubles into Float64 columns. BSON null and undefined are NULL; a missing
+//! document's `_id` (a present value is never turned into NULL). Integers go into Int64,
+//! Float64 and decimal columns, doubles into Float64 columns. Decimal128 values (and ints) go
+//! into decimal columns exactly; one without an exact value at the column's precision and
+//! scale is an error with SQLSTATE 22003 naming the field and the collection. BSON null and undefined are NULL; a missing
 //! field is NULL. Fields not in the schema (not seen in the sample) are ignored.
 
 use std::collections::HashMap;
@@ -11,14 +13,16 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::builder::NullBufferBuilder;
 use datafusion::arrow::array::{
-    ArrayRef, BinaryBuilder, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, ListArray,
-    RecordBatch, RecordBatchOptions, StringBuilder, StructArray, TimestampMillisecondBuilder,
+    ArrayRef, BinaryBuilder, BooleanBuilder, Decimal128Builder, Float64Builder, Int32Builder,
+    Int64Builder, ListArray, RecordBatch, RecordBatchOptions, StringBuilder, StructArray,
+    TimestampMillisecondBuilder,
 };
 use datafusion::arrow::buffer::{OffsetBuffer, ScalarBuffer};
 use datafusion::arrow::datatypes::{FieldRef, Fields, SchemaRef};
 use fedgate_adapter_api::AdapterError;
 use mongodb::bson::{Bson, Document};
 
+use crate::decimal::{DecimalValue, Misfit};
 use crate::infer::{list_item, struct_fields, Column, Shape, UTC};
 use fedgate_adapter_api::SqlState;
 
@@ -60,6 +64,9 @@ struct Mismatch {
     path: String,
     found: &'static str,
     expected: &'static str,
+    /// A value of the right kind without an exact value in the column's type (a decimal
+    /// with too many digits): its text and what is wrong. SQLSTATE 22003 rather than 22000.
+    out_of_range: Option<(String, String)>,
 }
 
 /// How a Utf8 column renders the values of its own type.
@@ -77,6 +84,8 @@ enum ValueBuilder {
     Int32(Int32Builder),
     Int64(Int64Builder),
     Float64(Float64Builder),
+    /// `Decimal128(precision, scale)`.
+    Decimal(Decimal128Builder, u8, i8),
     Boolean(BooleanBuilder),
     Timestamp(TimestampMillisecondBuilder),
     Binary(BinaryBuilder),
@@ -109,7 +118,16 @@ impl ValueBuilder {
             Shape::Binary => Self::Binary(BinaryBuilder::new()),
             Shape::String => Self::Text(StringBuilder::new(), TextKind::String),
             Shape::ObjectId => Self::Text(StringBuilder::new(), TextKind::ObjectId),
-            Shape::Decimal => Self::Text(StringBuilder::new(), TextKind::Decimal),
+            Shape::Decimal { precision, scale } => Self::Decimal(
+                Decimal128Builder::new()
+                    .with_precision_and_scale(*precision, *scale)
+                    .expect(
+                        "inferred decimals have 1 <= precision <= 38 and 0 <= scale <= precision",
+                    ),
+                *precision,
+                *scale,
+            ),
+            Shape::DecimalText => Self::Text(StringBuilder::new(), TextKind::Decimal),
             Shape::Null | Shape::Json => Self::Text(StringBuilder::new(), TextKind::Json),
             Shape::Document(fields) => Self::Struct {
                 fields: struct_fields(fields),
@@ -132,6 +150,7 @@ impl ValueBuilder {
             Self::Int32(_) => "int",
             Self::Int64(_) => "int or long",
             Self::Float64(_) => "number",
+            Self::Decimal(..) => "decimal, int or long",
             Self::Boolean(_) => "bool",
             Self::Timestamp(_) => "date",
             Self::Binary(_) => "binData",
@@ -146,6 +165,7 @@ impl ValueBuilder {
             Self::Int32(b) => b.append_null(),
             Self::Int64(b) => b.append_null(),
             Self::Float64(b) => b.append_null(),
+            Self::Decimal(b, ..) => b.append_null(),
             Self::Boolean(b) => b.append_null(),
             Self::Timestamp(b) => b.append_null(),
             Self::Binary(b) => b.append_null(),
@@ -179,6 +199,7 @@ impl ValueBuilder {
             path: path(),
             found: bson_type_name(value),
             expected,
+            out_of_range: None,
         };
         match (self, value) {
             (Self::Int32(b), Bson::Int32(v)) => b.append_value(*v),
@@ -190,6 +211,30 @@ impl ValueBuilder {
             // One NaN: DataFusion orders NaN by its sign bit, MongoDB has a single NaN.
             (Self::Float64(b), Bson::Double(v)) => {
                 b.append_value(if v.is_nan() { f64::NAN } else { *v })
+            }
+            (
+                Self::Decimal(b, precision, scale),
+                Bson::Decimal128(_) | Bson::Int32(_) | Bson::Int64(_),
+            ) => {
+                let exact = match value {
+                    Bson::Decimal128(d) => DecimalValue::of(d).at_scale(*precision, *scale),
+                    Bson::Int32(v) => integer_at_scale(i128::from(*v), *precision, *scale),
+                    Bson::Int64(v) => integer_at_scale(i128::from(*v), *precision, *scale),
+                    _ => unreachable!("matched above"),
+                };
+                match exact {
+                    Ok(v) => b.append_value(v),
+                    Err(misfit) => {
+                        let text = match value {
+                            Bson::Decimal128(d) => d.to_string(),
+                            other => json_text(other),
+                        };
+                        return Err(Mismatch {
+                            out_of_range: Some((text, misfit.describe(*precision, *scale))),
+                            ..mismatch()
+                        });
+                    }
+                }
             }
             (Self::Boolean(b), Bson::Boolean(v)) => b.append_value(*v),
             (Self::Timestamp(b), Bson::DateTime(v)) => b.append_value(v.timestamp_millis()),
@@ -254,6 +299,9 @@ impl ValueBuilder {
             Self::Int32(b) => Arc::new(b.finish()),
             Self::Int64(b) => Arc::new(b.finish()),
             Self::Float64(b) => Arc::new(b.finish()),
+            Self::Decimal(b, precision, scale) => {
+                Arc::new(b.finish().with_precision_and_scale(*precision, *scale)?)
+            }
             Self::Boolean(b) => Arc::new(b.finish()),
             Self::Timestamp(b) => Arc::new(b.finish()),
             Self::Binary(b) => Arc::new(b.finish()),
@@ -403,6 +451,20 @@ impl BatchConverter {
     }
 
     fn mismatch_error(&self, m: Mismatch, doc: &Document) -> AdapterError {
+        if let Some((value, problem)) = &m.out_of_range {
+            return AdapterError::new(
+                SqlState::NumericValueOutOfRange,
+                format!(
+                    "field \"{}\" of collection {}: the value {value} in document {} {problem}, the column type inferred from {} sampled documents",
+                    m.path,
+                    self.namespace,
+                    document_id(doc),
+                    self.sampled,
+                ),
+            )
+            .with_hint("fedgate never rounds a value; a larger sample_size lets the inferred column type cover such values")
+            .for_server(&self.server);
+        }
         AdapterError::new(
             SqlState::DataException,
             format!(
@@ -433,6 +495,18 @@ impl BatchConverter {
     }
 }
 
+/// `value × 10^scale` when it has at most `precision` digits.
+fn integer_at_scale(value: i128, precision: u8, scale: i8) -> Result<i128, Misfit> {
+    let scaled = 10i128
+        .checked_pow(scale as u32)
+        .and_then(|factor| value.checked_mul(factor))
+        .ok_or(Misfit::OutOfRange)?;
+    if scaled.unsigned_abs() >= 10u128.pow(u32::from(precision)) {
+        return Err(Misfit::OutOfRange);
+    }
+    Ok(scaled)
+}
+
 /// `_id: <json>` of a document for messages, or a note that `_id` was not fetched.
 fn document_id(doc: &Document) -> String {
     match doc.get("_id") {
@@ -446,10 +520,10 @@ mod tests {
     use super::*;
     use crate::infer::InferredSchema;
     use datafusion::arrow::array::{
-        Array, AsArray, BinaryArray, BooleanArray, Float64Array, Int32Array, Int64Array,
-        StringArray, TimestampMillisecondArray,
+        Array, AsArray, BinaryArray, BooleanArray, Decimal128Array, Float64Array, Int32Array,
+        Int64Array, StringArray, TimestampMillisecondArray,
     };
-    use datafusion::arrow::datatypes::{Float64Type, Int32Type, Int64Type};
+    use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
     use mongodb::bson::{doc, oid::ObjectId, spec::BinarySubtype, Binary, DateTime, Decimal128};
 
     fn convert(sample: &[Document], data: &[Document]) -> Result<RecordBatch, AdapterError> {
@@ -504,7 +578,8 @@ mod tests {
         let t = col::<TimestampMillisecondArray>(&batch, "t");
         assert_eq!(t.value(0), 1_700_000_000_123);
         assert_eq!(t.timezone(), Some("+00:00"));
-        assert_eq!(col::<StringArray>(&batch, "m").value(0), "1.50");
+        let m = col::<Decimal128Array>(&batch, "m");
+        assert_eq!((m.value(0), m.scale(), m.is_null(1)), (150, 2, true));
         assert_eq!(col::<BinaryArray>(&batch, "bin").value(0), &[0, 255]);
     }
 
@@ -587,6 +662,62 @@ mod tests {
         let sample = vec![doc! {"_id": 1, "a": {"b": [1_i32]}}];
         let e = convert(&sample, &[doc! {"_id": 2, "a": {"b": ["x"]}}]).unwrap_err();
         assert!(e.message.contains("\"a.b[]\""), "{}", e.message);
+    }
+
+    #[test]
+    fn decimals_are_exact_or_an_error() {
+        let dec = |text: &str| Bson::Decimal128(text.parse::<Decimal128>().unwrap());
+        // numeric(18,2) from the sample; the text column holds a NaN.
+        let sample = vec![
+            doc! {"_id": 1, "m": dec("120000.00"), "t": dec("NaN")},
+            doc! {"_id": 2, "m": dec("-0.5"), "t": dec("1.5")},
+        ];
+        let batch = convert(
+            &sample,
+            &[
+                doc! {"_id": 3, "m": dec("1.5"), "t": dec("1.50")},
+                doc! {"_id": 4, "m": dec("-0"), "t": dec("-Infinity")},
+                doc! {"_id": 5, "m": 7_i32},
+                doc! {"_id": 6, "m": dec("9999999999999999.99"), "t": null},
+                doc! {"_id": 7, "m": dec("1.500000"), "t": dec("1E+6111")},
+            ],
+        )
+        .unwrap();
+        let m = col::<Decimal128Array>(&batch, "m");
+        assert_eq!(m.data_type(), &DataType::Decimal128(18, 2));
+        let values: Vec<Option<i128>> = m.iter().collect();
+        assert_eq!(
+            values,
+            [
+                Some(150),
+                Some(0),
+                Some(700),
+                Some(999_999_999_999_999_999),
+                Some(150)
+            ]
+        );
+        let t = col::<StringArray>(&batch, "t");
+        assert_eq!(t.value(0), "1.50");
+        assert_eq!(t.value(1), "-Infinity");
+        assert_eq!(t.value(4), "1E+6111");
+        // Too many digits either side, NaN: 22003 naming the field and the collection.
+        for (value, problem) in [
+            (dec("10000000000000000.00"), "more than 16 integer digits"),
+            (dec("1.555"), "more than 2 fraction digits"),
+            (dec("NaN"), "not a finite number"),
+            (Bson::Int64(i64::MAX), "more than 16 integer digits"),
+        ] {
+            let e = convert(&sample, &[doc! {"_id": 9, "m": value}]).unwrap_err();
+            assert_eq!(e.sqlstate, "22003", "{}", e.message);
+            assert!(e.message.contains("field \"m\""), "{}", e.message);
+            assert!(e.message.contains("collection db.coll"), "{}", e.message);
+            assert!(e.message.contains(problem), "{}", e.message);
+            assert!(e.message.contains("_id 9"), "{}", e.message);
+            assert!(e.message.contains("numeric(18,2)"), "{}", e.message);
+        }
+        // A double is no decimal value: a type mismatch, as for other columns.
+        let e = convert(&sample, &[doc! {"_id": 9, "m": 1.5}]).unwrap_err();
+        assert_eq!(e.sqlstate, "22000");
     }
 
     #[test]

@@ -20,8 +20,13 @@
 //! - MongoDB compares values of different BSON types by type order, without coercion: only
 //!   literals of the column's family are pushed (numbers to number columns, strings to string
 //!   columns, timestamps to date columns, booleans to bool columns, 24-hex text to ObjectId
-//!   columns). Columns whose type is text standing for another BSON type (decimal, JSON text,
-//!   null-only), binary, structs and lists only get `IS [NOT] NULL`.
+//!   columns). Columns whose type is text standing for another BSON type (decimal text, JSON
+//!   text, null-only), binary, structs and lists only get `IS [NOT] NULL`.
+//! - Decimals: MongoDB compares Decimal128 values (and ints) by their value, exactly, as
+//!   DataFusion compares Arrow decimals: a SQL decimal literal becomes a Decimal128 of the
+//!   same value (`1.50`), an integer literal an int or long. Casts of a decimal column to a
+//!   wider decimal, and of int/long columns to a decimal with room for their digits, keep
+//!   every value and are followed.
 //! - Strings compare bytewise in MongoDB's `simple` collation, as in DataFusion; string filters
 //!   are not pushed when the collection (or view) has another default collation.
 //! - Doubles: MongoDB has one NaN that matches no range comparison, DataFusion orders NaN above
@@ -37,6 +42,7 @@ use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{BinaryExpr, Expr, Operator};
 use mongodb::bson::{doc, oid::ObjectId, Bson, DateTime, Document};
 
+use crate::decimal;
 use crate::infer::{Column, InferredSchema, Shape};
 
 /// Translates DataFusion filters on one collection.
@@ -234,11 +240,21 @@ impl<'a> FilterTranslator<'a> {
         }
         let column = self.schema.column(name)?;
         if let Some(target) = cast {
-            let exact = matches!(
-                (&column.shape, target),
+            let exact = match (&column.shape, target) {
                 (Shape::Int32, DataType::Int64 | DataType::Float64)
-                    | (Shape::DateTime, DataType::Timestamp(_, _))
-            );
+                | (Shape::DateTime, DataType::Timestamp(_, _)) => true,
+                (Shape::Int32, DataType::Decimal128(p, s)) => i32::from(*p) - i32::from(*s) >= 10,
+                (Shape::Int64, DataType::Decimal128(p, s)) => i32::from(*p) - i32::from(*s) >= 19,
+                (
+                    Shape::Decimal { precision, scale },
+                    DataType::Decimal128(to_precision, to_scale),
+                ) => {
+                    to_scale >= scale
+                        && i32::from(*to_precision) - i32::from(*to_scale)
+                            >= i32::from(*precision) - i32::from(*scale)
+                }
+                _ => false,
+            };
             if !exact {
                 return None;
             }
@@ -256,6 +272,9 @@ impl<'a> FilterTranslator<'a> {
             return None;
         }
         match &column.column.shape {
+            Shape::Int32 | Shape::Int64 if matches!(value, ScalarValue::Decimal128(..)) => {
+                decimal_literal(value)
+            }
             Shape::Int32 | Shape::Int64 | Shape::Double => {
                 let number = number_literal(value)?;
                 // ±0 differ (MongoDB: -0 = 0), NaN differs (one NaN, matches no range).
@@ -267,6 +286,7 @@ impl<'a> FilterTranslator<'a> {
                     other => Some(other),
                 }
             }
+            Shape::Decimal { .. } => decimal_literal(value),
             Shape::String if self.simple_collation => string_literal(value).map(Bson::from),
             Shape::ObjectId => {
                 let text = string_literal(value)?;
@@ -307,6 +327,20 @@ fn number_literal(value: &ScalarValue) -> Option<Bson> {
         ScalarValue::Float64(Some(v)) => Bson::Double(*v),
         _ => return None,
     })
+}
+
+/// A literal compared with decimals: a SQL decimal as the Decimal128 of its value, an integer
+/// as an int or long (MongoDB compares them by value); doubles are not decimal values.
+fn decimal_literal(value: &ScalarValue) -> Option<Bson> {
+    match value {
+        ScalarValue::Decimal128(Some(v), _, scale) => {
+            decimal::to_bson(*v, *scale).map(Bson::Decimal128)
+        }
+        other => match number_literal(other)? {
+            Bson::Double(_) => None,
+            integer => Some(integer),
+        },
+    }
 }
 
 fn string_literal(value: &ScalarValue) -> Option<&str> {
@@ -413,6 +447,7 @@ mod tests {
                 "_id": ObjectId::parse_str("65f1a2b3c4d5e6f708192a3b").unwrap(),
                 "i": 1_i32, "l": 2_i64, "f": 1.5, "s": "x", "b": true,
                 "t": DateTime::from_millis(0), "m": Decimal128::from_bytes([0; 16]),
+                "d": "120000.50".parse::<Decimal128>().unwrap(),
                 "mixed": 1, "tags": ["a"], "sub": {"k": 1}, "n": null,
                 "a.b": 1, "$x": 1,
             },
@@ -597,6 +632,43 @@ mod tests {
         assert!(tr(cast(col("l"), DataType::Float64).gt(lit(1.5))).is_none());
         assert!(tr(cast(col("s"), DataType::Int64).eq(lit(1_i64))).is_none());
         assert!(tr(cast(col("i"), DataType::Float64).eq(lit(0.0))).is_none());
+    }
+
+    #[test]
+    fn decimals_compare_by_value() {
+        // d is numeric(18,2); DataFusion's literal is a decimal of the same value.
+        let price = |v: i128, p: u8, s: i8| lit(ScalarValue::Decimal128(Some(v), p, s));
+        assert_eq!(
+            tr(col("d").gt(price(10000050, 18, 2))).unwrap(),
+            r#"{"d":{"$gt":{"$numberDecimal":"100000.50"}}}"#
+        );
+        assert_eq!(
+            tr(col("d").not_eq(price(-15, 3, 1))).unwrap(),
+            r#"{"$and":[{"d":{"$ne":{"$numberDecimal":"-1.5"}}},{"d":{"$ne":null}}]}"#
+        );
+        assert_eq!(
+            tr(col("d").in_list(vec![price(0, 1, 0), lit(7_i64)], false)).unwrap(),
+            r#"{"d":{"$in":[{"$numberDecimal":"0"},7]}}"#
+        );
+        // Widening casts keep every value; narrowing ones and doubles are not pushed.
+        let wide = cast(col("d"), DataType::Decimal128(20, 3));
+        assert_eq!(
+            tr(wide.lt_eq(price(1, 20, 3))).unwrap(),
+            r#"{"d":{"$lte":{"$numberDecimal":"0.001"}}}"#
+        );
+        let narrow = cast(col("d"), DataType::Decimal128(18, 1));
+        assert!(tr(narrow.eq(price(1, 18, 1))).is_none());
+        assert!(tr(col("d").gt(lit(1.5))).is_none());
+        assert!(tr(cast(col("d"), DataType::Float64).gt(lit(1.5))).is_none());
+        // Int columns compared with a decimal.
+        let int_as_decimal = cast(col("i"), DataType::Decimal128(12, 2));
+        assert_eq!(
+            tr(int_as_decimal.gt(price(150, 12, 2))).unwrap(),
+            r#"{"i":{"$gt":{"$numberDecimal":"1.50"}}}"#
+        );
+        assert!(tr(cast(col("l"), DataType::Decimal128(12, 2)).gt(price(1, 12, 2))).is_none());
+        // Decimal text (a value no Arrow decimal holds) is not compared.
+        assert!(tr(col("m").eq(price(0, 1, 0))).is_none());
     }
 
     #[test]

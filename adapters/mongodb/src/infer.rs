@@ -2,6 +2,8 @@
 //!
 //! The rules are in `TYPES.md` (and the crate documentation); in short: one BSON type per
 //! field maps to its Arrow type, Int32/Int64 widen to Int64, integers and doubles to Float64,
+//! Decimal128 values (with ints) to the `Decimal128(p, s)` that holds all of them exactly
+//! (at least 18 digits; text when none does),
 //! subdocuments become structs (the union of their fields), arrays become lists when their
 //! elements share a type, and everything else (conflicting types, mixed arrays, rare BSON
 //! types) becomes Utf8 holding relaxed Extended JSON text.
@@ -10,6 +12,16 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 use mongodb::bson::{Bson, Document};
+
+use crate::decimal::{DecimalValue, MAX_PRECISION};
+
+/// The least precision of an inferred decimal column: values up to this many digits fit
+/// even when the sample had only smaller ones (a sample seldom holds the largest value).
+pub const MIN_DECIMAL_PRECISION: u8 = 18;
+
+/// The integer digits an int (Int32) and a long (Int64) may need in a decimal column.
+const INT32_DIGITS: u8 = 10;
+const INT64_DIGITS: u8 = 19;
 
 /// The time zone of timestamp columns (BSON dates are UTC instants).
 pub const UTC: &str = "+00:00";
@@ -27,8 +39,17 @@ pub enum Shape {
     DateTime,
     /// Utf8: the 24-digit lowercase hex text.
     ObjectId,
-    /// Utf8: the exact decimal text (`1.50`, `1E+400`, `NaN`, `-Infinity`).
-    Decimal,
+    /// Decimal128 values (and ints) that all have an exact value in an Arrow
+    /// `Decimal128(precision, scale)`: `scale` is the most fraction digits seen, `precision`
+    /// the most integer digits seen plus `scale` (at least [`MIN_DECIMAL_PRECISION`] once
+    /// inferred, at most 38).
+    Decimal {
+        precision: u8,
+        scale: i8,
+    },
+    /// Utf8, the exact decimal text (`1.50`, `1E+400`, `NaN`, `-Infinity`): Decimal128 values
+    /// no Arrow decimal holds (NaN, infinities, more than 38 digits around the point).
+    DecimalText,
     Binary,
     /// Struct with the union of the fields seen, in first-seen order.
     Document(Vec<(String, Shape)>),
@@ -51,7 +72,10 @@ impl Shape {
             Bson::Boolean(_) => Shape::Boolean,
             Bson::DateTime(_) => Shape::DateTime,
             Bson::ObjectId(_) => Shape::ObjectId,
-            Bson::Decimal128(_) => Shape::Decimal,
+            Bson::Decimal128(d) => match DecimalValue::of(d).digits() {
+                Some((integer, fraction)) => decimal_shape(integer, fraction),
+                None => Shape::DecimalText,
+            },
             Bson::Binary(_) => Shape::Binary,
             Bson::Document(doc) => {
                 let mut fields: Vec<(String, Shape)> = Vec::with_capacity(doc.len());
@@ -82,6 +106,29 @@ impl Shape {
             (Null, x) | (x, Null) => x,
             (Int32, Int32) => Int32,
             (Int32 | Int64, Int32 | Int64) => Int64,
+            (
+                Decimal {
+                    precision: p1,
+                    scale: s1,
+                },
+                Decimal {
+                    precision: p2,
+                    scale: s2,
+                },
+            ) => decimal_shape(
+                u32::from(p1)
+                    .saturating_sub(s1 as u32)
+                    .max(u32::from(p2).saturating_sub(s2 as u32)),
+                s1.max(s2) as u32,
+            ),
+            // Ints are exact in a decimal column with room for their digits.
+            (Decimal { precision, scale }, Int32) | (Int32, Decimal { precision, scale }) => {
+                Decimal { precision, scale }.merge(decimal_shape(u32::from(INT32_DIGITS), 0))
+            }
+            (Decimal { precision, scale }, Int64) | (Int64, Decimal { precision, scale }) => {
+                Decimal { precision, scale }.merge(decimal_shape(u32::from(INT64_DIGITS), 0))
+            }
+            (DecimalText, Decimal { .. }) | (Decimal { .. }, DecimalText) => DecimalText,
             (Int32 | Int64 | Double, Int32 | Int64 | Double) => Double,
             (Document(mut a), Document(b)) => {
                 for (name, shape) in b {
@@ -98,9 +145,14 @@ impl Shape {
         }
     }
 
-    /// Subdocuments that never had a field become JSON text (Arrow structs need fields).
+    /// Subdocuments that never had a field become JSON text (Arrow structs need fields);
+    /// decimals get at least [`MIN_DECIMAL_PRECISION`] digits.
     fn finish(self) -> Shape {
         match self {
+            Shape::Decimal { precision, scale } => Shape::Decimal {
+                precision: precision.max(MIN_DECIMAL_PRECISION),
+                scale,
+            },
             Shape::Document(fields) if fields.is_empty() => Shape::Json,
             Shape::Document(fields) => Shape::Document(
                 fields
@@ -116,9 +168,10 @@ impl Shape {
     /// The Arrow type of a column of this shape.
     pub fn data_type(&self) -> DataType {
         match self {
-            Shape::Null | Shape::String | Shape::ObjectId | Shape::Decimal | Shape::Json => {
+            Shape::Null | Shape::String | Shape::ObjectId | Shape::DecimalText | Shape::Json => {
                 DataType::Utf8
             }
+            Shape::Decimal { precision, scale } => DataType::Decimal128(*precision, *scale),
             Shape::Int32 => DataType::Int32,
             Shape::Int64 => DataType::Int64,
             Shape::Double => DataType::Float64,
@@ -146,12 +199,25 @@ impl Shape {
             Shape::Boolean => "bool",
             Shape::DateTime => "date",
             Shape::ObjectId => "objectId",
-            Shape::Decimal => "decimal",
+            Shape::Decimal { .. } | Shape::DecimalText => "decimal",
             Shape::Binary => "binData",
             Shape::Document(_) => "object",
             Shape::Array(_) => "array",
             Shape::Json => "mixed",
         }
+    }
+}
+
+/// The decimal shape of values with `integer` integer digits and `fraction` fraction digits,
+/// or text when no Arrow decimal holds them.
+fn decimal_shape(integer: u32, fraction: u32) -> Shape {
+    let digits = integer.saturating_add(fraction).max(1);
+    if digits > u32::from(MAX_PRECISION) {
+        return Shape::DecimalText;
+    }
+    Shape::Decimal {
+        precision: digits as u8,
+        scale: fraction as i8,
     }
 }
 
@@ -176,6 +242,20 @@ fn merge_field(fields: &mut Vec<(String, Shape)>, name: &str, shape: Shape) {
         }
         None => fields.push((name.to_string(), shape)),
     }
+}
+
+/// Whether a collection's `_id` is a column (server option `include_id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdColumn {
+    /// `_id` is a column when it is the user's own key, and left out when it holds ObjectIds
+    /// (the key MongoDB generates): the table then has the columns its PostgreSQL
+    /// counterpart has, in `SELECT *` and in the catalog.
+    #[default]
+    Auto,
+    /// `_id` is always the first column.
+    Always,
+    /// `_id` is never a column.
+    Never,
 }
 
 /// The inferred columns of one collection: `_id` first, then fields in first-seen order.
@@ -227,6 +307,19 @@ impl InferredSchema {
             })
             .collect();
         Self { columns, sampled }
+    }
+
+    /// The schema with `_id` as `mode` says: left out by [`IdColumn::Never`], and by
+    /// [`IdColumn::Auto`] when it is an ObjectId column (every sampled `_id` an ObjectId, or
+    /// no document sampled).
+    pub fn with_id_column(mut self, mode: IdColumn) -> Self {
+        let hide = |column: &Column| match mode {
+            IdColumn::Always => false,
+            IdColumn::Never => true,
+            IdColumn::Auto => column.shape == Shape::ObjectId,
+        };
+        self.columns.retain(|c| c.name != "_id" || !hide(c));
+        self
     }
 
     /// The Arrow schema.
@@ -293,14 +386,20 @@ mod tests {
                 ("b".into(), DataType::Boolean, true),
                 ("t".into(), ts, true),
                 ("o".into(), DataType::Utf8, true),
-                ("m".into(), DataType::Utf8, true),
+                ("m".into(), DataType::Decimal128(18, 2), true),
                 ("bin".into(), DataType::Binary, true),
                 ("n".into(), DataType::Utf8, true),
                 ("re".into(), DataType::Utf8, true),
             ]
         );
         assert_eq!(s.column("o").unwrap().shape, Shape::ObjectId);
-        assert_eq!(s.column("m").unwrap().shape, Shape::Decimal);
+        assert_eq!(
+            s.column("m").unwrap().shape,
+            Shape::Decimal {
+                precision: 18,
+                scale: 2
+            }
+        );
         assert_eq!(s.column("n").unwrap().shape, Shape::Null);
         assert_eq!(s.column("re").unwrap().shape, Shape::Json);
     }
@@ -346,6 +445,32 @@ mod tests {
         assert_eq!(types(&empty), vec![("_id".into(), DataType::Utf8, false)]);
         assert_eq!(empty.columns[0].shape, Shape::ObjectId);
         assert_eq!(empty.sampled, 0);
+    }
+
+    #[test]
+    fn object_id_keys_are_left_out_unless_asked_for() {
+        let names = |s: &InferredSchema| -> Vec<String> {
+            s.columns.iter().map(|c| c.name.clone()).collect()
+        };
+        let generated = [
+            doc! {"_id": ObjectId::new(), "a": 1},
+            doc! {"_id": ObjectId::new(), "a": 2},
+        ];
+        let own = [doc! {"_id": "k1", "a": 1}, doc! {"_id": 7, "a": 2}];
+        let auto = infer(&generated).with_id_column(IdColumn::Auto);
+        assert_eq!(names(&auto), ["a"]);
+        assert_eq!(
+            names(&infer(&own).with_id_column(IdColumn::Auto)),
+            ["_id", "a"]
+        );
+        assert_eq!(
+            names(&infer(&generated).with_id_column(IdColumn::Always)),
+            ["_id", "a"]
+        );
+        assert_eq!(names(&infer(&own).with_id_column(IdColumn::Never)), ["a"]);
+        // An empty collection's _id is taken as an ObjectId: no column at all.
+        assert!(infer(&[]).with_id_column(IdColumn::Auto).columns.is_empty());
+        assert_eq!(IdColumn::default(), IdColumn::Auto);
     }
 
     #[test]
@@ -429,6 +554,42 @@ mod tests {
         assert_eq!(
             s.column("tags").unwrap().shape.data_type(),
             DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
+        );
+    }
+
+    #[test]
+    fn decimals_get_the_digits_of_the_sample() {
+        let dec = |text: &str| Bson::Decimal128(text.parse::<Decimal128>().unwrap());
+        let docs = [
+            doc! {"_id": 1, "money": dec("120000.00"), "n": dec("99999999999999.999999"),
+            "tiny": dec("0.000001"), "mixed": dec("1.5"), "wide": dec("1E+30"),
+            "nan": dec("1"), "long": dec("0.5"), "dbl": dec("1"), "huge": dec("1E+37")},
+            doc! {"_id": 2, "money": dec("-0.5"), "n": null, "tiny": dec("-0"),
+            "mixed": 7_i32, "wide": dec("0.1"), "nan": dec("NaN"), "long": 1_i64,
+            "dbl": 1.5, "huge": dec("0.01")},
+        ];
+        let s = infer(&docs);
+        let shape = |name: &str| s.column(name).unwrap().shape.clone();
+        let decimal = |precision, scale| Shape::Decimal { precision, scale };
+        // The most integer and fraction digits seen, with at least 18 digits.
+        assert_eq!(shape("money"), decimal(18, 2));
+        assert_eq!(shape("n"), decimal(20, 6));
+        assert_eq!(shape("tiny"), decimal(18, 6));
+        // Ints fit with their 10 (19 for longs) digits.
+        assert_eq!(shape("mixed"), decimal(18, 1));
+        assert_eq!(shape("long"), decimal(20, 1));
+        assert_eq!(shape("wide"), decimal(32, 1));
+        // No Arrow decimal: NaN, more than 38 digits, doubles (inexact).
+        assert_eq!(shape("nan"), Shape::DecimalText);
+        assert_eq!(shape("huge"), Shape::DecimalText);
+        assert_eq!(shape("dbl"), Shape::Json);
+        assert_eq!(
+            s.arrow_schema().field_with_name("n").unwrap().data_type(),
+            &DataType::Decimal128(20, 6)
+        );
+        assert_eq!(
+            s.arrow_schema().field_with_name("nan").unwrap().data_type(),
+            &DataType::Utf8
         );
     }
 

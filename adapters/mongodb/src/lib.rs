@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Options: see [`options`] (`url` or `host`/`port`, `user`, `password`/`password_env`/
-//! `password_file`, `auth_source`, `database`, `sample_size`, `connect_timeout`). Creating a
+//! `password_file`, `auth_source`, `database`, `sample_size`, `connect_timeout`,
+//! `include_id`). Creating a
 //! backend parses the options only; the driver's client is built on first use.
 //!
 //! # Schema inference
@@ -34,18 +35,22 @@
 //! | bool                                   | Boolean                                           |
 //! | date                                   | Timestamp(Millisecond, "+00:00")                  |
 //! | objectId                               | Utf8: 24 lowercase hex digits                     |
-//! | decimal                                | Utf8: the exact decimal text (`1.50`, `1E+6144`)   |
+//! | decimal (and ints), all sampled values finite within 38 digits | Decimal128(p, s): `s` the most fraction digits seen, `p` the most integer digits seen + `s`, at least 18 |
+//! | decimal with NaN, infinities or more than 38 digits | Utf8: the exact decimal text (`1.50`, `1E+6144`) |
 //! | binData                                | Binary                                            |
 //! | object (subdocument)                   | Struct of the union of its fields (recursively)   |
 //! | array whose elements share one type    | List of that type (empty arrays: List(Utf8))      |
 //! | only null (or undefined)               | Utf8                                              |
 //! | anything else: different types, arrays of mixed types, subdocuments never with a field, other BSON types (regex, timestamp, javascript, minKey, ...) | Utf8 holding relaxed Extended JSON text |
 //!
-//! `_id` is always the first column and NOT NULL (unless a sampled document had none, which
-//! views can produce; an empty collection's `_id` is taken as an ObjectId); the other fields
-//! follow in first-seen order, all nullable. A field a
-//! document lacks is NULL. Decimal128 is text, not Arrow Decimal128(38, s): it has 34
-//! significant digits and an exponent from -6176 to 6111, which no fixed scale holds exactly.
+//! `_id` is a column when it is the user's own key: with the default `include_id 'auto'` an
+//! ObjectId `_id` (MongoDB's generated key, which the PostgreSQL table would not have) is left
+//! out, so `SELECT *` shows the documents' fields only; `include_id 'true'` always makes it
+//! the first column, `'false'` never. As a column it is first and NOT NULL (unless a sampled
+//! document had none, which views can produce; an empty collection's `_id` is taken as an
+//! ObjectId); the other fields follow in first-seen order, all nullable. A field a document
+//! lacks is NULL. Decimal128 values are read exactly into the column's scale ([`decimal`]);
+//! one that does not fit (more digits, NaN) is an error, SQLSTATE 22003.
 //!
 //! # Reading
 //!
@@ -67,14 +72,16 @@
 //! `$sort`/`$skip`/`$limit` for `ORDER BY ... LIMIT n [OFFSET m]` (DataFusion still sorts the
 //! at most `n` rows it gets), where MongoDB's result is exactly SQL's: SQL's NULL for `sum`
 //! of no value, missing and null keys in one group, SQL's NULL placement in sorts, and only
-//! columns whose MongoDB order and equality match DataFusion's (no doubles, decimals or
-//! mixed types as keys, no long sums). `TYPES.md` lists what is pushed and why.
+//! columns whose MongoDB order and equality match DataFusion's (no doubles, decimal text or
+//! mixed types as keys, no long sums, decimal sums only within 34 digits, no decimal
+//! averages). `TYPES.md` lists what is pushed and why.
 //!
 //! The server's `pushdown_filters`, `pushdown_limit`, `pushdown_sort` and
 //! `pushdown_aggregates` switches turn the matching stages off ([`MongoBackend::new`] reads
 //! them from the options, [`MongoBackend::with_pushdown`] sets them).
 
 pub mod convert;
+pub mod decimal;
 mod error;
 pub mod exec;
 pub mod filter;
@@ -98,7 +105,7 @@ use mongodb::Client;
 use tokio::sync::OnceCell;
 
 pub use exec::MongoScanExec;
-pub use infer::{InferredSchema, Shape};
+pub use infer::{IdColumn, InferredSchema, Shape};
 pub use options::MongoOptions;
 pub use pushdown::{MongoPipelineTable, MongoPushdown};
 pub use table::MongoTable;
@@ -311,7 +318,7 @@ impl Backend for MongoBackend {
             .as_ref()
             .is_none_or(|c| c.locale == "simple");
         let sample = self.sample(client, schema, table).await?;
-        let inferred = InferredSchema::infer(&sample);
+        let inferred = InferredSchema::infer(&sample).with_id_column(self.options.id_column);
         tracing::debug!(
             server = %self.server,
             collection = %format!("{schema}.{table}"),

@@ -13,6 +13,7 @@
 //! | `database`        | all but `admin`, `local`, `config` | comma-separated databases exposed as schemas |
 //! | `sample_size`     | `1000`                      | documents sampled per collection to infer its schema, 1..=1000000 |
 //! | `connect_timeout` | `10`                        | seconds, 1..=86400; also the server-selection timeout |
+//! | `include_id`      | `auto`                      | `_id` as a column: `auto` when it is not an ObjectId (the user's own key), `true` always, `false` never (`TYPES.md`) |
 //!
 //! Precedence: defaults < the URL's parts and query parameters < separate options. Without
 //! `url`, or when `host`/`port` replace the URL's hosts, the adapter connects directly to that
@@ -29,6 +30,8 @@ use fedgate_adapter_api::option_values;
 use fedgate_adapter_api::{AdapterError, Result, ServerOptions};
 use mongodb::options::{ClientOptions, ConnectionString, Credential, HostInfo, ServerAddress};
 
+use crate::infer::IdColumn;
+
 /// Every option name the wrapper accepts.
 pub const KNOWN_OPTIONS: &[&str] = &[
     "url",
@@ -42,6 +45,7 @@ pub const KNOWN_OPTIONS: &[&str] = &[
     "database",
     "sample_size",
     "connect_timeout",
+    "include_id",
 ];
 
 /// Databases hidden unless named in the `database` option.
@@ -69,6 +73,8 @@ pub struct MongoOptions {
     /// Databases exposed as schemas; `None`: all but the system databases.
     pub databases: Option<Vec<String>>,
     pub sample_size: usize,
+    /// Whether `_id` is a column (`include_id`).
+    pub id_column: IdColumn,
     /// `connect_timeout` when given as an option.
     connect_timeout_option: Option<Duration>,
 }
@@ -83,6 +89,7 @@ impl fmt::Debug for MongoOptions {
             .field("auth_source", &self.auth_source)
             .field("databases", &self.databases)
             .field("sample_size", &self.sample_size)
+            .field("id_column", &self.id_column)
             .field("connect_timeout", &self.connect_timeout())
             .finish()
     }
@@ -155,6 +162,7 @@ impl MongoOptions {
             redacted_url: url_text.map(fedgate_redact_url),
             databases: options.get("database").map(parse_databases).transpose()?,
             sample_size: parse_sample_size(options.get("sample_size"))?,
+            id_column: parse_include_id(options.get("include_id"))?,
             connect_timeout_option: options
                 .get("connect_timeout")
                 .map(parse_connect_timeout)
@@ -395,6 +403,25 @@ fn parse_sample_size(value: Option<&str>) -> Result<usize> {
     option_values::parse_count("sample_size", value, DEFAULT_SAMPLE_SIZE, MAX_SAMPLE_SIZE)
 }
 
+/// `auto` (the default), or a switch (`true`: always, `false`: never).
+fn parse_include_id(value: Option<&str>) -> Result<IdColumn> {
+    match value {
+        None => Ok(IdColumn::Auto),
+        Some(text) if text.trim().eq_ignore_ascii_case("auto") => Ok(IdColumn::Auto),
+        Some(text) => {
+            let always =
+                option_values::parse_bool("include_id", Some(text), true).map_err(|_| {
+                    invalid_value("include_id", text, "expected 'auto', 'true' or 'false'")
+                })?;
+            Ok(if always {
+                IdColumn::Always
+            } else {
+                IdColumn::Never
+            })
+        }
+    }
+}
+
 fn parse_connect_timeout(text: &str) -> Result<Duration> {
     option_values::parse_seconds("connect_timeout", Some(text), 0, 86_400)
 }
@@ -440,6 +467,7 @@ mod tests {
         let o = parse(&[("url", "mongodb://127.0.0.1:27017")]).unwrap();
         assert_eq!(o.endpoint(), "127.0.0.1:27017");
         assert_eq!(o.sample_size, 1000);
+        assert_eq!(o.id_column, IdColumn::Auto);
         assert_eq!(o.connect_timeout(), Duration::from_secs(10));
         assert!(o.databases.is_none());
         assert!(o.exposes("events"));
@@ -479,6 +507,7 @@ mod tests {
             ("sample_size", "0"),
             ("sample_size", "many"),
             ("sample_size", "2000000"),
+            ("include_id", "sometimes"),
             ("database", ""),
             ("database", "a,,b"),
             ("database", "a.b"),
@@ -489,6 +518,20 @@ mod tests {
             let e = parse(&[("url", "mongodb://u@h"), (name, value)]).unwrap_err();
             assert_eq!(e.sqlstate, "22023", "{name}={value}: {e:?}");
             assert!(e.message.contains(name), "{name}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn include_id_option() {
+        for (value, expected) in [
+            ("auto", IdColumn::Auto),
+            ("AUTO", IdColumn::Auto),
+            ("true", IdColumn::Always),
+            ("on", IdColumn::Always),
+            ("false", IdColumn::Never),
+        ] {
+            let o = parse(&[("url", "mongodb://h"), ("include_id", value)]).unwrap();
+            assert_eq!(o.id_column, expected, "{value}");
         }
     }
 

@@ -27,17 +27,22 @@
 //! | `LIMIT n OFFSET m` over `ORDER BY` | `$skip: m`, `$limit: n` | |
 //!
 //! Which columns qualify:
-//! - group keys, `min`/`max` arguments and sort keys: int, long, bool, date and ObjectId
-//!   columns, and strings when the collection's collation is `simple` (bytewise in both).
+//! - group keys, `min`/`max` arguments and sort keys: int, long, bool, date, ObjectId and
+//!   decimal columns (MongoDB compares decimals by value, `1.5 = 1.50`, as Arrow decimals at
+//!   one scale), and strings when the collection's collation is `simple` (bytewise in both).
 //!   Not doubles (MongoDB: `-0 = 0` and NaN below every number; DataFusion orders `-0 < 0`
-//!   and NaN above every number), not decimals (equal values with different text, `1.5` and
-//!   `1.50`), not JSON text / null-only / binary / struct / list columns (MongoDB compares
-//!   across BSON types, arrays by their elements).
+//!   and NaN above every number), not decimal text (equal values with different text, `1.5`
+//!   and `1.50`), not JSON text / null-only / binary / struct / list columns (MongoDB
+//!   compares across BSON types, arrays by their elements).
 //! - `sum`: int columns (DataFusion sums them as Int64; MongoDB's int sum is exact, widened
 //!   to long) and double columns. Not long columns: DataFusion's `sum(bigint)` is either a
 //!   wrapping Int64 sum or (in the gateway, PostgreSQL's meaning) a Decimal128(38, 0) sum,
-//!   while MongoDB turns an overflowing long sum into a double.
-//! - `avg`: int and double columns (MongoDB sums ints exactly, then divides once).
+//!   while MongoDB turns an overflowing long sum into a double. Decimal columns
+//!   `Decimal128(p, s)` with `p + 10 ≤ 34`: DataFusion's sum is `Decimal128(p + 10, s)`, and
+//!   MongoDB's Decimal128 addition is exact while the sum has at most 34 digits.
+//! - `avg`: int and double columns (MongoDB sums ints exactly, then divides once). Not
+//!   decimals: MongoDB rounds the quotient to 34 digits, DataFusion truncates it at `s + 4`
+//!   fraction digits.
 //! - `count(x)`: any column.
 //! - fields of struct columns (`addr['city']`) as group keys and arguments, by their path.
 //! - Not pushed: `DISTINCT` aggregates, `FILTER`, ordered aggregates, other functions,
@@ -77,6 +82,13 @@ use mongodb::bson::{doc, Bson, Document};
 use crate::exec::{MongoScanExec, ScanSource};
 use crate::infer::{Column, Shape};
 use crate::table::MongoTable;
+
+/// The digits DataFusion adds to a decimal's precision for its sum.
+const SUM_EXTRA_DIGITS: u8 = 10;
+
+/// The significant digits of a BSON Decimal128: MongoDB's decimal arithmetic is exact up to
+/// them.
+const DECIMAL128_DIGITS: u8 = 34;
 
 /// The table name of scans of pushed aggregates (a projection above restores the names).
 const PIPELINE_TABLE: &str = "mongo_pipeline";
@@ -357,9 +369,16 @@ fn resolve_column(column: &PlanColumn, plan: &LogicalPlan, input: &ScanInput) ->
 }
 
 /// Shapes MongoDB orders and compares exactly as DataFusion orders their Arrow values.
+/// Decimals: MongoDB compares them by value (`1.5 = 1.50`, `-0 = 0`), as Arrow decimals at
+/// one scale are compared, and groups equal values together.
 fn same_order(shape: &Shape, simple_collation: bool) -> bool {
     match shape {
-        Shape::Int32 | Shape::Int64 | Shape::Boolean | Shape::DateTime | Shape::ObjectId => true,
+        Shape::Int32
+        | Shape::Int64
+        | Shape::Boolean
+        | Shape::DateTime
+        | Shape::ObjectId
+        | Shape::Decimal { .. } => true,
         Shape::String => simple_collation,
         _ => false,
     }
@@ -494,6 +513,20 @@ fn accumulator(expr: &Expr, plan: &LogicalPlan, input: &ScanInput) -> Option<(Ac
                     Some((Accumulator::Sum(f.path), Shape::Int64))
                 }
                 (Shape::Double, None) => Some((Accumulator::Sum(f.path), Shape::Double)),
+                // DataFusion's sum of decimal(p, s) is decimal(p + 10, s); MongoDB adds
+                // Decimal128 values exactly while the result has at most 34 digits, which
+                // every sum DataFusion can hold then has.
+                (Shape::Decimal { precision, scale }, None)
+                    if precision + SUM_EXTRA_DIGITS <= DECIMAL128_DIGITS =>
+                {
+                    Some((
+                        Accumulator::Sum(f.path),
+                        Shape::Decimal {
+                            precision: precision + SUM_EXTRA_DIGITS,
+                            scale: *scale,
+                        },
+                    ))
+                }
                 _ => None,
             }
         }
@@ -774,8 +807,9 @@ mod tests {
             doc! {"_id": 1, "i": 1_i32, "l": 1_i64, "f": 1.5, "s": "x", "b": true,
             "t": DateTime::from_millis(0), "o": ObjectId::new(),
             "m": "1.5".parse::<Decimal128>().unwrap(), "j": 1, "sub": {"k": 1, "d": 1.5},
-            "a.b": 1},
-            doc! {"_id": 2, "j": "x"},
+            "a.b": 1, "big": "1E+24".parse::<Decimal128>().unwrap(),
+            "nan": "NaN".parse::<Decimal128>().unwrap()},
+            doc! {"_id": 2, "j": "x", "m": 2_i32},
         ];
         let inferred = InferredSchema::infer(&docs);
         let table = MongoTable::new(
@@ -831,6 +865,9 @@ mod tests {
             "SELECT sub['k'], sum(sub['k']), sum(sub['d']) FROM t GROUP BY sub['k']",
             "SELECT DISTINCT s FROM t",
             "SELECT count(*) FROM t WHERE i > 1",
+            // Decimals (numeric(18,1) here): keys, min/max, sums within 34 digits.
+            "SELECT m, count(*), sum(m), min(m), max(m) FROM t GROUP BY m",
+            "SELECT count(*) FROM t WHERE m > 1.2",
         ] {
             assert!(pushed(&ctx, sql).await, "{sql}");
         }
@@ -841,9 +878,13 @@ mod tests {
             "SELECT max(sub['d']) FROM t",
             "SELECT sum(l) FROM t",
             "SELECT avg(l) FROM t",
-            // Decimal text, mixed types, structs.
-            "SELECT m, count(*) FROM t GROUP BY m",
-            "SELECT max(m) FROM t",
+            // Decimal averages (MongoDB rounds the quotient to 34 digits, DataFusion
+            // truncates), sums that could pass 34 digits (numeric(25,0): sum is 35),
+            // decimal text, mixed types, structs.
+            "SELECT avg(m) FROM t",
+            "SELECT sum(big) FROM t",
+            "SELECT nan, count(*) FROM t GROUP BY nan",
+            "SELECT max(nan) FROM t",
             "SELECT j, count(*) FROM t GROUP BY j",
             "SELECT sub, count(*) FROM t GROUP BY sub",
             // Expressions, FILTER, several DISTINCT aggregates, dotted names.
@@ -867,6 +908,7 @@ mod tests {
             "SELECT * FROM t ORDER BY l DESC, s, b, t, o, _id LIMIT 3 OFFSET 2",
             "SELECT i FROM t ORDER BY sub['k'] LIMIT 1",
             "SELECT s, count(*) AS n FROM t GROUP BY s ORDER BY n DESC, s LIMIT 2",
+            "SELECT * FROM t ORDER BY m DESC LIMIT 3",
         ] {
             assert!(
                 pipelines(&ctx, sql)
@@ -878,7 +920,7 @@ mod tests {
         }
         for sql in [
             "SELECT * FROM t ORDER BY f LIMIT 3",
-            "SELECT * FROM t ORDER BY m LIMIT 3",
+            "SELECT * FROM t ORDER BY nan LIMIT 3",
             "SELECT * FROM t ORDER BY j LIMIT 3",
             "SELECT * FROM t ORDER BY i + 1 LIMIT 3",
             "SELECT * FROM t ORDER BY i",
@@ -1039,6 +1081,10 @@ mod tests {
             Shape::Boolean,
             Shape::DateTime,
             Shape::ObjectId,
+            Shape::Decimal {
+                precision: 18,
+                scale: 2,
+            },
         ] {
             assert!(same_order(&shape, false), "{shape:?}");
         }
@@ -1046,7 +1092,7 @@ mod tests {
         assert!(!same_order(&Shape::String, false));
         for shape in [
             Shape::Double,
-            Shape::Decimal,
+            Shape::DecimalText,
             Shape::Json,
             Shape::Null,
             Shape::Binary,

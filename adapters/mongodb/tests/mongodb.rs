@@ -306,7 +306,11 @@ async fn every_bson_type_reads_into_arrow() {
     let db = "fedgate_it_types";
     let client = setup(db).await;
     insert(&client, db, "typed", typed_documents()).await;
-    let b = backend(db, &[]);
+    // The ObjectId `_id` is a column only when asked for (include_id 'true').
+    let hidden = provider(&backend(db, &[]), db, "typed").await;
+    assert_eq!(hidden.schema().field(0).name(), "i32");
+    assert!(hidden.schema().field_with_name("_id").is_err());
+    let b = backend(db, &[("include_id", "true")]);
     let table = provider(&b, db, "typed").await;
 
     let schema = table.schema();
@@ -415,6 +419,98 @@ async fn every_bson_type_reads_into_arrow() {
     ]
     .join("\n");
     assert_eq!(nested, expected, "\n{nested}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn decimals_are_numeric_exact_or_an_error() {
+    let db = "fedgate_it_decimals";
+    let client = setup(db).await;
+    insert(
+        &client,
+        db,
+        "money",
+        vec![
+            doc! {"_id": 1, "amount": decimal("120000.00")},
+            doc! {"_id": 2, "amount": decimal("95000.5")},
+            doc! {"_id": 3, "amount": decimal("-150.75")},
+            doc! {"_id": 4, "amount": Bson::Null},
+            doc! {"_id": 5, "amount": 7_i32},
+            doc! {"_id": 6, "amount": decimal("-0")},
+        ],
+    )
+    .await;
+    let b = backend(db, &[]);
+    let table = provider(&b, db, "money").await;
+    // The sample's two fraction digits, at least 18 digits in all.
+    assert_eq!(
+        table
+            .schema()
+            .field_with_name("amount")
+            .unwrap()
+            .data_type(),
+        &DataType::Decimal128(18, 2)
+    );
+    let ctx = SessionContext::new();
+    ctx.register_table("money", table).unwrap();
+    assert_eq!(
+        text(
+            &ctx,
+            "SELECT sum(amount) AS s, min(amount) AS lo, max(amount) AS hi, count(amount) AS n \
+             FROM money"
+        )
+        .await,
+        "+-----------+---------+-----------+---+\n\
+         | s         | lo      | hi        | n |\n\
+         +-----------+---------+-----------+---+\n\
+         | 214856.75 | -150.75 | 120000.00 | 5 |\n\
+         +-----------+---------+-----------+---+"
+    );
+    // A comparison with a number is pushed as a Decimal128 of the same value.
+    let sql = "SELECT _id, amount FROM money WHERE amount > 7 ORDER BY amount DESC";
+    let plan = explain(&ctx, sql).await;
+    assert!(
+        plan.contains(r#"{"$match":{"amount":{"$gt":{"$numberDecimal":"#),
+        "{plan}"
+    );
+    assert_eq!(
+        text(&ctx, sql).await,
+        "+-----+-----------+\n| _id | amount    |\n+-----+-----------+\n\
+         | 1   | 120000.00 |\n| 2   | 95000.50  |\n+-----+-----------+"
+    );
+    assert_eq!(
+        text(&ctx, "SELECT _id FROM money WHERE amount = 0").await,
+        "+-----+\n| _id |\n+-----+\n| 6   |\n+-----+"
+    );
+    // A value outside the sample that would need more digits is an error, never rounded.
+    insert(
+        &client,
+        db,
+        "money",
+        vec![doc! {"_id": 7, "amount": decimal("0.125")}],
+    )
+    .await;
+    let e = ctx
+        .sql("SELECT _id, amount FROM money")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap_err();
+    let adapter = AdapterError::find_in(&e).unwrap_or_else(|| panic!("{e}"));
+    assert_eq!(adapter.sqlstate, "22003");
+    for part in [
+        "field \"amount\"",
+        "fedgate_it_decimals.money",
+        "0.125",
+        "_id 7",
+        "more than 2 fraction digits",
+    ] {
+        assert!(
+            adapter.message.contains(part),
+            "{part}: {}",
+            adapter.message
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -743,8 +839,13 @@ async fn dotted_field_names_and_empty_collections() {
         "+-----+-----+--------+\n| _id | a.b | nested |\n+-----+-----+--------+\n| 2   | 7   |        |\n+-----+-----+--------+"
     );
 
-    // An empty collection has an ObjectId `_id` column; documents added later are read.
-    let empty = provider(&b, db, "empty").await;
+    // An empty collection's `_id` is taken as an ObjectId: no column by default (rows are
+    // still counted), an ObjectId `_id` column with include_id 'true'; documents added
+    // later are read.
+    let no_columns = provider(&b, db, "empty").await;
+    assert_eq!(no_columns.schema().fields().len(), 0);
+    let with_id = backend(db, &[("include_id", "true")]);
+    let empty = provider(&with_id, db, "empty").await;
     assert_eq!(empty.schema().fields().len(), 1);
     assert_eq!(empty.schema().field(0).data_type(), &DataType::Utf8);
     insert(
@@ -758,6 +859,11 @@ async fn dotted_field_names_and_empty_collections() {
     )
     .await;
     ctx.register_table("empty", empty).unwrap();
+    ctx.register_table("no_columns", no_columns).unwrap();
+    assert_eq!(
+        text(&ctx, "SELECT count(*) AS n FROM no_columns").await,
+        "+---+\n| n |\n+---+\n| 2 |\n+---+"
+    );
     assert_eq!(
         text(&ctx, "SELECT _id FROM empty ORDER BY _id").await,
         "+--------------------------+\n| _id                      |\n+--------------------------+\n| 65f1a2b3c4d5e6f708192a01 |\n| 7                        |\n+--------------------------+"

@@ -97,7 +97,8 @@ async fn explain(ctx: &SessionContext, sql: &str) -> String {
 /// Sales documents: every field has null and missing values somewhere; `amount` is an
 /// int, `price` a double with exact binary fractions (sums do not depend on their order),
 /// `qty` a long, `day` a date, `owner` an ObjectId, `addr` a subdocument, `tag` of mixed
-/// types.
+/// types, `fee` a Decimal128 (numeric(18,2): `x.5` and `x.50` are one value, ints among
+/// them, a `-0`).
 fn sales() -> Vec<Document> {
     let regions = ["north", "south", "east", "West", "wést"];
     let base = 1_704_067_200_000_i64; // 2024-01-01T00:00:00Z
@@ -153,6 +154,28 @@ fn sales() -> Vec<Document> {
             }
             _ => {}
         }
+        let v = (i * 13) % 41 - 20;
+        match (i % 11, i % 4) {
+            (0, _) => {
+                d.insert("fee", Bson::Null);
+            }
+            (1, _) => {}
+            _ if i == 12 => {
+                d.insert("fee", decimal("-0"));
+            }
+            (_, 0) => {
+                d.insert("fee", decimal(&format!("{v}.25")));
+            }
+            (_, 1) => {
+                d.insert("fee", decimal(&format!("{v}.50")));
+            }
+            (_, 2) => {
+                d.insert("fee", decimal(&format!("{v}.5")));
+            }
+            _ => {
+                d.insert("fee", v);
+            }
+        }
         match i % 3 {
             0 => {
                 d.insert("tag", "x");
@@ -168,6 +191,10 @@ fn sales() -> Vec<Document> {
     docs.push(doc! {"_id": 100, "region": "zz", "year": 2030, "amount": Bson::Null});
     docs.push(doc! {"_id": 101, "region": "zz", "year": 2030});
     docs
+}
+
+fn decimal(text: &str) -> Bson {
+    Bson::Decimal128(text.parse().unwrap())
 }
 
 /// A session reading `sales` (and `T`) from MongoDB with the rule, and one reading `T` from
@@ -260,8 +287,17 @@ async fn pushed_aggregates_give_datafusions_results() {
             "SELECT count(*), max(n) FROM (SELECT region, count(*) AS n FROM T GROUP BY region) s",
             true,
         ),
-        // Not pushed: doubles as keys or in min/max (NaN, -0), long sums (overflow),
-        // mixed-type columns, DISTINCT aggregates, expressions.
+        // Decimals: MongoDB compares, groups and adds them by value, exactly.
+        ("SELECT fee, count(*), sum(amount) FROM T GROUP BY fee ORDER BY fee", true),
+        (
+            "SELECT region, sum(fee), min(fee), max(fee), count(fee) FROM T GROUP BY region ORDER BY region",
+            true,
+        ),
+        ("SELECT sum(fee), count(*) FROM T WHERE fee > 3 AND fee <= 15.5", true),
+        // Not pushed: decimal averages (MongoDB rounds the quotient to 34 digits), doubles
+        // as keys or in min/max (NaN, -0), long sums (overflow), mixed-type columns,
+        // DISTINCT aggregates, expressions.
+        ("SELECT region, avg(fee) FROM T GROUP BY region ORDER BY region", false),
         ("SELECT price, count(*) FROM T GROUP BY price ORDER BY price", false),
         ("SELECT region, min(price) FROM T GROUP BY region ORDER BY region", false),
         ("SELECT region, sum(qty) FROM T GROUP BY region ORDER BY region", false),
@@ -313,6 +349,8 @@ async fn pushed_top_n_gives_datafusions_results() {
         ("SELECT _id FROM T ORDER BY day DESC, owner, _id LIMIT 6", true),
         ("SELECT _id FROM T ORDER BY active, _id DESC LIMIT 6 OFFSET 1", true),
         ("SELECT _id, qty FROM T ORDER BY qty DESC LIMIT 3", true),
+        ("SELECT _id, fee FROM T ORDER BY fee, _id LIMIT 6", true),
+        ("SELECT _id, fee FROM T ORDER BY fee DESC NULLS LAST, _id LIMIT 6 OFFSET 2", true),
         (
             "SELECT addr['city'] AS city, _id FROM T ORDER BY addr['city'], _id LIMIT 9",
             true,

@@ -10,11 +10,16 @@
 //! - Missing constructs: no `FULL JOIN`, no `IS [NOT] DISTINCT FROM` spelled that way, no
 //!   `NULLS FIRST/LAST`; and `/` is decimal division whose division by zero is NULL, so no
 //!   division is pushed.
+//! - Booleans: `BOOL`/`BOOLEAN` columns are `TINYINT(1)` and can hold any -128..127; fedgate
+//!   reads them as booleans where non-zero is true, and [`SqlDialect::column_value`] renders
+//!   them as `(c <> 0)`, so `WHERE c`, `c = FALSE`, `GROUP BY c` see a stored 2 as TRUE too.
 //! - String literals double backslashes: the session clears `NO_BACKSLASH_ESCAPES`
 //!   ([`crate::options::SESSION_SETUP`]), so a backslash escapes in every server mode.
 
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, Field};
 use fedgate_adapter_api::{FunctionCall, SqlCapabilities, SqlDialect};
+
+use crate::types::{ColumnType, MYSQL_TYPE_METADATA};
 
 /// MySQL's largest `DECIMAL` precision and scale.
 const MAX_DECIMAL_PRECISION: u8 = 65;
@@ -107,6 +112,15 @@ impl SqlDialect for MySqlDialect {
         ))
     }
 
+    fn column_value(&self, column: &str, field: &Field) -> String {
+        if is_integer_boolean(field) {
+            // Non-zero is true (a stored 2), NULL stays NULL: what the scan reads.
+            format!("({column} <> 0)")
+        } else {
+            column.to_string()
+        }
+    }
+
     fn capabilities(&self) -> SqlCapabilities {
         SqlCapabilities {
             full_join: false,
@@ -116,6 +130,21 @@ impl SqlDialect for MySqlDialect {
             nulls_ordering: false,
         }
     }
+}
+
+/// A boolean field whose MySQL column is an integer (`TINYINT(1)`, see `TYPES.md`).
+fn is_integer_boolean(field: &Field) -> bool {
+    field.data_type() == &DataType::Boolean
+        && field
+            .metadata()
+            .get(MYSQL_TYPE_METADATA)
+            .is_some_and(|column_type| {
+                let parsed = ColumnType::parse(column_type);
+                matches!(
+                    parsed.base.as_str(),
+                    "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint"
+                )
+            })
 }
 
 /// `DECIMAL(p,s)` for a cast that keeps every digit. MySQL rounds when a cast lowers the
@@ -248,6 +277,27 @@ mod tests {
             MY.like_subject("`name`"),
             "CONVERT(`name` USING utf8mb4) COLLATE utf8mb4_bin"
         );
+    }
+
+    #[test]
+    fn integer_booleans_are_non_zero_tests() {
+        use std::collections::HashMap;
+        let with_type = |data_type: DataType, column_type: &str| {
+            Field::new("active", data_type, true).with_metadata(HashMap::from([(
+                MYSQL_TYPE_METADATA.to_string(),
+                column_type.to_string(),
+            )]))
+        };
+        let boolean = with_type(DataType::Boolean, "tinyint(1)");
+        assert_eq!(MY.column_value("`active`", &boolean), "(`active` <> 0)");
+        assert_eq!(MY.column_value("t0.`c0`", &boolean), "(t0.`c0` <> 0)");
+        // Kept as an integer (tinyint1_as_boolean 'false'), or another type: as it is.
+        let integer = with_type(DataType::Int8, "tinyint(1)");
+        assert_eq!(MY.column_value("`active`", &integer), "`active`");
+        let text = with_type(DataType::Utf8, "varchar(5)");
+        assert_eq!(MY.column_value("`name`", &text), "`name`");
+        let derived = Field::new("b", DataType::Boolean, true);
+        assert_eq!(MY.column_value("`b`", &derived), "`b`");
     }
 
     #[test]

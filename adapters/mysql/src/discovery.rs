@@ -6,7 +6,8 @@
 //! - tables: `TABLES` rows of the schema; `VIEW` / `SYSTEM VIEW` are views, everything else
 //!   (`BASE TABLE`, MariaDB's `SYSTEM VERSIONED` tables and `SEQUENCE`s) are tables;
 //! - columns: `COLUMNS` in `ORDINAL_POSITION` order, mapped with
-//!   [`crate::types::map_column_type`] from `COLUMN_TYPE`, nullable from `IS_NULLABLE`.
+//!   [`crate::types::map_column_type_with`] from `COLUMN_TYPE` (with the server's type
+//!   options), nullable from `IS_NULLABLE`.
 //!
 //! `information_schema` compares names with a case-insensitive collation on MariaDB; every
 //! lookup also compares the names as binary strings, so `Customers` never finds `customers`.
@@ -18,7 +19,7 @@ use fedgate_adapter_api::{TableEntry, TableKind};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
 
-use crate::types::map_column_type;
+use crate::types::{map_column_type_with, TypeOptions};
 
 const SCHEMAS_SQL: &str = "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA";
 
@@ -77,6 +78,7 @@ pub async fn table_schema(
     conn: &mut Conn,
     schema: &str,
     table: &str,
+    options: TypeOptions,
 ) -> Result<Option<SchemaRef>, mysql_async::Error> {
     let rows: Vec<Row> = conn
         .exec(COLUMNS_SQL, (schema, table, schema, table))
@@ -89,7 +91,7 @@ pub async fn table_schema(
         .map(|r| {
             let column_type = text(r, 1);
             let nullable = text(r, 2) != "NO";
-            map_column_type(&column_type).field(&text(r, 0), nullable, &column_type)
+            map_column_type_with(&column_type, options).field(&text(r, 0), nullable, &column_type)
         })
         .collect();
     Ok(Some(Arc::new(Schema::new(fields))))

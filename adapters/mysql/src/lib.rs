@@ -19,8 +19,10 @@
 //!   other PostgreSQL equivalents, else the server's own SQLSTATE); connection failures are
 //!   08001 naming `host:port`. Every error is prefixed with the server name.
 //!
-//! Type mapping (MySQL → Arrow): `tinyint` (also `tinyint(1)`/`BOOL`, which holds -128..127)
-//! → Int8, `smallint` → Int16, `mediumint`/`int` → Int32, `bigint` → Int64, their `unsigned`
+//! Type mapping (MySQL → Arrow): `tinyint(1)` (`BOOL`/`BOOLEAN`) → Boolean, non-zero is true
+//! (a stored 2 reads as true, also in pushed SQL: [`MySqlDialect`] renders such a column as
+//! `(c <> 0)`; the server option `tinyint1_as_boolean 'false'` keeps it Int8), other
+//! `tinyint` → Int8, `smallint` → Int16, `mediumint`/`int` → Int32, `bigint` → Int64, their `unsigned`
 //! forms → UInt8/16/32/64 (`18446744073709551615` survives), `float`/`double` →
 //! Float32/Float64, `decimal(p,s)` → Decimal128(p,s) for p ≤ 38, else Utf8 with the exact text
 //! (text fallback `decimal`), `char`/`varchar`/`*text`/`json`/`enum`/`set` → Utf8,
@@ -60,7 +62,9 @@ pub use dialect::MySqlDialect;
 pub use error::sqlstate_for;
 pub use options::MySqlOptions;
 pub use pool::PoolStatus;
-pub use types::{map_column_type, MYSQL_TYPE_METADATA, TEXT_FALLBACK_METADATA};
+pub use types::{
+    map_column_type, map_column_type_with, TypeOptions, MYSQL_TYPE_METADATA, TEXT_FALLBACK_METADATA,
+};
 pub use wrapper::MySqlWrapper;
 
 use crate::pool::Connector;
@@ -180,7 +184,7 @@ impl Backend for MySqlBackend {
             return Ok(None);
         }
         let mut conn = self.conn().await?;
-        let found = discovery::table_schema(&mut conn, schema, table)
+        let found = discovery::table_schema(&mut conn, schema, table, self.options.types)
             .await
             .map_err(|e| self.query_error(e))?;
         Ok(found.map(|schema| BackendTable::Remote { schema }))

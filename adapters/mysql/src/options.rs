@@ -12,6 +12,7 @@
 //! | `databases`       | all visible | comma-separated MySQL databases exposed as schemas        |
 //! | `connect_timeout` | `10`        | seconds, 1..=86400                                        |
 //! | `pool_size`       | `8`         | connections per server, 1..=1000                          |
+//! | `tinyint1_as_boolean` | `true`  | `tinyint(1)` (`BOOL`/`BOOLEAN`) columns are booleans, non-zero is true; `false` keeps them `Int8` (`TYPES.md`) |
 //!
 //! Precedence: defaults < parts of `url` < separate options. The database of the URL is the
 //! connections' default database (it must exist: `check_connection` reports 3D000 otherwise);
@@ -30,6 +31,8 @@ use fedgate_adapter_api::option_values;
 use fedgate_adapter_api::{AdapterError, Result, ServerOptions};
 use mysql_async::{Opts, OptsBuilder, PoolConstraints, PoolOpts};
 
+use crate::types::TypeOptions;
+
 /// Every option name the wrapper accepts.
 pub const KNOWN_OPTIONS: &[&str] = &[
     "url",
@@ -42,6 +45,7 @@ pub const KNOWN_OPTIONS: &[&str] = &[
     "databases",
     "connect_timeout",
     "pool_size",
+    "tinyint1_as_boolean",
 ];
 
 /// Databases that are not exposed as schemas unless `databases` names them.
@@ -86,6 +90,8 @@ pub struct MySqlOptions {
     pub databases: Option<Vec<String>>,
     pub connect_timeout: Duration,
     pub pool_size: usize,
+    /// How column types map (`tinyint1_as_boolean`).
+    pub types: TypeOptions,
 }
 
 impl fmt::Debug for MySqlOptions {
@@ -99,6 +105,7 @@ impl fmt::Debug for MySqlOptions {
             .field("databases", &self.databases)
             .field("connect_timeout", &self.connect_timeout)
             .field("pool_size", &self.pool_size)
+            .field("types", &self.types)
             .finish()
     }
 }
@@ -150,6 +157,13 @@ impl MySqlOptions {
             databases: parse_databases(options.get("databases"))?,
             connect_timeout: parse_connect_timeout(options.get("connect_timeout"))?,
             pool_size: parse_pool_size(options.get("pool_size"))?,
+            types: TypeOptions {
+                tinyint1_as_boolean: option_values::parse_bool(
+                    "tinyint1_as_boolean",
+                    options.get("tinyint1_as_boolean"),
+                    true,
+                )?,
+            },
         })
     }
 
@@ -301,6 +315,7 @@ mod tests {
         assert_eq!(o.databases, None);
         assert_eq!(o.connect_timeout, Duration::from_secs(10));
         assert_eq!(o.pool_size, 8);
+        assert!(o.types.tinyint1_as_boolean);
         assert_eq!(o.endpoint(), "127.0.0.1:3306");
         let pool = o.pool_opts();
         assert_eq!(pool.pool_opts().constraints().max(), 8);
@@ -325,8 +340,10 @@ mod tests {
             ("databases", " shop , crm,shop"),
             ("connect_timeout", "3"),
             ("pool_size", "2"),
+            ("tinyint1_as_boolean", "false"),
         ])
         .unwrap();
+        assert!(!o.types.tinyint1_as_boolean);
         assert_eq!(o.endpoint(), "db.local:3307");
         assert_eq!(o.user, "app");
         assert_eq!(o.password.as_deref(), Some("pw"));
@@ -419,6 +436,7 @@ mod tests {
             ("pool_size", "0"),
             ("pool_size", "1001"),
             ("pool_size", "many"),
+            ("tinyint1_as_boolean", "maybe"),
             ("databases", ""),
             ("databases", "a,,b"),
             ("host", ""),

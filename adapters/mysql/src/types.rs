@@ -5,7 +5,8 @@
 //!
 //! | MySQL / MariaDB                                   | Arrow                               |
 //! |---------------------------------------------------|-------------------------------------|
-//! | `tinyint` (also `tinyint(1)` = `BOOL`)            | `Int8` (`UInt8` if unsigned)        |
+//! | `tinyint(1)` (= `BOOL`/`BOOLEAN`)                 | `Boolean` (non-zero is true); `Int8` with `tinyint1_as_boolean 'false'` |
+//! | `tinyint`                                         | `Int8` (`UInt8` if unsigned)        |
 //! | `smallint`                                        | `Int16` / `UInt16`                  |
 //! | `mediumint`, `int`                                | `Int32` / `UInt32`                  |
 //! | `bigint`                                          | `Int64` / `UInt64`                  |
@@ -51,6 +52,22 @@ const SPATIAL_TYPES: &[&str] = &[
     "geometrycollection",
     "geomcollection",
 ];
+
+/// The server options that change the mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypeOptions {
+    /// `tinyint(1)` (what `BOOL`/`BOOLEAN` create) is a `Boolean` (server option
+    /// `tinyint1_as_boolean`, default true), else an `Int8`.
+    pub tinyint1_as_boolean: bool,
+}
+
+impl Default for TypeOptions {
+    fn default() -> Self {
+        Self {
+            tinyint1_as_boolean: true,
+        }
+    }
+}
 
 /// How one column maps to Arrow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,15 +161,29 @@ impl ColumnType {
     }
 }
 
-/// The Arrow mapping of a column from its `COLUMN_TYPE`.
+/// The Arrow mapping of a column from its `COLUMN_TYPE`, with the default [`TypeOptions`].
 pub fn map_column_type(column_type: &str) -> Mapping {
+    map_column_type_with(column_type, TypeOptions::default())
+}
+
+/// True for the type `BOOL`/`BOOLEAN` create: a signed `tinyint(1)`.
+pub fn is_tinyint1(parsed: &ColumnType) -> bool {
+    parsed.base == "tinyint" && parsed.args == [1] && !parsed.unsigned
+}
+
+/// The Arrow mapping of a column from its `COLUMN_TYPE`.
+pub fn map_column_type_with(column_type: &str, options: TypeOptions) -> Mapping {
     let parsed = ColumnType::parse(column_type);
+    // BOOL/BOOLEAN are TINYINT(1), which can hold -128..127: read as a boolean where
+    // non-zero is true, as MySQL's own `IF(x, ...)`, its connectors and DuckDB read it. The
+    // dialect renders such a column as `(x <> 0)` so pushed SQL reads it the same way.
+    if options.tinyint1_as_boolean && is_tinyint1(&parsed) {
+        return Mapping::exact(DataType::Boolean);
+    }
     let int = |signed: DataType, unsigned: DataType| {
         Mapping::exact(if parsed.unsigned { unsigned } else { signed })
     };
     match parsed.base.as_str() {
-        // TINYINT(1) is what BOOL/BOOLEAN create, but it holds -128..127: never narrowed to
-        // Boolean, so no value is lost.
         "tinyint" | "bool" | "boolean" => int(DataType::Int8, DataType::UInt8),
         "smallint" => int(DataType::Int16, DataType::UInt16),
         "mediumint" | "int" | "integer" => int(DataType::Int32, DataType::UInt32),
@@ -239,9 +270,28 @@ mod tests {
     }
 
     #[test]
+    fn tinyint1_is_a_boolean_unless_told_otherwise() {
+        assert_eq!(mapped("tinyint(1)"), (DataType::Boolean, None));
+        assert_eq!(mapped("TINYINT(1)"), (DataType::Boolean, None));
+        // Only the signed TINYINT(1) that BOOL creates.
+        assert_eq!(mapped("tinyint(1) unsigned").0, DataType::UInt8);
+        assert_eq!(mapped("tinyint(2)").0, DataType::Int8);
+        assert_eq!(mapped("tinyint").0, DataType::Int8);
+        let integers = TypeOptions {
+            tinyint1_as_boolean: false,
+        };
+        assert_eq!(
+            map_column_type_with("tinyint(1)", integers).data_type,
+            DataType::Int8
+        );
+        let f = map_column_type("tinyint(1)").field("active", true, "tinyint(1)");
+        assert_eq!(f.metadata()[MYSQL_TYPE_METADATA], "tinyint(1)");
+    }
+
+    #[test]
     fn integers() {
         for (t, expected) in [
-            ("tinyint(1)", DataType::Int8),
+            ("tinyint(1) unsigned", DataType::UInt8),
             ("tinyint(4)", DataType::Int8),
             ("tinyint(3) unsigned", DataType::UInt8),
             ("smallint(6)", DataType::Int16),

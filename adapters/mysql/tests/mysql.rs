@@ -75,7 +75,7 @@ async fn discovery_maps_every_type_of_the_matrix() {
     };
     let us = TimeUnit::Microsecond;
     expect("id", DataType::Int32, "int(11)", None);
-    expect("c_bool", DataType::Int8, "tinyint(1)", None);
+    expect("c_bool", DataType::Boolean, "tinyint(1)", None);
     expect("c_tinyint", DataType::Int8, "tinyint(4)", None);
     expect("c_tinyint_u", DataType::UInt8, "tinyint(3) unsigned", None);
     expect("c_smallint", DataType::Int16, "smallint(6)", None);
@@ -161,6 +161,54 @@ async fn discovery_maps_every_type_of_the_matrix() {
     assert_eq!(names.len(), 35);
 }
 
+#[tokio::test]
+async fn tinyint1_as_boolean_false_keeps_the_integers() {
+    let b = backend(&[("tinyint1_as_boolean", "false")]);
+    let schema = table_schema(&b, DATABASE, "all_types").await;
+    let field = schema.field_with_name("c_bool").unwrap();
+    assert_eq!(field.data_type(), &DataType::Int8);
+    let batch = all_types(&b).await;
+    let bools = column::<Int8Array>(&batch, "c_bool");
+    assert_eq!((bools.value(0), bools.value(3)), (2, 0), "BOOL holds 2");
+    let e = MySqlBackend::new("mytest", &options(&[("tinyint1_as_boolean", "maybe")])).unwrap_err();
+    assert_eq!(e.sqlstate, "22023");
+    assert!(e.message.contains("tinyint1_as_boolean"), "{}", e.message);
+}
+
+/// The dialect's rendering of a TINYINT(1) boolean means on the server what the scan reads:
+/// a stored 2 is true, 0 false, NULL NULL.
+#[tokio::test]
+async fn boolean_rendering_agrees_with_reading() {
+    let b = backend(&[]);
+    let schema = table_schema(&b, DATABASE, "all_types").await;
+    let field = schema.field_with_name("c_bool").unwrap();
+    let dialect = b.sql_dialect().unwrap();
+    let value = dialect.column_value("`c_bool`", field);
+    let sql = format!(
+        "SELECT `id`, {value} AS `b`, NOT {value} AS `n` FROM {} WHERE `id` IS NOT NULL ORDER BY `id`",
+        table_name("all_types")
+    );
+    let out = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int32, true),
+        Field::new("b", DataType::Boolean, true),
+        Field::new("n", DataType::Boolean, true),
+    ]));
+    let batches = run_query(&b, &sql, out.clone()).await.unwrap();
+    let batch = concat_batches(&out, &batches).unwrap();
+    let read = all_types(&b).await;
+    let read = column::<BooleanArray>(&read, "c_bool");
+    let pushed = column::<BooleanArray>(&batch, "b");
+    let negated = column::<BooleanArray>(&batch, "n");
+    assert_eq!(pushed.len(), 4);
+    for row in 0..4 {
+        assert_eq!(pushed.is_null(row), read.is_null(row), "row {row}");
+        if read.is_valid(row) {
+            assert_eq!(pushed.value(row), read.value(row), "row {row}");
+            assert_eq!(negated.value(row), !read.value(row), "row {row}");
+        }
+    }
+}
+
 async fn all_types(b: &MySqlBackend) -> RecordBatch {
     let schema = table_schema(b, DATABASE, "all_types").await;
     let sql = select_all(&schema, &table_name("all_types"), "`id`");
@@ -178,8 +226,12 @@ async fn execute_decodes_every_type_of_the_matrix() {
         column::<Int32Array>(&batch, "id").values().to_vec(),
         vec![1, 2, 3, 4]
     );
-    let bools = column::<Int8Array>(&batch, "c_bool");
-    assert_eq!((bools.value(0), bools.value(3)), (2, 0), "BOOL holds 2");
+    let bools = column::<BooleanArray>(&batch, "c_bool");
+    assert_eq!(
+        (bools.value(0), bools.value(3)),
+        (true, false),
+        "BOOL holds 2: non-zero is true"
+    );
     let tiny = column::<Int8Array>(&batch, "c_tinyint");
     assert_eq!((tiny.value(0), tiny.value(3)), (-128, 127));
     assert_eq!(column::<UInt8Array>(&batch, "c_tinyint_u").value(0), 255);

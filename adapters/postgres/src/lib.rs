@@ -28,6 +28,7 @@ mod dialect;
 pub mod discovery;
 mod error;
 pub mod options;
+mod passthrough;
 mod scan;
 pub mod types;
 pub mod values;
@@ -41,8 +42,8 @@ use async_trait::async_trait;
 use datafusion::execution::SendableRecordBatchStream;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Status};
 use fedgate_adapter_api::{
-    error_stream, AdapterError, Backend, BackendTable, RemoteQuery, Result, ServerOptions,
-    SqlDialect, TableEntry,
+    error_stream, AdapterError, Backend, BackendTable, Passthrough, PassthroughRequest,
+    PassthroughRows, RemoteQuery, Result, ResultColumn, ServerOptions, SqlDialect, TableEntry,
 };
 use tokio_postgres::NoTls;
 
@@ -142,6 +143,31 @@ impl PostgresBackend {
     fn fail(&self, error: AdapterError) -> AdapterError {
         error.for_server(&self.server)
     }
+
+    fn scan_target(&self) -> ScanTarget {
+        ScanTarget {
+            server: self.server.clone(),
+            pool: self.pool.clone(),
+            endpoint: self.endpoint.clone(),
+        }
+    }
+}
+
+/// Pass-through errors are the server's own, as PostgreSQL would report them to a client
+/// connected to it directly: not prefixed with the server name.
+#[async_trait]
+impl Passthrough for PostgresBackend {
+    async fn describe(
+        &self,
+        sql: &str,
+        settings: &[(String, String)],
+    ) -> Result<Vec<ResultColumn>> {
+        passthrough::describe(&self.scan_target(), sql, settings).await
+    }
+
+    async fn run(&self, request: PassthroughRequest) -> Result<PassthroughRows> {
+        passthrough::run(self.scan_target(), request).await
+    }
 }
 
 #[async_trait]
@@ -185,16 +211,15 @@ impl Backend for PostgresBackend {
         Some(Arc::new(PostgresDialect))
     }
 
+    fn passthrough(&self) -> Option<&dyn Passthrough> {
+        Some(self)
+    }
+
     fn execute(&self, query: RemoteQuery) -> SendableRecordBatchStream {
         if query.sql.trim().is_empty() {
             let error = AdapterError::internal("empty remote query").for_server(&self.server);
             return error_stream(query.schema, error);
         }
-        let target = ScanTarget {
-            server: self.server.clone(),
-            pool: self.pool.clone(),
-            endpoint: self.endpoint.clone(),
-        };
-        scan::execute(target, query)
+        scan::execute(self.scan_target(), query)
     }
 }

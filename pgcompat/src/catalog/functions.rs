@@ -5,7 +5,7 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
-use fedgate_adapter_api::SqlState;
+use fedgate_adapter_api::{AdapterError, SqlState};
 
 /// `version()`: PostgreSQL's format, naming fedgate (clients parse the leading version).
 pub fn version_udf() -> ScalarUDF {
@@ -191,6 +191,22 @@ mod tests {
     }
 
     #[test]
+    fn a_stopped_statement_ends_its_sleep() {
+        let stop = StatementStop::default();
+        let started = std::time::Instant::now();
+        assert!(stop.sleep(std::time::Duration::from_millis(30)).is_ok());
+        stop.set(Arc::new(|| {
+            Some(AdapterError::new(
+                fedgate_adapter_api::SqlState::QueryCanceled,
+                "canceling statement due to user request",
+            ))
+        }));
+        let error = stop.sleep(std::time::Duration::from_secs(60)).unwrap_err();
+        assert_eq!(error.sqlstate, "57014");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
     fn settings_read_and_written_by_functions() {
         let settings: Settings = Arc::new(std::sync::Mutex::new(
             [("jit".to_string(), "off".to_string())]
@@ -315,13 +331,13 @@ pub fn session_user_udf(user: &str) -> ScalarUDF {
 
 /// `pg_sleep(seconds)`: waits, then returns NULL (PostgreSQL's `void`). The wait blocks one
 /// runtime worker, as the statement does in PostgreSQL; at most an hour per call.
-pub fn pg_sleep_udf() -> ScalarUDF {
+pub fn pg_sleep_udf(stop: StatementStop) -> ScalarUDF {
     create_udf(
         "pg_sleep",
         vec![DataType::Float64],
         DataType::Null,
         Volatility::Volatile,
-        Arc::new(|args: &[ColumnarValue]| {
+        Arc::new(move |args: &[ColumnarValue]| {
             let seconds = match &args[0] {
                 ColumnarValue::Scalar(ScalarValue::Float64(Some(s))) => *s,
                 ColumnarValue::Scalar(_) => 0.0,
@@ -332,7 +348,7 @@ pub fn pg_sleep_udf() -> ScalarUDF {
                 }
             };
             let wait = std::time::Duration::from_secs_f64(seconds.clamp(0.0, 3600.0));
-            let sleep = || std::thread::sleep(wait);
+            let sleep = || stop.sleep(wait);
             match tokio::runtime::Handle::try_current() {
                 Ok(handle)
                     if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread =>
@@ -341,9 +357,59 @@ pub fn pg_sleep_udf() -> ScalarUDF {
                 }
                 _ => sleep(),
             }
+            .map_err(AdapterError::into_datafusion)?;
             Ok(ColumnarValue::Scalar(ScalarValue::Null))
         }),
     )
+}
+
+/// What ends the running statement of a session early (a cancel request,
+/// `statement_timeout`), for work that blocks a thread instead of awaiting: `pg_sleep`
+/// sleeps in short steps and stops with the statement's 57014 error when it says so. The
+/// protocol layer sets the check when a statement starts.
+#[derive(Clone, Default)]
+pub struct StatementStop {
+    check: Arc<std::sync::Mutex<Option<StopCheck>>>,
+}
+
+/// Returns the error that ends the statement, once it must end.
+pub type StopCheck = Arc<dyn Fn() -> Option<AdapterError> + Send + Sync>;
+
+impl std::fmt::Debug for StatementStop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StatementStop")
+    }
+}
+
+impl StatementStop {
+    /// How often a blocking wait looks at the check.
+    const STEP: std::time::Duration = std::time::Duration::from_millis(20);
+
+    /// Sets the check of the statement starting now.
+    pub fn set(&self, check: StopCheck) {
+        *self.check.lock().unwrap_or_else(|e| e.into_inner()) = Some(check);
+    }
+
+    /// The error ending the running statement, if it must end.
+    pub fn stopped(&self) -> Option<AdapterError> {
+        let check = self.check.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        check.and_then(|check| check())
+    }
+
+    /// Blocks for `wait`, or until the statement must end (then its error).
+    pub fn sleep(&self, wait: std::time::Duration) -> Result<(), AdapterError> {
+        let until = std::time::Instant::now() + wait;
+        loop {
+            if let Some(error) = self.stopped() {
+                return Err(error);
+            }
+            let now = std::time::Instant::now();
+            if now >= until {
+                return Ok(());
+            }
+            std::thread::sleep(Self::STEP.min(until - now));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -355,7 +421,7 @@ mod session_function_tests {
     async fn session_user_and_pg_sleep() {
         let ctx = SessionContext::new();
         ctx.register_udf(session_user_udf("alice"));
-        ctx.register_udf(pg_sleep_udf());
+        ctx.register_udf(pg_sleep_udf(StatementStop::default()));
         let batches = ctx
             .sql("SELECT session_user AS u")
             .await

@@ -9,6 +9,9 @@
 //! same: `json`, `jsonb` (binary format: version byte 1, then the text), `varchar(n)`,
 //! `char(n)`, and the modifiers of `numeric(p,s)` and `timestamp(p)`.
 //!
+//! Output names lose the marker that made repeated names unique for DataFusion
+//! ([`client_name`]).
+//!
 //! Known limit: DataFusion keeps a column's metadata through a type-only cast, so
 //! `doc::text` of a `jsonb` column is still described as `jsonb` (with jsonb's bytes).
 
@@ -19,6 +22,8 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 use fedgate_adapter_api::metadata::PG_TYPE as PG_TYPE_METADATA;
+
+use crate::rewrite::column_names::client_name;
 use pgwire::api::results::{FieldFormat, FieldInfo};
 use pgwire::api::Type;
 
@@ -71,17 +76,19 @@ pub fn describe(fields: Vec<FieldInfo>, schema: &Schema) -> Vec<FieldInfo> {
     fields
         .into_iter()
         .zip(schema.fields())
-        .map(|(info, field)| match backend_type(field) {
-            Some((datatype, modifier)) => FieldInfo::new(
-                info.name().to_string(),
+        .map(|(info, field)| {
+            let (datatype, modifier) = backend_type(field)
+                .unwrap_or_else(|| (info.datatype().clone(), info.type_modifier()));
+            FieldInfo::new(
+                client_name(info.name()).to_string(),
                 info.table_id(),
                 info.column_id(),
                 datatype,
                 info.format(),
             )
             .with_format_options(info.format_options().clone())
-            .with_type_modifier(modifier),
-            None => info,
+            .with_type_modifier(modifier)
+            .with_type_size(info.type_size())
         })
         .collect()
 }

@@ -37,7 +37,8 @@ pub fn to_postgres_text(
     let mut out_fields = Vec::with_capacity(batch.num_columns());
     for ((field, column), info) in schema.fields().iter().zip(batch.columns()).zip(fields) {
         if info.format() == FieldFormat::Text && converts(field.data_type()) {
-            columns.push(format_column(column)?);
+            let zone = SessionZone::parse(&info.format_options().time_zone).unwrap_or_default();
+            columns.push(format_column(column, &zone)?);
             out_fields.push(Arc::new(
                 field.as_ref().clone().with_data_type(DataType::Utf8),
             ));
@@ -62,7 +63,7 @@ fn converts(data_type: &DataType) -> bool {
     )
 }
 
-fn format_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+fn format_column(column: &ArrayRef, zone: &SessionZone) -> Result<ArrayRef, ArrowError> {
     let strings: StringArray = match column.data_type() {
         DataType::Float32 => map(column.as_primitive::<Float32Type>(), |v| {
             format_float(f64::from(v), v.to_string(), format!("{v:e}"), 6)
@@ -102,7 +103,12 @@ fn format_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
             };
             micros
                 .into_iter()
-                .map(|m| m.map(|m| format_timestamp_micros(m, with_zone)))
+                .map(|m| {
+                    m.map(|m| match with_zone {
+                        true => format_timestamptz(m, zone),
+                        false => format_timestamp_micros(m, false),
+                    })
+                })
                 .collect()
         }
         DataType::Interval(IntervalUnit::MonthDayNano) => {
@@ -111,7 +117,7 @@ fn format_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
             })
         }
         DataType::Struct(_) => (0..column.len())
-            .map(|row| nested_value(column, row))
+            .map(|row| nested_value(column, row, zone))
             .collect::<Result<StringArray, ArrowError>>()?,
         other => {
             return Err(ArrowError::NotYetImplemented(format!(
@@ -124,7 +130,11 @@ fn format_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
 
 /// One value of any type as PostgreSQL prints it, `None` for NULL: the elements of records
 /// and arrays inside a record.
-fn nested_value(column: &ArrayRef, row: usize) -> Result<Option<String>, ArrowError> {
+fn nested_value(
+    column: &ArrayRef,
+    row: usize,
+    zone: &SessionZone,
+) -> Result<Option<String>, ArrowError> {
     use datafusion::arrow::util::display::array_value_to_string;
     if column.is_null(row) {
         return Ok(None);
@@ -135,7 +145,9 @@ fn nested_value(column: &ArrayRef, row: usize) -> Result<Option<String>, ArrowEr
             let fields = record
                 .columns()
                 .iter()
-                .map(|field| nested_value(field, row).map(|v| v.map(|v| quote_record_field(&v))))
+                .map(|field| {
+                    nested_value(field, row, zone).map(|v| v.map(|v| quote_record_field(&v)))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             let fields: Vec<String> = fields.into_iter().map(Option::unwrap_or_default).collect();
             format!("({})", fields.join(","))
@@ -148,7 +160,7 @@ fn nested_value(column: &ArrayRef, row: usize) -> Result<Option<String>, ArrowEr
             };
             let items = (0..elements.len())
                 .map(|i| {
-                    nested_value(&elements, i)
+                    nested_value(&elements, i, zone)
                         .map(|v| v.map_or_else(|| "NULL".to_string(), |v| quote_array_element(&v)))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
@@ -165,7 +177,7 @@ fn nested_value(column: &ArrayRef, row: usize) -> Result<Option<String>, ArrowEr
             format!("\\x{bytes}")
         }
         data_type if converts(data_type) => {
-            let formatted = format_column(&column.slice(row, 1))?;
+            let formatted = format_column(&column.slice(row, 1), zone)?;
             formatted.as_string::<i32>().value(0).to_string()
         }
         _ => array_value_to_string(column, row)?,
@@ -305,6 +317,94 @@ fn format_timestamp_micros(micros: i64, with_zone: bool) -> String {
     )
 }
 
+/// A session's `TimeZone`: an IANA zone (`America/New_York`, any case) or a fixed offset
+/// (`+02`, `-05:30`, ISO sign: east of Greenwich is positive). timestamptz values print in it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionZone {
+    Named(chrono_tz::Tz),
+    Fixed(chrono::FixedOffset),
+}
+
+impl Default for SessionZone {
+    fn default() -> Self {
+        SessionZone::Named(chrono_tz::UTC)
+    }
+}
+
+impl SessionZone {
+    /// The zone a `TimeZone` setting names; `None` when PostgreSQL's zone names and offsets
+    /// do not know it.
+    pub fn parse(name: &str) -> Option<SessionZone> {
+        let name = name.trim().trim_matches('\'');
+        if name.is_empty() {
+            return Some(SessionZone::default());
+        }
+        if let Some(offset) = fixed_offset(name) {
+            return Some(SessionZone::Fixed(offset));
+        }
+        let exact = name.parse::<chrono_tz::Tz>().ok();
+        exact
+            .or_else(|| {
+                chrono_tz::TZ_VARIANTS
+                    .iter()
+                    .find(|tz| tz.name().eq_ignore_ascii_case(name))
+                    .copied()
+            })
+            .map(SessionZone::Named)
+    }
+
+    /// The offset from UTC, in seconds, at the instant `utc`.
+    fn offset_seconds(&self, utc: &chrono::NaiveDateTime) -> i32 {
+        use chrono::{Offset, TimeZone};
+        match self {
+            SessionZone::Named(tz) => tz.offset_from_utc_datetime(utc).fix().local_minus_utc(),
+            SessionZone::Fixed(offset) => offset.local_minus_utc(),
+        }
+    }
+}
+
+/// `+02`, `-5`, `+05:30`, `-03:30:15` as an offset with ISO sign.
+fn fixed_offset(text: &str) -> Option<chrono::FixedOffset> {
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let mut parts = rest.split(':');
+    let hours: i32 = parts.next()?.parse().ok()?;
+    let minutes: i32 = parts.next().map_or(Some(0), |m| m.parse().ok())?;
+    let seconds: i32 = parts.next().map_or(Some(0), |s| s.parse().ok())?;
+    if parts.next().is_some() || hours > 15 || minutes > 59 || seconds > 59 {
+        return None;
+    }
+    chrono::FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60 + seconds))
+}
+
+/// A timestamptz (UTC microseconds) as PostgreSQL prints it in `zone`:
+/// `2024-02-29 08:45:00-05`, `+05:30` with minutes, ` BC` for years before 1.
+fn format_timestamptz(micros: i64, zone: &SessionZone) -> String {
+    use datafusion::arrow::temporal_conversions::timestamp_us_to_datetime;
+    let Some(utc) = timestamp_us_to_datetime(micros) else {
+        return micros.to_string();
+    };
+    let offset = zone.offset_seconds(&utc);
+    let local = format_timestamp_micros(micros + i64::from(offset) * 1_000_000, false);
+    let sign = if offset < 0 { '-' } else { '+' };
+    let abs = offset.abs();
+    let (h, m, sec) = (abs / 3600, (abs / 60) % 60, abs % 60);
+    let mut zone_text = format!("{sign}{h:02}");
+    if m != 0 || sec != 0 {
+        zone_text.push_str(&format!(":{m:02}"));
+    }
+    if sec != 0 {
+        zone_text.push_str(&format!(":{sec:02}"));
+    }
+    match local.strip_suffix(" BC") {
+        Some(date_time) => format!("{date_time}{zone_text} BC"),
+        None => format!("{local}{zone_text}"),
+    }
+}
+
 /// PostgreSQL's `IntervalStyle = postgres` output.
 fn format_interval(months: i32, days: i32, micros: i64) -> String {
     let mut out = String::new();
@@ -424,7 +524,7 @@ mod tests {
                 Arc::new(deep) as ArrayRef,
             ),
         ]));
-        let text = format_column(&record).unwrap();
+        let text = format_column(&record, &SessionZone::default()).unwrap();
         let text = text.as_string::<i32>();
         assert_eq!(text.value(0), "(1,\"x y\",\"(t)\")");
         assert_eq!(text.value(1), "(,\"\",\"()\")");
@@ -438,6 +538,38 @@ mod tests {
         assert_eq!(format_date(-719_528), "0001-01-01 BC");
         assert_eq!(format_date(-719_162), "0001-01-01");
         assert_eq!(format_date(2_932_896), "9999-12-31");
+    }
+
+    #[test]
+    fn timestamptz_prints_in_the_session_zone() {
+        // From PostgreSQL 15: SET TimeZone = ...; SELECT TIMESTAMPTZ '...+00'.
+        let zone = |name| SessionZone::parse(name).unwrap();
+        let at = 1_709_214_300_000_000; // 2024-02-29 13:45:00+00
+        assert_eq!(
+            format_timestamptz(at, &zone("America/New_York")),
+            "2024-02-29 08:45:00-05"
+        );
+        assert_eq!(
+            format_timestamptz(1_719_835_200_000_000, &zone("america/new_york")),
+            "2024-07-01 08:00:00-04"
+        );
+        assert_eq!(
+            format_timestamptz(at, &zone("Asia/Kolkata")),
+            "2024-02-29 19:15:00+05:30"
+        );
+        assert_eq!(
+            format_timestamptz(at, &zone("UTC")),
+            "2024-02-29 13:45:00+00"
+        );
+        assert_eq!(
+            format_timestamptz(at, &zone("+02")),
+            "2024-02-29 15:45:00+02"
+        );
+        assert_eq!(
+            format_timestamptz(at + 123_456, &zone("-03:30")),
+            "2024-02-29 10:15:00.123456-03:30"
+        );
+        assert!(SessionZone::parse("Mars/Olympus").is_none());
     }
 
     #[test]

@@ -1,0 +1,250 @@
+//! Running statements that one PostgreSQL server answers as written (which ones, and their
+//! text: `fedgate_pgcompat::passthrough`).
+//!
+//! The server describes the result (names, type OIDs) and sends the values in the format
+//! the client asked for; they are forwarded byte for byte. The statement runs under the
+//! session's output settings and is interrupted like any other (cancel,
+//! `statement_timeout`): dropping its rows cancels it on the server.
+//!
+
+use std::sync::Arc;
+
+use bytes::{BufMut, BytesMut};
+use fedgate_adapter_api::{
+    Backend, Passthrough, PassthroughRequest, PassthroughRow, ResultColumn, SqlState, ValueFormat,
+};
+use fedgate_pgcompat::passthrough::{PassthroughTarget, FORWARDED_SETTINGS};
+use futures::{stream, StreamExt};
+use pgwire::api::portal::Format;
+use pgwire::api::results::{FieldFormat, FieldInfo, QueryResponse, Response};
+use pgwire::api::{ClientInfo, Type};
+use pgwire::error::PgWireResult;
+use pgwire::messages::data::DataRow;
+
+use super::{statement_interrupt, Gateway};
+use crate::cancel::{Interrupt, Interruption};
+use crate::errors::{from_adapter, user_error};
+use crate::session::Session;
+
+/// A pass-through statement, with its result columns once described (extended protocol).
+#[derive(Debug, Clone)]
+pub struct PassthroughStatement {
+    pub target: PassthroughTarget,
+    pub columns: Option<Vec<ResultColumn>>,
+}
+
+impl Gateway {
+    /// The pass-through form of `text`, when one server answers it as written.
+    pub(super) fn passthrough_target(
+        &self,
+        session: &Session,
+        text: &str,
+    ) -> Option<PassthroughTarget> {
+        let runs_sql = |server: &str| {
+            self.catalog()
+                .backend(server)
+                .is_some_and(|b| b.passthrough().is_some())
+        };
+        session.passthrough_target(text, &runs_sql)
+    }
+
+    /// Describes a pass-through statement on its server (at Parse).
+    pub(super) async fn describe_passthrough(
+        &self,
+        session: &Session,
+        mut statement: PassthroughStatement,
+    ) -> PgWireResult<PassthroughStatement> {
+        if !statement.target.explain {
+            let backend = self.passthrough_backend(&statement.target.server)?;
+            let columns = passthrough_of(backend.as_ref())?
+                .describe(&statement.target.sql, &forwarded_settings(session))
+                .await
+                .map_err(|e| from_adapter(&e))?;
+            statement.columns = Some(columns);
+        }
+        Ok(statement)
+    }
+
+    /// Runs a pass-through statement and answers with its rows.
+    pub(super) async fn run_passthrough<C: ClientInfo>(
+        &self,
+        client: &C,
+        session: &Session,
+        statement: &PassthroughStatement,
+        format: &Format,
+    ) -> PgWireResult<Response> {
+        let target = &statement.target;
+        if target.explain {
+            return Ok(Response::Query(explain(target)));
+        }
+        let request = PassthroughRequest {
+            sql: target.sql.clone(),
+            settings: forwarded_settings(session),
+            formats: value_formats(format),
+        };
+        let interrupt = statement_interrupt(client, session);
+        let backend = self.passthrough_backend(&target.server)?;
+        let run = passthrough_of(backend.as_ref())?.run(request);
+        let running = interrupt
+            .guard(run)
+            .await
+            .map_err(Interruption::pg_error)?
+            .map_err(|e| from_adapter(&e))?;
+        let fields = Arc::new(fields(&running.columns, format));
+        let mut rows = limited(running.rows, interrupt).fuse();
+        let first = rows.next().await.transpose()?;
+        let rows = stream::iter(first.map(Ok)).chain(rows);
+        Ok(Response::Query(QueryResponse::new(fields, rows)))
+    }
+
+    /// The backend of `server` (dropped by a concurrent DROP SERVER: 42704).
+    fn passthrough_backend(&self, server: &str) -> PgWireResult<Arc<dyn Backend>> {
+        self.catalog().backend(server).ok_or_else(|| {
+            user_error(
+                SqlState::UndefinedObject,
+                format!("server \"{server}\" does not exist"),
+            )
+        })
+    }
+}
+
+/// The pass-through side of a backend.
+fn passthrough_of(backend: &dyn Backend) -> PgWireResult<&dyn Passthrough> {
+    backend.passthrough().ok_or_else(|| {
+        user_error(
+            SqlState::FeatureNotSupported,
+            format!(
+                "the {} backend does not run whole statements",
+                backend.wrapper()
+            ),
+        )
+    })
+}
+
+/// The result's row description: the server's names and types.
+pub(super) fn fields(columns: &[ResultColumn], format: &Format) -> Vec<FieldInfo> {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| field(c, format.format_for(i)))
+        .collect()
+}
+
+fn field(column: &ResultColumn, format: FieldFormat) -> FieldInfo {
+    let datatype = Type::from_oid(column.type_oid).unwrap_or_else(|| {
+        postgres_types::Type::new(
+            format!("oid{}", column.type_oid),
+            column.type_oid,
+            postgres_types::Kind::Simple,
+            "pg_catalog".to_string(),
+        )
+    });
+    FieldInfo::new(column.name.clone(), None, None, datatype, format)
+        .with_type_modifier(column.type_modifier)
+}
+
+/// The session's output settings, under PostgreSQL's names.
+fn forwarded_settings(session: &Session) -> Vec<(String, String)> {
+    FORWARDED_SETTINGS
+        .iter()
+        .filter_map(|(ours, theirs)| {
+            let value = session.setting(ours)?;
+            let value = value.trim().trim_matches('\'').to_string();
+            (!value.is_empty()).then(|| (theirs.to_string(), value))
+        })
+        .collect()
+}
+
+/// The result formats a client asked for, as the protocol gives them.
+fn value_formats(format: &Format) -> Vec<ValueFormat> {
+    let of = |code: i16| match code {
+        1 => ValueFormat::Binary,
+        _ => ValueFormat::Text,
+    };
+    match format {
+        Format::UnifiedText => vec![ValueFormat::Text],
+        Format::UnifiedBinary => vec![ValueFormat::Binary],
+        Format::Individual(codes) => codes.iter().map(|c| of(*c)).collect(),
+    }
+}
+
+/// The rows as data-row messages, ended with 57014 when `interrupt` fires.
+fn limited(
+    rows: futures::stream::BoxStream<'static, fedgate_adapter_api::Result<PassthroughRow>>,
+    interrupt: Interrupt,
+) -> futures::stream::BoxStream<'static, PgWireResult<DataRow>> {
+    stream::unfold(Some((rows, interrupt)), |state| async move {
+        let (mut rows, interrupt) = state?;
+        match interrupt.guard(rows.next()).await {
+            Ok(Some(Ok(row))) => Some((Ok(data_row(&row)), Some((rows, interrupt)))),
+            Ok(Some(Err(e))) => Some((Err(from_adapter(&e)), None)),
+            Ok(None) => None,
+            Err(reason) => {
+                drop(rows);
+                Some((Err(reason.pg_error()), None))
+            }
+        }
+    })
+    .boxed()
+}
+
+/// A data row of values already in their wire format.
+fn data_row(values: &PassthroughRow) -> DataRow {
+    let size = values
+        .iter()
+        .map(|v| 4 + v.as_ref().map_or(0, |b| b.len()))
+        .sum();
+    let mut data = BytesMut::with_capacity(size);
+    for value in values {
+        match value {
+            Some(bytes) => {
+                data.put_i32(bytes.len() as i32);
+                data.put_slice(bytes);
+            }
+            None => data.put_i32(-1),
+        }
+    }
+    DataRow::new(data, values.len() as i16)
+}
+
+/// EXPLAIN of a pass-through statement: where it goes and its text.
+fn explain(target: &PassthroughTarget) -> QueryResponse {
+    let mut lines = vec![format!("Pass-through  (server={})", target.server)];
+    for (i, line) in target.sql.lines().enumerate() {
+        let prefix = if i == 0 { "  Remote SQL: " } else { "  " };
+        lines.push(format!("{prefix}{line}"));
+    }
+    let field = FieldInfo::new(
+        fedgate_pgcompat::output::explain::QUERY_PLAN.to_string(),
+        None,
+        None,
+        Type::TEXT,
+        FieldFormat::Text,
+    );
+    let rows: Vec<PgWireResult<DataRow>> = lines
+        .into_iter()
+        .map(|line| Ok(data_row(&vec![Some(bytes::Bytes::from(line))])))
+        .collect();
+    QueryResponse::new(Arc::new(vec![field]), stream::iter(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(value_formats(&Format::UnifiedText), vec![ValueFormat::Text]);
+        assert_eq!(
+            value_formats(&Format::Individual(vec![0, 1])),
+            vec![ValueFormat::Text, ValueFormat::Binary]
+        );
+    }
+
+    #[test]
+    fn data_rows_carry_lengths_and_nulls() {
+        let row = data_row(&vec![Some(bytes::Bytes::from_static(b"ab")), None]);
+        assert_eq!(row.field_count, 2);
+        assert_eq!(&row.data[..], &[0, 0, 0, 2, b'a', b'b', 255, 255, 255, 255]);
+    }
+}
