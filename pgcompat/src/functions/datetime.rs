@@ -13,14 +13,13 @@
 
 use std::str::FromStr;
 
-use chrono::{Offset, TimeZone};
 use datafusion::arrow::datatypes::{DataType, FieldRef, TimeUnit};
 use datafusion::common::{Result, ScalarValue};
 use fedgate_adapter_api::SqlState;
 
 use super::calendar::{
     date2j, days_in_month, interval_scalar, interval_value, is_leap, timestamp_scalar,
-    timestamp_value_micros, timestamptz_scalar, Tm, UNIX_EPOCH_JDATE, USECS_PER_DAY,
+    timestamp_value_micros, timestamptz_scalar, Tm, Zone, UNIX_EPOCH_JDATE, USECS_PER_DAY,
     USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC,
 };
 use super::{
@@ -32,8 +31,11 @@ pub(crate) fn functions() -> Vec<PgFunction> {
     let f = |name, coerce, returns, row| {
         PgFunction::new(name, coerce, returns, Eval::Rows { strict: true, row })
     };
+    let zoned = |name, coerce, returns, row| {
+        PgFunction::new(name, coerce, returns, Eval::Zoned { strict: true, row })
+    };
     vec![
-        f("age", coerce_timestamps, age_returns, age_row).volatile(),
+        zoned("age", coerce_timestamps, age_returns, age_row).volatile(),
         f(
             "justify_days",
             coerce_keep,
@@ -60,7 +62,7 @@ pub(crate) fn functions() -> Vec<PgFunction> {
             make_timestamp_returns,
             make_timestamp_row,
         ),
-        f(
+        zoned(
             "make_timestamptz",
             coerce_fields,
             make_timestamptz_returns,
@@ -258,12 +260,24 @@ fn age_of(micros1: i64, micros2: i64) -> Result<ScalarValue> {
     interval_scalar(months, days, time)
 }
 
-fn age_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue> {
-    let first = timestamp_value_micros(&args[0]).unwrap_or(0);
+/// `age(a, b)`; `age(a)` from today's midnight. Timestamps with time zone are compared on
+/// the clock of the session's time zone, as PostgreSQL does.
+fn age_row(args: &[ScalarValue], _: &DataType, zone: &Zone) -> Result<ScalarValue> {
+    let local = |value: &ScalarValue| {
+        let micros = timestamp_value_micros(value).unwrap_or(0);
+        match value {
+            ScalarValue::TimestampSecond(_, Some(_))
+            | ScalarValue::TimestampMillisecond(_, Some(_))
+            | ScalarValue::TimestampMicrosecond(_, Some(_))
+            | ScalarValue::TimestampNanosecond(_, Some(_)) => zone.to_local(micros),
+            _ => micros,
+        }
+    };
+    let first = local(&args[0]);
     match args.get(1) {
-        Some(second) => age_of(first, timestamp_value_micros(second).unwrap_or(0)),
+        Some(second) => age_of(first, local(second)),
         None => {
-            let now = chrono::Utc::now().timestamp_micros();
+            let now = zone.to_local(chrono::Utc::now().timestamp_micros());
             let today = now.div_euclid(USECS_PER_DAY) * USECS_PER_DAY;
             age_of(today, first)
         }
@@ -443,14 +457,14 @@ fn make_timestamp_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue>
     Ok(timestamp_scalar(local_timestamp(args)?))
 }
 
-/// The offset (seconds east of UTC) of zone `name` for the local time `local`
-/// (microseconds since 1970).
-fn zone_offset(name: &str, local: i64) -> Result<i64> {
+/// The zone a function argument names: an ISO offset (`+02`, `-05:30`) or an IANA name
+/// (any case); 22023 otherwise.
+fn named_zone(name: &str) -> Result<Zone> {
     let trimmed = name.trim();
     if let Some(offset) = iso_offset(trimmed) {
-        return Ok(offset);
+        return Ok(Zone::Fixed(offset));
     }
-    let zone = chrono_tz::Tz::from_str(trimmed)
+    chrono_tz::Tz::from_str(trimmed)
         .ok()
         .or_else(|| {
             chrono_tz::TZ_VARIANTS
@@ -458,28 +472,13 @@ fn zone_offset(name: &str, local: i64) -> Result<i64> {
                 .find(|z| z.name().eq_ignore_ascii_case(trimmed))
                 .copied()
         })
+        .map(Zone::Named)
         .ok_or_else(|| {
             pg_error(
                 SqlState::InvalidParameterValue,
                 format!("time zone \"{name}\" not recognized"),
             )
-        })?;
-    let secs = local.div_euclid(USECS_PER_SEC);
-    let naive = chrono::DateTime::from_timestamp(secs, 0)
-        .map(|d| d.naive_utc())
-        .ok_or_else(|| pg_error(SqlState::DatetimeFieldOverflow, "timestamp out of range"))?;
-    let offset = match zone.offset_from_local_datetime(&naive) {
-        chrono::LocalResult::Single(o) => o.fix().local_minus_utc(),
-        chrono::LocalResult::Ambiguous(_, later) => later.fix().local_minus_utc(),
-        chrono::LocalResult::None => {
-            // A gap: the offset in effect before the transition.
-            let before = naive - chrono::Duration::hours(12);
-            zone.offset_from_utc_datetime(&before)
-                .fix()
-                .local_minus_utc()
-        }
-    };
-    Ok(i64::from(offset))
+        })
 }
 
 /// An ISO offset (`+02`, `-05:30`, `+0530`): seconds east of UTC.
@@ -504,13 +503,13 @@ fn iso_offset(name: &str) -> Option<i64> {
     Some(sign * (hours * 3600 + minutes * 60 + seconds))
 }
 
-fn make_timestamptz_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue> {
+fn make_timestamptz_row(args: &[ScalarValue], _: &DataType, zone: &Zone) -> Result<ScalarValue> {
     let local = local_timestamp(args)?;
-    let offset = match args.get(6).and_then(text_of) {
-        Some(zone) => zone_offset(zone, local)?,
-        None => 0,
+    let utc = match args.get(6).and_then(text_of) {
+        Some(name) => named_zone(name)?.to_utc(local),
+        None => zone.to_utc(local),
     };
-    Ok(timestamptz_scalar(local - offset * USECS_PER_SEC))
+    Ok(timestamptz_scalar(utc))
 }
 
 fn make_interval_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue> {

@@ -54,9 +54,12 @@ use datafusion::logical_expr::{
 use datafusion::prelude::SessionContext;
 use fedgate_adapter_api::{AdapterError, SqlState};
 
+use crate::catalog::functions::Settings;
+use calendar::Zone;
+
 /// Registers every function of this module on `ctx`, replacing DataFusion's functions of
-/// the same names.
-pub fn register(ctx: &SessionContext) {
+/// the same names. The date/time functions read the session's `TimeZone` from `settings`.
+pub fn register(ctx: &SessionContext, settings: Settings) {
     let scalars = [
         to_char::functions(),
         to_timestamp::functions(),
@@ -68,7 +71,9 @@ pub fn register(ctx: &SessionContext) {
         arrays::functions(),
     ];
     for function in scalars.into_iter().flatten() {
-        ctx.register_udf(ScalarUDF::new_from_impl(function));
+        ctx.register_udf(ScalarUDF::new_from_impl(
+            function.with_session(settings.clone()),
+        ));
     }
     ctx.register_udf(ScalarUDF::new_from_impl(misc::PgTypeof::new()));
     for aggregate in aggregates::functions() {
@@ -129,6 +134,11 @@ pub(crate) enum Eval {
         strict: bool,
         row: fn(&[ScalarValue], &DataType) -> Result<ScalarValue>,
     },
+    /// Row by row, in the session's time zone.
+    Zoned {
+        strict: bool,
+        row: fn(&[ScalarValue], &DataType, &Zone) -> Result<ScalarValue>,
+    },
 }
 
 /// The result type of a call: from the arguments' fields and the values of the constant
@@ -145,6 +155,8 @@ pub struct PgFunction {
     coerce: Coerce,
     returns: Returns,
     eval: Eval,
+    /// The session's settings (its `TimeZone`), for [`Eval::Zoned`] functions.
+    session: Option<Settings>,
 }
 
 impl PgFunction {
@@ -155,7 +167,27 @@ impl PgFunction {
             coerce,
             returns,
             eval,
+            session: None,
         }
+    }
+
+    /// The session whose settings the function reads.
+    pub(crate) fn with_session(mut self, settings: Settings) -> Self {
+        self.session = Some(settings);
+        self
+    }
+
+    /// The session's time zone (UTC without a session).
+    fn zone(&self) -> Zone {
+        let setting = self.session.as_ref().and_then(|s| {
+            s.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get("timezone")
+                .cloned()
+        });
+        setting
+            .map(|name| Zone::from_setting(&name))
+            .unwrap_or_else(Zone::utc)
     }
 
     /// A function whose result may change between calls (`age(x)` reads the clock).
@@ -229,8 +261,18 @@ impl ScalarUDFImpl for PgFunction {
                 args.number_rows,
                 args.return_type(),
                 strict,
-                row,
+                &row,
             ),
+            Eval::Zoned { strict, row } => {
+                let zone = self.zone();
+                map_rows(
+                    &args.args,
+                    args.number_rows,
+                    args.return_type(),
+                    strict,
+                    &|values: &[ScalarValue], t: &DataType| row(values, t, &zone),
+                )
+            }
         }
     }
 }
@@ -241,7 +283,7 @@ pub(crate) fn map_rows(
     number_rows: usize,
     return_type: &DataType,
     strict: bool,
-    row: fn(&[ScalarValue], &DataType) -> Result<ScalarValue>,
+    row: &dyn Fn(&[ScalarValue], &DataType) -> Result<ScalarValue>,
 ) -> Result<ColumnarValue> {
     let apply = |values: &[ScalarValue]| -> Result<ScalarValue> {
         if strict && values.iter().any(ScalarValue::is_null) {
@@ -417,19 +459,34 @@ pub(crate) mod test_support {
 
     /// A session like fedgate's for functions: decimals for float literals, UTC.
     pub fn context() -> SessionContext {
+        context_in("UTC")
+    }
+
+    /// The same session with `TimeZone` set to `zone`.
+    pub fn context_in(zone: &str) -> SessionContext {
         let mut config = SessionConfig::new();
         config.options_mut().sql_parser.parse_float_as_decimal = true;
         config.options_mut().execution.time_zone = Some("+00:00".to_string());
         config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
         let ctx = SessionContext::new_with_config(config);
-        super::register(&ctx);
+        let settings = std::sync::Arc::new(std::sync::Mutex::new(
+            [("timezone".to_string(), zone.to_string())]
+                .into_iter()
+                .collect(),
+        ));
+        super::register(&ctx, settings);
         ctx
     }
 
     /// The first row of `sql`'s result, each value as Arrow's display text (or `NULL`),
     /// or the PostgreSQL error.
     pub async fn row(sql: &str) -> Result<Vec<String>, PgError> {
-        let ctx = context();
+        row_in("UTC", sql).await
+    }
+
+    /// [`row`] with `TimeZone` set to `zone`.
+    pub async fn row_in(zone: &str, sql: &str) -> Result<Vec<String>, PgError> {
+        let ctx = context_in(zone);
         let frame = ctx
             .sql(sql)
             .await
