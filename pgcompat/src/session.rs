@@ -150,7 +150,7 @@ impl PgSession {
         let stop = crate::catalog::functions::StatementStop::default();
         ctx.register_udf(crate::catalog::functions::pg_sleep_udf(stop.clone()));
         crate::catalog::catalog_functions::register(&ctx);
-        crate::functions::register(&ctx);
+        crate::functions::register(&ctx, settings.clone());
         ctx.register_udf(crate::catalog::functions::current_schemas_udf(
             path_schemas(settings.clone(), all.clone(), database),
         ));

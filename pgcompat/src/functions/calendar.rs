@@ -140,6 +140,103 @@ pub fn days_in_month(year: i64, month: i64) -> i64 {
     }
 }
 
+/// A time zone: the session's `TimeZone` or a zone a function names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Zone {
+    Named(chrono_tz::Tz),
+    /// Seconds east of UTC.
+    Fixed(i64),
+}
+
+impl Zone {
+    pub fn utc() -> Zone {
+        Zone::Named(chrono_tz::UTC)
+    }
+
+    /// The zone of a `TimeZone` setting, as fedgate's output reads it (UTC when unknown:
+    /// `SET` refuses unknown zones).
+    pub fn from_setting(setting: &str) -> Zone {
+        use crate::output::pg_text::SessionZone;
+        match SessionZone::parse(setting) {
+            Some(SessionZone::Named(tz)) => Zone::Named(tz),
+            Some(SessionZone::Fixed(offset)) => {
+                Zone::Fixed(i64::from(chrono::Offset::fix(&offset).local_minus_utc()))
+            }
+            None => Zone::utc(),
+        }
+    }
+
+    /// The offset (seconds east of UTC) and the abbreviation in effect at the instant
+    /// `micros` (UTC microseconds since 1970).
+    pub fn at_utc(&self, micros: i64) -> (i64, String) {
+        use chrono::{Offset, TimeZone};
+        match self {
+            Zone::Fixed(offset) => (*offset, offset_text(*offset)),
+            Zone::Named(tz) => {
+                let Some(utc) =
+                    chrono::DateTime::from_timestamp(micros.div_euclid(USECS_PER_SEC), 0)
+                else {
+                    return (0, "UTC".into());
+                };
+                let offset = tz.offset_from_utc_datetime(&utc.naive_utc());
+                let seconds = i64::from(offset.fix().local_minus_utc());
+                let name = chrono_tz::OffsetName::abbreviation(&offset)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| offset_text(seconds));
+                (seconds, name)
+            }
+        }
+    }
+
+    /// The offset (seconds east of UTC) of the local time `local` (microseconds since
+    /// 1970 on the zone's clock): the later reading of an ambiguous time, the offset before
+    /// the transition for a time in a gap, as PostgreSQL takes them.
+    pub fn offset_for_local(&self, local: i64) -> i64 {
+        use chrono::{Offset, TimeZone};
+        match self {
+            Zone::Fixed(offset) => *offset,
+            Zone::Named(tz) => {
+                let Some(naive) =
+                    chrono::DateTime::from_timestamp(local.div_euclid(USECS_PER_SEC), 0)
+                        .map(|d| d.naive_utc())
+                else {
+                    return 0;
+                };
+                let offset = match tz.offset_from_local_datetime(&naive) {
+                    chrono::LocalResult::Single(o) => o.fix(),
+                    chrono::LocalResult::Ambiguous(_, later) => later.fix(),
+                    chrono::LocalResult::None => {
+                        let before = naive - chrono::Duration::hours(12);
+                        tz.offset_from_utc_datetime(&before).fix()
+                    }
+                };
+                i64::from(offset.local_minus_utc())
+            }
+        }
+    }
+
+    /// The UTC instant of a local time in this zone.
+    pub fn to_utc(&self, local: i64) -> i64 {
+        local - self.offset_for_local(local) * USECS_PER_SEC
+    }
+
+    /// The local time (microseconds on the zone's clock) of a UTC instant.
+    pub fn to_local(&self, micros: i64) -> i64 {
+        micros + self.at_utc(micros).0 * USECS_PER_SEC
+    }
+}
+
+/// An offset as PostgreSQL names a zone without abbreviation: `+02`, `-05:30`.
+fn offset_text(seconds: i64) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let abs = seconds.abs();
+    let mut text = format!("{sign}{:02}", abs / 3600);
+    if abs % 3600 != 0 {
+        text.push_str(&format!(":{:02}", abs % 3600 / 60));
+    }
+    text
+}
+
 /// A broken-down date and time (PostgreSQL's `struct pg_tm` with the fraction): the fields
 /// `to_char` formats and `to_timestamp` fills.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -188,11 +285,13 @@ impl Tm {
         }
     }
 
-    /// A timestamp with time zone, shown in UTC (fedgate's sessions are UTC).
-    pub fn from_timestamptz(micros: i64) -> Tm {
+    /// A timestamp with time zone, on the clock of `zone`.
+    pub fn from_timestamptz(micros: i64, zone: &Zone) -> Tm {
+        let (offset, name) = zone.at_utc(micros);
         Tm {
-            zone: Some("UTC".to_string()),
-            ..Tm::from_timestamp(micros)
+            gmtoff: offset,
+            zone: Some(name),
+            ..Tm::from_timestamp(micros + offset * USECS_PER_SEC)
         }
     }
 

@@ -35,8 +35,24 @@ pub(crate) fn functions() -> Vec<PgFunction> {
         f("ceil", integral_returns, ceil_row),
         f("ceiling", integral_returns, ceil_row),
         f("floor", integral_returns, floor_row),
-        f("trunc", round_returns, trunc_row),
-        f("round", round_returns, round_row),
+        PgFunction::new(
+            "trunc",
+            coerce_rounding,
+            round_returns,
+            Eval::Rows {
+                strict: true,
+                row: trunc_row,
+            },
+        ),
+        PgFunction::new(
+            "round",
+            coerce_rounding,
+            round_returns,
+            Eval::Rows {
+                strict: true,
+                row: round_row,
+            },
+        ),
         f("trim_scale", trim_scale_returns, trim_scale_row),
         f("min_scale", scale_returns, min_scale_row),
         f("scale", scale_returns, scale_row),
@@ -62,6 +78,17 @@ fn coerce(types: &[DataType]) -> Result<Vec<DataType>> {
             other => other.clone(),
         })
         .collect())
+}
+
+/// `round`/`trunc`: the digits given as text are an integer.
+fn coerce_rounding(types: &[DataType]) -> Result<Vec<DataType>> {
+    let mut coerced = coerce(types)?;
+    if let (Some(digits), Some(original)) = (coerced.get_mut(1), types.get(1)) {
+        if super::is_string(original) {
+            *digits = DataType::Int64;
+        }
+    }
+    Ok(coerced)
 }
 
 /// The kind of a numeric argument.

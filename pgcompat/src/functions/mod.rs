@@ -18,7 +18,9 @@
 //!   `ln`/`log`/`sqrt`/`exp`/`power` with PostgreSQL's domain errors;
 //! - [`strings`]: `format`, `quote_literal`, `quote_ident`, `quote_nullable`;
 //! - [`regex`]: `regexp_matches`, `regexp_split_to_array`, `regexp_substr`;
-//! - [`misc`]: `pg_typeof`, `num_nulls`/`num_nonnulls`, `array_length`;
+//! - [`misc`]: `pg_typeof`, `num_nulls`/`num_nonnulls`;
+//! - [`arrays`]: `array_length` (NULL for an empty array), `cardinality`, `array_dims`,
+//!   `array_position` ... typed `integer`, `array_remove`/`array_replace` of every match;
 //! - [`aggregates`]: `variance`/`var_samp`/`var_pop` (numeric for exact input), `every`,
 //!   `mode() WITHIN GROUP`, `percentile_disc`.
 //!
@@ -26,6 +28,7 @@
 //! [`crate::error::PgError::from_datafusion`] finds through DataFusion's wrappers.
 
 pub mod aggregates;
+pub mod arrays;
 pub mod calendar;
 pub mod datetime;
 pub mod math;
@@ -40,7 +43,7 @@ pub mod to_timestamp;
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{new_empty_array, Array, ArrayRef};
+use datafusion::arrow::array::{new_empty_array, ArrayRef};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, IntervalUnit, TimeUnit};
 use datafusion::common::{Result, ScalarValue};
 use datafusion::error::DataFusionError;
@@ -51,9 +54,12 @@ use datafusion::logical_expr::{
 use datafusion::prelude::SessionContext;
 use fedgate_adapter_api::{AdapterError, SqlState};
 
+use crate::catalog::functions::Settings;
+use calendar::Zone;
+
 /// Registers every function of this module on `ctx`, replacing DataFusion's functions of
-/// the same names.
-pub fn register(ctx: &SessionContext) {
+/// the same names. The date/time functions read the session's `TimeZone` from `settings`.
+pub fn register(ctx: &SessionContext, settings: Settings) {
     let scalars = [
         to_char::functions(),
         to_timestamp::functions(),
@@ -62,10 +68,14 @@ pub fn register(ctx: &SessionContext) {
         strings::functions(),
         regex::functions(),
         misc::functions(),
+        arrays::functions(),
     ];
     for function in scalars.into_iter().flatten() {
-        ctx.register_udf(ScalarUDF::new_from_impl(function));
+        ctx.register_udf(ScalarUDF::new_from_impl(
+            function.with_session(settings.clone()),
+        ));
     }
+    ctx.register_udf(ScalarUDF::new_from_impl(misc::PgTypeof::new()));
     for aggregate in aggregates::functions() {
         ctx.register_udaf(aggregate);
     }
@@ -124,8 +134,11 @@ pub(crate) enum Eval {
         strict: bool,
         row: fn(&[ScalarValue], &DataType) -> Result<ScalarValue>,
     },
-    /// On the whole call (arguments as arrays or scalars, their fields).
-    Call(fn(&ScalarFunctionArgs) -> Result<ColumnarValue>),
+    /// Row by row, in the session's time zone.
+    Zoned {
+        strict: bool,
+        row: fn(&[ScalarValue], &DataType, &Zone) -> Result<ScalarValue>,
+    },
 }
 
 /// The result type of a call: from the arguments' fields and the values of the constant
@@ -142,6 +155,8 @@ pub struct PgFunction {
     coerce: Coerce,
     returns: Returns,
     eval: Eval,
+    /// The session's settings (its `TimeZone`), for [`Eval::Zoned`] functions.
+    session: Option<Settings>,
 }
 
 impl PgFunction {
@@ -152,11 +167,40 @@ impl PgFunction {
             coerce,
             returns,
             eval,
+            session: None,
         }
     }
 
+    /// The session whose settings the function reads.
+    pub(crate) fn with_session(mut self, settings: Settings) -> Self {
+        self.session = Some(settings);
+        self
+    }
+
+    /// The session's time zone (UTC without a session).
+    fn zone(&self) -> Zone {
+        let setting = self.session.as_ref().and_then(|s| {
+            s.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get("timezone")
+                .cloned()
+        });
+        setting
+            .map(|name| Zone::from_setting(&name))
+            .unwrap_or_else(Zone::utc)
+    }
+
+    /// A function whose result may change between calls (`age(x)` reads the clock).
     pub(crate) fn volatile(mut self) -> Self {
+        let names = self.signature.parameter_names.take();
         self.signature = Signature::user_defined(Volatility::Volatile);
+        self.signature.parameter_names = names;
+        self
+    }
+
+    /// Names of the parameters, for calls with named arguments (`days => 10`).
+    pub(crate) fn with_parameter_names(mut self, names: &[&str]) -> Self {
+        self.signature.parameter_names = Some(names.iter().map(|n| n.to_string()).collect());
         self
     }
 }
@@ -217,9 +261,18 @@ impl ScalarUDFImpl for PgFunction {
                 args.number_rows,
                 args.return_type(),
                 strict,
-                row,
+                &row,
             ),
-            Eval::Call(call) => call(&args),
+            Eval::Zoned { strict, row } => {
+                let zone = self.zone();
+                map_rows(
+                    &args.args,
+                    args.number_rows,
+                    args.return_type(),
+                    strict,
+                    &|values: &[ScalarValue], t: &DataType| row(values, t, &zone),
+                )
+            }
         }
     }
 }
@@ -230,7 +283,7 @@ pub(crate) fn map_rows(
     number_rows: usize,
     return_type: &DataType,
     strict: bool,
-    row: fn(&[ScalarValue], &DataType) -> Result<ScalarValue>,
+    row: &dyn Fn(&[ScalarValue], &DataType) -> Result<ScalarValue>,
 ) -> Result<ColumnarValue> {
     let apply = |values: &[ScalarValue]| -> Result<ScalarValue> {
         if strict && values.iter().any(ScalarValue::is_null) {
@@ -271,14 +324,6 @@ pub(crate) fn map_rows(
     Ok(ColumnarValue::Array(ScalarValue::iter_to_array(results)?))
 }
 
-/// The number of rows of a call's arguments: `None` when all are scalars.
-pub(crate) fn rows_of(args: &[ColumnarValue]) -> Option<usize> {
-    args.iter().find_map(|a| match a {
-        ColumnarValue::Array(array) => Some(array.len()),
-        ColumnarValue::Scalar(_) => None,
-    })
-}
-
 // ---- types -------------------------------------------------------------------------------
 
 /// `timestamp with time zone` as fedgate plans it: microseconds, UTC.
@@ -300,10 +345,6 @@ pub(crate) fn is_string(t: &DataType) -> bool {
     matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
 }
 
-pub(crate) fn is_integer(t: &DataType) -> bool {
-    t.is_integer()
-}
-
 pub(crate) fn is_decimal(t: &DataType) -> bool {
     matches!(
         t,
@@ -312,10 +353,6 @@ pub(crate) fn is_decimal(t: &DataType) -> bool {
             | DataType::Decimal128(_, _)
             | DataType::Decimal256(_, _)
     )
-}
-
-pub(crate) fn is_float(t: &DataType) -> bool {
-    matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64)
 }
 
 /// PostgreSQL's name of a type as fedgate describes it (`integer`, `numeric`,
@@ -371,25 +408,6 @@ pub(crate) fn no_such_function(name: &str, fields: &[FieldRef]) -> DataFusionErr
     )
 }
 
-/// Coercion that keeps every argument's type (checked in `returns`).
-pub(crate) fn keep_types(types: &[DataType]) -> Result<Vec<DataType>> {
-    Ok(types.to_vec())
-}
-
-/// Strings as `Utf8`, other types as they are.
-pub(crate) fn strings_as_utf8(types: &[DataType]) -> Result<Vec<DataType>> {
-    Ok(types
-        .iter()
-        .map(|t| {
-            if is_string(t) || t == &DataType::Null {
-                DataType::Utf8
-            } else {
-                t.clone()
-            }
-        })
-        .collect())
-}
-
 // ---- values ------------------------------------------------------------------------------
 
 /// The text of a string value.
@@ -430,18 +448,6 @@ pub(crate) fn text(value: impl Into<String>) -> ScalarValue {
     ScalarValue::Utf8(Some(value.into()))
 }
 
-/// The strings of an array (for functions over arrays of text).
-pub(crate) fn array_strings(array: &ArrayRef) -> Result<Vec<Option<String>>> {
-    let array = datafusion::arrow::compute::cast(array, &DataType::Utf8)?;
-    let strings = array
-        .as_any()
-        .downcast_ref::<datafusion::arrow::array::StringArray>()
-        .ok_or_else(|| DataFusionError::Internal("not text".into()))?;
-    Ok((0..strings.len())
-        .map(|i| (!strings.is_null(i)).then(|| strings.value(i).to_string()))
-        .collect())
-}
-
 #[cfg(test)]
 pub(crate) mod test_support {
     //! Runs SQL through a DataFusion session with these functions registered.
@@ -453,19 +459,34 @@ pub(crate) mod test_support {
 
     /// A session like fedgate's for functions: decimals for float literals, UTC.
     pub fn context() -> SessionContext {
+        context_in("UTC")
+    }
+
+    /// The same session with `TimeZone` set to `zone`.
+    pub fn context_in(zone: &str) -> SessionContext {
         let mut config = SessionConfig::new();
         config.options_mut().sql_parser.parse_float_as_decimal = true;
         config.options_mut().execution.time_zone = Some("+00:00".to_string());
         config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
         let ctx = SessionContext::new_with_config(config);
-        super::register(&ctx);
+        let settings = std::sync::Arc::new(std::sync::Mutex::new(
+            [("timezone".to_string(), zone.to_string())]
+                .into_iter()
+                .collect(),
+        ));
+        super::register(&ctx, settings);
         ctx
     }
 
     /// The first row of `sql`'s result, each value as Arrow's display text (or `NULL`),
     /// or the PostgreSQL error.
     pub async fn row(sql: &str) -> Result<Vec<String>, PgError> {
-        let ctx = context();
+        row_in("UTC", sql).await
+    }
+
+    /// [`row`] with `TimeZone` set to `zone`.
+    pub async fn row_in(zone: &str, sql: &str) -> Result<Vec<String>, PgError> {
+        let ctx = context_in(zone);
         let frame = ctx
             .sql(sql)
             .await

@@ -502,7 +502,7 @@ impl Processor {
             };
         }
         if p.d.plus || p.d.minus {
-            p.sign_wrote = !(p.d.plus && !p.d.minus);
+            p.sign_wrote = !p.d.plus || p.d.minus;
         } else {
             if p.sign != '-' && p.d.fill_mode {
                 p.d.bracket = false;

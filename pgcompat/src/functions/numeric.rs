@@ -45,12 +45,14 @@ pub fn scale_of_type(t: &DataType) -> i64 {
     }
 }
 
-/// The `numeric` type of a result of `scale` digits after the point.
+/// The most digits after the point a numeric result gets: the wire encoder of numerics
+/// (arrow-pg through rust_decimal) refuses larger scales.
+pub const MAX_SCALE: i64 = 28;
+
+/// The `numeric` type of a result of `scale` digits after the point (at most
+/// [`MAX_SCALE`]).
 pub fn numeric_type(scale: i64) -> DataType {
-    DataType::Decimal128(
-        MAX_PRECISION,
-        scale.clamp(0, i64::from(MAX_PRECISION)) as i8,
-    )
+    DataType::Decimal128(MAX_PRECISION, scale.clamp(0, MAX_SCALE) as i8)
 }
 
 fn overflow() -> datafusion::error::DataFusionError {

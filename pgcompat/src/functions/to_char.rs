@@ -1,5 +1,5 @@
 //! `to_char(value, template)`: PostgreSQL's `to_char` of timestamps, timestamps with time
-//! zone (shown in UTC, fedgate's session time zone), dates (as timestamps at midnight),
+//! zone (on the clock of the session's `TimeZone`), dates (as timestamps at midnight),
 //! intervals, and numbers (see [`super::number_format`]). Replaces DataFusion's `to_char`,
 //! whose templates are chrono's.
 //!
@@ -16,7 +16,7 @@ use fedgate_adapter_api::SqlState;
 
 use super::calendar::{
     date2isoweek, date2isoyear, date2isoyearday, date2j, interval_value, timestamp_value_micros,
-    Tm, MONTHS_PER_YEAR,
+    Tm, Zone, MONTHS_PER_YEAR,
 };
 use super::number_format::{format_number, ordinal_suffix, Number};
 use super::template::{parse_date_template, Case, DateField, DateKey, Node, Ordinal};
@@ -30,7 +30,7 @@ pub(crate) fn functions() -> Vec<PgFunction> {
         "to_char",
         coerce,
         returns,
-        Eval::Rows {
+        Eval::Zoned {
             strict: true,
             row: to_char_row,
         },
@@ -78,7 +78,7 @@ fn returns(fields: &[FieldRef], _: &[Option<&ScalarValue>]) -> Result<DataType> 
     }
 }
 
-fn to_char_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue> {
+fn to_char_row(args: &[ScalarValue], _: &DataType, zone: &Zone) -> Result<ScalarValue> {
     let template = text_of(&args[1]).unwrap_or_default();
     let value = &args[0];
     if let Some(number) = number_of(value) {
@@ -89,7 +89,7 @@ fn to_char_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue> {
         | ScalarValue::TimestampMillisecond(_, Some(_))
         | ScalarValue::TimestampMicrosecond(_, Some(_))
         | ScalarValue::TimestampNanosecond(_, Some(_)) => {
-            timestamp_value_micros(value).map(Tm::from_timestamptz)
+            timestamp_value_micros(value).map(|micros| Tm::from_timestamptz(micros, zone))
         }
         _ => match interval_value(value) {
             Some((months, days, micros)) => Some(Tm::from_interval(months, days, micros)),
@@ -666,6 +666,50 @@ mod tests {
                 "22007".to_string(),
                 "invalid format specification for an interval value".to_string()
             )
+        );
+    }
+}
+
+#[cfg(test)]
+mod time_zone_tests {
+    use super::super::test_support::row_in;
+
+    async fn values(zone: &str, sql: &str) -> Vec<String> {
+        row_in(zone, sql)
+            .await
+            .unwrap_or_else(|e| panic!("{zone} {sql}: {e}"))
+    }
+
+    /// PostgreSQL 15 after `SET TimeZone = ...` (instants shown in UTC by Arrow here).
+    #[tokio::test]
+    async fn session_time_zone_as_postgres() {
+        assert_eq!(
+            values("America/New_York", "SELECT to_char(TIMESTAMPTZ '2024-02-29 13:45:00+00', 'YYYY-MM-DD HH24:MI TZ tz OF TZH TZM') AS a, to_char(TIMESTAMPTZ '2024-07-01 13:45:00+00', 'HH24 TZ OF') AS b, to_char(TIMESTAMP '2024-02-29 13:45:00', 'TZ OF') AS c").await,
+            ["2024-02-29 08:45 EST est -05 -05 00", "09 EDT -04", " +00"]
+        );
+        assert_eq!(
+            values("America/New_York", "SELECT to_timestamp('2024-02-29 13:45', 'YYYY-MM-DD HH24:MI') AS a, make_timestamptz(2024, 2, 29, 13, 45, 0) AS b, age(TIMESTAMPTZ '2024-03-10 12:00:00+00', TIMESTAMPTZ '2024-03-09 12:00:00+00') AS c").await,
+            ["2024-02-29T18:45:00Z", "2024-02-29T18:45:00Z", "1 days 1 hours"]
+        );
+        assert_eq!(
+            values("+02", "SELECT to_char(TIMESTAMPTZ '2024-02-29 13:45:00+00', 'HH24 TZ OF') AS a, to_timestamp('2024-02-29 13:45', 'YYYY-MM-DD HH24:MI') AS b").await,
+            ["15 +02 +02", "2024-02-29T11:45:00Z"]
+        );
+        assert_eq!(
+            values(
+                "Asia/Kolkata",
+                "SELECT to_char(TIMESTAMPTZ '2024-02-29 13:45:00+00', 'HH24:MI TZ OF TZH:TZM')"
+            )
+            .await,
+            ["19:15 IST +05:30 +05:30"]
+        );
+        assert_eq!(
+            values("Europe/Paris", "SELECT to_char(TIMESTAMPTZ '2024-02-29 13:45:00+00', 'HH24:MI TZ OF') AS a, to_timestamp('2024-03-31 02:30', 'YYYY-MM-DD HH24:MI') AS b, age(TIMESTAMPTZ '2024-04-01 00:00:00+02', TIMESTAMPTZ '2024-03-01 00:00:00+01') AS c").await,
+            ["14:45 CET +01", "2024-03-31T01:30:00Z", "1 mons"]
+        );
+        assert_eq!(
+            values("UTC", "SELECT age(TIMESTAMPTZ '2024-04-01 00:00:00+02', TIMESTAMPTZ '2024-03-01 00:00:00+01')").await,
+            ["1 mons 1 days 23 hours"]
         );
     }
 }

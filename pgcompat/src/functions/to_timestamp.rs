@@ -9,14 +9,14 @@
 //! than `YYYY` is moved near 2020; `HH`/`HH12` with `AM`/`PM` make a 12-hour clock. Missing
 //! fields default to 0001-01-01 BC (year 0) and midnight, as in PostgreSQL. Errors are
 //! PostgreSQL's: 22007 for input that does not match the template, 22008 for values out of
-//! range. Times are in UTC (fedgate's session time zone) unless `TZH`/`TZM` give an offset.
+//! range. Times are in the session's `TimeZone` unless `TZH`/`TZM` give an offset.
 
 use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::{Result, ScalarValue};
 use fedgate_adapter_api::SqlState;
 
 use super::calendar::{
-    date2j, days_in_month, isoweek2j, j2date, timestamptz_scalar, DATETIME_MIN_JULIAN,
+    date2j, days_in_month, isoweek2j, j2date, timestamptz_scalar, Zone, DATETIME_MIN_JULIAN,
     DATE_END_JULIAN, TIMESTAMP_END_JULIAN, UNIX_EPOCH_JDATE, USECS_PER_DAY, USECS_PER_HOUR,
     USECS_PER_MINUTE, USECS_PER_SEC,
 };
@@ -41,7 +41,7 @@ pub(crate) fn functions() -> Vec<PgFunction> {
             "to_timestamp",
             coerce,
             to_timestamp_returns,
-            Eval::Rows {
+            Eval::Zoned {
                 strict: true,
                 row: to_timestamp_row,
             },
@@ -107,7 +107,7 @@ fn to_date_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue> {
     Ok(ScalarValue::Date32(Some((jd - UNIX_EPOCH_JDATE) as i32)))
 }
 
-fn to_timestamp_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue> {
+fn to_timestamp_row(args: &[ScalarValue], _: &DataType, zone: &Zone) -> Result<ScalarValue> {
     if let [ScalarValue::Float64(Some(seconds))] = args {
         return from_epoch(*seconds);
     }
@@ -127,7 +127,11 @@ fn to_timestamp_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue> {
                 + parsed.sec * USECS_PER_SEC
                 + parsed.fsec,
         );
-    let micros = local - i128::from(parsed.utc_offset * USECS_PER_SEC);
+    let offset = match parsed.utc_offset {
+        Some(offset) => offset,
+        None => zone.offset_for_local(i64::try_from(local).map_err(|_| out_of_range())?),
+    };
+    let micros = local - i128::from(offset * USECS_PER_SEC);
     let min = i128::from(DATETIME_MIN_JULIAN - UNIX_EPOCH_JDATE) * i128::from(USECS_PER_DAY);
     let end = (i128::from(TIMESTAMP_END_JULIAN - UNIX_EPOCH_JDATE) * i128::from(USECS_PER_DAY))
         .min(i128::from(i64::MAX));
@@ -213,8 +217,8 @@ struct Parsed {
     min: i64,
     sec: i64,
     fsec: i64,
-    /// East of UTC, seconds.
-    utc_offset: i64,
+    /// East of UTC, seconds, when the input gave it (`TZH`, `TZM`).
+    utc_offset: Option<i64>,
 }
 
 /// What the template's fields read (PostgreSQL's `TmFromChar`); 0 is "not given".
@@ -789,7 +793,7 @@ fn finish(mut f: FromChar, input: &str) -> Result<Parsed> {
         min: 0,
         sec: 0,
         fsec: 0,
-        utc_offset: 0,
+        utc_offset: None,
     };
     let (mut has_year, mut has_month, mut has_day) = (false, false, false);
     if f.ssss != 0 {
@@ -809,7 +813,7 @@ fn finish(mut f: FromChar, input: &str) -> Result<Parsed> {
     if f.twelve_hour {
         if t.hour < 1 || t.hour > 12 {
             return Err(pg_error_hint(
-                SqlState::DatetimeFieldOverflow,
+                SqlState::InvalidDatetimeFormat,
                 format!("hour \"{}\" is invalid for the 12-hour clock", t.hour),
                 "Use the 24-hour clock, or give an hour between 1 and 12.",
             ));
@@ -935,7 +939,7 @@ fn finish(mut f: FromChar, input: &str) -> Result<Parsed> {
         return Err(field_overflow(input));
     }
     if f.tzsign != 0 {
-        t.utc_offset = f.tzsign * (f.tzh * 3600 + f.tzm * 60);
+        t.utc_offset = Some(f.tzsign * (f.tzh * 3600 + f.tzm * 60));
     }
     Ok(t)
 }
@@ -1163,7 +1167,7 @@ mod tests {
         let errors = [
             (
                 "SELECT to_timestamp('13:45', 'HH12:MI')",
-                "22008",
+                "22007",
                 "hour \"13\" is invalid for the 12-hour clock",
             ),
             (
