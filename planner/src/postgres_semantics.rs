@@ -55,6 +55,9 @@ impl AnalyzerRule for PostgresSemantics {
     }
 
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        // A recursive CTE's work table keeps the types its terms were planned with: its
+        // literals stay as DataFusion typed them.
+        let int4_literals = !has_recursive_query(&plan)?;
         plan.transform_up_with_subqueries(|plan| {
             if matches!(plan, LogicalPlan::Limit(_) | LogicalPlan::Values(_)) {
                 return Ok(Transformed::no(plan));
@@ -63,7 +66,7 @@ impl AnalyzerRule for PostgresSemantics {
             let names = NamePreserver::new(&plan);
             let rewritten = plan.map_expressions(|expr| {
                 let saved = names.save(&expr);
-                let result = expr.transform_up(|e| rewrite(e, &schema))?;
+                let result = expr.transform_up(|e| rewrite(e, &schema, int4_literals))?;
                 Ok(result.update_data(|e| saved.restore(e)))
             })?;
             // A rewrite below may have changed an input's types: always recompute.
@@ -84,7 +87,22 @@ fn input_schema(plan: &LogicalPlan) -> DFSchema {
     merged
 }
 
-fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+/// Whether the plan (or a subquery in it) has a recursive CTE.
+fn has_recursive_query(plan: &LogicalPlan) -> Result<bool> {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    let mut found = false;
+    plan.apply_with_subqueries(|node| {
+        found |= matches!(node, LogicalPlan::RecursiveQuery(_));
+        Ok(if found {
+            TreeNodeRecursion::Stop
+        } else {
+            TreeNodeRecursion::Continue
+        })
+    })?;
+    Ok(found)
+}
+
+fn rewrite(expr: Expr, schema: &DFSchema, int4_literals: bool) -> Result<Transformed<Expr>> {
     match &expr {
         Expr::ScalarFunction(function)
             if matches!(
@@ -153,7 +171,7 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 changed,
             ))
         }
-        Expr::Literal(ScalarValue::Int64(Some(value)), metadata) => {
+        Expr::Literal(ScalarValue::Int64(Some(value)), metadata) if int4_literals => {
             Ok(match i32::try_from(*value) {
                 Ok(small) => Transformed::yes(Expr::Literal(
                     ScalarValue::Int32(Some(small)),
