@@ -10,6 +10,17 @@
 //! - `sum(bigint)` is `numeric` in PostgreSQL and cannot overflow; DataFusion sums 64-bit
 //!   integers into a 64-bit integer that wraps silently. The argument of `sum` over `Int64`
 //!   or `UInt64` (MySQL's `BIGINT UNSIGNED`) is cast to `Decimal128(38, 0)` first.
+//! - Where a `double precision` meets a `numeric` in a comparison (`=`, `<`, ...,
+//!   `IS [NOT] DISTINCT FROM`), `IN (...)`, `BETWEEN`, the results or the compared values of
+//!   `CASE`, or the arguments of `coalesce`/`greatest`/`least`/`nullif`, PostgreSQL converts
+//!   the numeric to double precision (its preferred numeric type); DataFusion converts the
+//!   double to a decimal, so `rating = 0.1` fails on a `1e20` (decimal overflow) and
+//!   `f = n` matches `1e-300` with `0.000000`. The decimal side is cast to the float type
+//!   first (found by the random test, `integration-tests/random/FINDINGS.md`).
+//! - `CAST(x AS timestamp)` and `TIMESTAMP '...'` are nanosecond timestamps in DataFusion,
+//!   which cannot hold dates before 1677 or after 2262 (`0001-01-01`, `9999-12-31`, which
+//!   PostgreSQL's microsecond timestamps hold): such casts target microseconds instead, the
+//!   unit of PostgreSQL's timestamps and of the columns fedgate reads.
 //!
 //! Runs as the first analyzer rule, before type coercion, so the rewritten expressions are
 //! coerced like any other.
@@ -20,9 +31,12 @@ use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result, ScalarValue};
-use datafusion::logical_expr::expr::{AggregateFunction, Cast, ScalarFunction};
+use datafusion::logical_expr::expr::{
+    AggregateFunction, Between, Case, Cast, InList, ScalarFunction, TryCast,
+};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{lit, when, Expr, ExprSchemable, LogicalPlan};
+use datafusion::logical_expr::{BinaryExpr, Operator};
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
 /// The analyzer rule (see the module documentation).
@@ -84,8 +98,190 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 None => Transformed::no(expr),
             })
         }
-        _ => Ok(Transformed::no(expr)),
+        Expr::Cast(Cast { expr: inner, field }) => match microsecond_timestamp(field.data_type()) {
+            Some(to) => Ok(Transformed::yes(Expr::Cast(Cast::new(inner.clone(), to)))),
+            None => Ok(Transformed::no(expr)),
+        },
+        Expr::TryCast(TryCast { expr: inner, field }) => {
+            match microsecond_timestamp(field.data_type()) {
+                Some(to) => Ok(Transformed::yes(Expr::TryCast(TryCast::new(
+                    inner.clone(),
+                    to,
+                )))),
+                None => Ok(Transformed::no(expr)),
+            }
+        }
+        _ => Ok(match floats_over_decimals(&expr, schema) {
+            Some(e) => Transformed::yes(e),
+            None => Transformed::no(expr),
+        }),
     }
+}
+
+/// A microsecond timestamp type for a cast to a nanosecond one.
+fn microsecond_timestamp(data_type: &DataType) -> Option<DataType> {
+    match data_type {
+        DataType::Timestamp(TimeUnit::Nanosecond, tz) => {
+            Some(DataType::Timestamp(TimeUnit::Microsecond, tz.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// `expr` with the decimal operands that meet a float operand cast to that float type, for
+/// the expressions where PostgreSQL unifies the types of its operands (comparisons, IN,
+/// BETWEEN, CASE, coalesce, greatest, least, nullif); `None` when nothing changes.
+fn floats_over_decimals(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
+    match expr {
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) if compares(op) => {
+            let [left, right] = unify_float(&[left, right], schema)?.try_into().ok()?;
+            Some(Expr::BinaryExpr(BinaryExpr::new(
+                Box::new(left),
+                *op,
+                Box::new(right),
+            )))
+        }
+        Expr::InList(InList {
+            expr: subject,
+            list,
+            negated,
+        }) => {
+            let operands: Vec<&Expr> = std::iter::once(subject.as_ref()).chain(list).collect();
+            let mut unified = unify_float(&operands, schema)?;
+            let subject = unified.remove(0);
+            Some(Expr::InList(InList::new(
+                Box::new(subject),
+                unified,
+                *negated,
+            )))
+        }
+        Expr::Between(Between {
+            expr: subject,
+            negated,
+            low,
+            high,
+        }) => {
+            let [subject, low, high] = unify_float(&[subject, low, high], schema)?
+                .try_into()
+                .ok()?;
+            Some(Expr::Between(Between::new(
+                Box::new(subject),
+                *negated,
+                Box::new(low),
+                Box::new(high),
+            )))
+        }
+        Expr::Case(case) => case_over_decimals(case, schema),
+        Expr::ScalarFunction(function)
+            if matches!(
+                function.func.name(),
+                "coalesce" | "greatest" | "least" | "nullif"
+            ) =>
+        {
+            let arguments: Vec<&Expr> = function.args.iter().collect();
+            let unified = unify_float(&arguments, schema)?;
+            Some(Expr::ScalarFunction(ScalarFunction::new_udf(
+                function.func.clone(),
+                unified,
+            )))
+        }
+        _ => None,
+    }
+}
+
+fn compares(op: &Operator) -> bool {
+    matches!(
+        op,
+        Operator::Eq
+            | Operator::NotEq
+            | Operator::Lt
+            | Operator::LtEq
+            | Operator::Gt
+            | Operator::GtEq
+            | Operator::IsDistinctFrom
+            | Operator::IsNotDistinctFrom
+    )
+}
+
+/// A CASE whose results (or whose subject and WHEN values) mix floats and decimals, with the
+/// decimals cast to the float type.
+fn case_over_decimals(case: &Case, schema: &DFSchema) -> Option<Expr> {
+    let mut results: Vec<&Expr> = case
+        .when_then_expr
+        .iter()
+        .map(|(_, t)| t.as_ref())
+        .collect();
+    results.extend(case.else_expr.as_deref());
+    let mut compared: Vec<&Expr> = case.expr.as_deref().into_iter().collect();
+    if case.expr.is_some() {
+        compared.extend(case.when_then_expr.iter().map(|(w, _)| w.as_ref()));
+    }
+    let new_results = unify_float(&results, schema);
+    let new_compared = unify_float(&compared, schema);
+    if new_results.is_none() && new_compared.is_none() {
+        return None;
+    }
+    let results = new_results.unwrap_or_else(|| results.into_iter().cloned().collect());
+    let mut compared = new_compared.unwrap_or_else(|| compared.into_iter().cloned().collect());
+    let subject = case.expr.as_ref().map(|_| Box::new(compared.remove(0)));
+    let mut results = results.into_iter();
+    let when_then = case
+        .when_then_expr
+        .iter()
+        .enumerate()
+        .map(|(i, (when, _))| {
+            let when = match subject {
+                Some(_) => compared[i].clone(),
+                None => (**when).clone(),
+            };
+            (
+                Box::new(when),
+                Box::new(results.next().unwrap_or_else(|| lit(0))),
+            )
+        })
+        .collect();
+    let otherwise = case
+        .else_expr
+        .as_ref()
+        .and_then(|_| results.next())
+        .map(Box::new);
+    Some(Expr::Case(Case::new(subject, when_then, otherwise)))
+}
+
+/// The operands with every decimal one cast to the float type of another operand, when
+/// there are both; `None` otherwise (or when a type cannot be found).
+fn unify_float(operands: &[&Expr], schema: &DFSchema) -> Option<Vec<Expr>> {
+    let types: Vec<DataType> = operands
+        .iter()
+        .map(|e| e.get_type(schema).ok())
+        .collect::<Option<_>>()?;
+    let float = types.iter().find(|t| t.is_floating())?.clone();
+    if !types.iter().any(is_decimal) {
+        return None;
+    }
+    Some(
+        operands
+            .iter()
+            .zip(&types)
+            .map(|(e, t)| {
+                if is_decimal(t) {
+                    Expr::Cast(Cast::new(Box::new((*e).clone()), float.clone()))
+                } else {
+                    (*e).clone()
+                }
+            })
+            .collect(),
+    )
+}
+
+fn is_decimal(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Decimal32(..)
+            | DataType::Decimal64(..)
+            | DataType::Decimal128(..)
+            | DataType::Decimal256(..)
+    )
 }
 
 /// `sum(x)` over a 64-bit integer as `sum(CAST(x AS Decimal128(38, 0)))`.
@@ -140,13 +336,16 @@ fn date_trunc_of_date(function: &ScalarFunction, schema: &DFSchema) -> Result<Op
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::{Int64Array, RecordBatch, UInt64Array};
+    use datafusion::arrow::array::{
+        Date32Array, Decimal128Array, Float64Array, Int64Array, RecordBatch, UInt64Array,
+    };
     use datafusion::arrow::datatypes::{Field, Schema};
     use datafusion::arrow::util::display::array_value_to_string;
     use datafusion::execution::session_state::SessionStateBuilder;
     use datafusion::prelude::SessionContext;
 
-    async fn one_value(sql: &str) -> (DataType, String) {
+    /// A session with the rule first and a table `t` of two rows.
+    fn test_context() -> SessionContext {
         let mut rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![Arc::new(PostgresSemantics)];
         rules.extend(datafusion::optimizer::Analyzer::new().rules);
         let state = SessionStateBuilder::new()
@@ -157,22 +356,62 @@ mod tests {
         let schema = Arc::new(Schema::new(vec![
             Field::new("i", DataType::Int64, false),
             Field::new("u", DataType::UInt64, false),
+            Field::new("f", DataType::Float64, false),
+            Field::new("n", DataType::Decimal128(20, 6), false),
+            Field::new("d", DataType::Date32, false),
         ]));
         let batch = RecordBatch::try_new(
             schema,
             vec![
                 Arc::new(Int64Array::from(vec![i64::MAX, i64::MAX])),
                 Arc::new(UInt64Array::from(vec![u64::MAX, u64::MAX])),
+                Arc::new(Float64Array::from(vec![1e-300, 1e20])),
+                Arc::new(
+                    Decimal128Array::from(vec![0, 1_500_000])
+                        .with_precision_and_scale(20, 6)
+                        .unwrap(),
+                ),
+                // 0001-01-01 and 9999-12-31.
+                Arc::new(Date32Array::from(vec![-719_162, 2_932_896])),
             ],
         )
         .unwrap();
         ctx.register_batch("t", batch).unwrap();
-        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+        ctx
+    }
+
+    /// The type and first value of `sql`'s first column.
+    async fn one_value(sql: &str) -> (DataType, String) {
+        let batches = test_context()
+            .sql(sql)
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
         let column = batches[0].column(0);
         (
             column.data_type().clone(),
             array_value_to_string(column, 0).unwrap(),
         )
+    }
+
+    /// Every row of `sql`'s first column, as text.
+    async fn values(sql: &str) -> Vec<String> {
+        let batches = test_context()
+            .sql(sql)
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        batches
+            .iter()
+            .flat_map(|b| {
+                let column = b.column(0).clone();
+                (0..b.num_rows()).map(move |i| array_value_to_string(&column, i).unwrap())
+            })
+            .collect()
     }
 
     #[tokio::test]
@@ -182,6 +421,48 @@ mod tests {
         assert_eq!(value, "18446744073709551614");
         let (_, value) = one_value("SELECT sum(u) AS s FROM t").await;
         assert_eq!(value, "36893488147419103230");
+    }
+
+    #[tokio::test]
+    async fn floats_meet_decimals_as_floats() {
+        // PostgreSQL compares as double precision: 1e-300 is not 0.000000, and 1e20 is
+        // compared without a decimal overflow.
+        let dec = |v: &str| format!("CAST('{v}' AS DECIMAL(30, 6))");
+        assert!(values("SELECT f FROM t WHERE f = n").await.is_empty());
+        let big = dec("100000000000000000000");
+        assert_eq!(
+            values(&format!("SELECT f FROM t WHERE f = {big}")).await,
+            ["1e20"]
+        );
+        let list = format!("SELECT f FROM t WHERE f IN ({}, {big})", dec("0.1"));
+        assert_eq!(values(&list).await.len(), 1);
+        let between = format!("SELECT f FROM t WHERE f BETWEEN {} AND {big}", dec("0.5"));
+        assert_eq!(values(&between).await.len(), 1);
+        assert_eq!(
+            values(&format!("SELECT f FROM t WHERE f <> {}", dec("0")))
+                .await
+                .len(),
+            2
+        );
+        let (data_type, _) = one_value("SELECT coalesce(f, n) FROM t").await;
+        assert_eq!(data_type, DataType::Float64);
+        let (data_type, _) = one_value("SELECT CASE WHEN i > 0 THEN f ELSE n END FROM t").await;
+        assert_eq!(data_type, DataType::Float64);
+        let (_, value) =
+            one_value("SELECT CASE n WHEN f THEN 'same' ELSE 'other' END FROM t").await;
+        assert_eq!(value, "other");
+    }
+
+    #[tokio::test]
+    async fn timestamps_are_microseconds() {
+        let (data_type, value) = one_value("SELECT CAST(d AS timestamp) FROM t").await;
+        assert_eq!(data_type, DataType::Timestamp(TimeUnit::Microsecond, None));
+        assert_eq!(value, "0001-01-01T00:00:00");
+        let rows = values(
+            "SELECT d FROM t WHERE CAST(d AS timestamp) < TIMESTAMP '9999-12-31 23:59:59.999999'",
+        )
+        .await;
+        assert_eq!(rows, ["0001-01-01", "9999-12-31"]);
     }
 
     #[tokio::test]

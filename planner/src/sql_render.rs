@@ -733,9 +733,19 @@ pub(crate) fn is_string_type(data_type: &DataType) -> bool {
 }
 
 /// Renders a literal with its type, or `None` for types without a faithful rendering.
+///
+/// A NULL of a type other than text is cast to it (`CAST(NULL AS int4)`): a bare `NULL` in
+/// the select list of a derived table is `text` to PostgreSQL, and comparing it with a
+/// number then fails (`operator does not exist: text = integer`, found by the random test).
+/// Where the dialect has no cast to the type the literal is not rendered.
 pub fn render_literal(dialect: &dyn SqlDialect, value: &ScalarValue) -> Option<String> {
     if value.is_null() {
-        return Some("NULL".to_string());
+        let data_type = value.data_type();
+        if data_type == DataType::Null || is_string_type(&data_type) {
+            return Some("NULL".to_string());
+        }
+        let name = dialect.cast_type(&DataType::Null, &data_type)?;
+        return Some(format!("CAST(NULL AS {name})"));
     }
     let text = match value {
         ScalarValue::Boolean(Some(b)) => if *b { "TRUE" } else { "FALSE" }.to_string(),
@@ -983,7 +993,7 @@ mod tests {
     fn in_list_like_and_nulls() {
         assert_eq!(
             pg(col("id").in_list(vec![lit(1i64), lit(ScalarValue::Int64(None))], true)).unwrap(),
-            "(\"id\" NOT IN (1, NULL))"
+            "(\"id\" NOT IN (1, CAST(NULL AS int8)))"
         );
         assert_eq!(
             pg(col("name").like(lit("a%"))).unwrap(),
@@ -1051,5 +1061,24 @@ mod tests {
             render_literal(MY, &ScalarValue::Utf8(None)).unwrap(),
             "NULL"
         );
+        assert_eq!(render_literal(PG, &ScalarValue::Null).unwrap(), "NULL");
+    }
+
+    #[test]
+    fn typed_nulls_keep_their_type() {
+        assert_eq!(
+            render_literal(PG, &ScalarValue::Int32(None)).unwrap(),
+            "CAST(NULL AS int4)"
+        );
+        assert_eq!(
+            render_literal(PG, &ScalarValue::Decimal128(None, 12, 2)).unwrap(),
+            "CAST(NULL AS numeric(12,2))"
+        );
+        assert_eq!(
+            render_literal(MY, &ScalarValue::Int64(None)).unwrap(),
+            "CAST(NULL AS SIGNED)"
+        );
+        // No cast to the type in the dialect: not rendered (the expression stays local).
+        assert!(render_literal(PG, &ScalarValue::Boolean(None)).is_none());
     }
 }
