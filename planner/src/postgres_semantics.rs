@@ -20,7 +20,12 @@
 //! - `CAST(x AS timestamp)` and `TIMESTAMP '...'` are nanosecond timestamps in DataFusion,
 //!   which cannot hold dates before 1677 or after 2262 (`0001-01-01`, `9999-12-31`, which
 //!   PostgreSQL's microsecond timestamps hold): such casts target microseconds instead, the
-//!   unit of PostgreSQL's timestamps and of the columns fedgate reads.
+//!   unit of PostgreSQL's timestamps and of the columns fedgate reads. Where a date meets a
+//!   timestamp in the expressions listed above, DataFusion's coercion would cast the date to
+//!   a nanosecond timestamp: the date is cast to the timestamp's type first.
+//! - `b IS [NOT] UNKNOWN` becomes `b IS [NOT] NULL` (the same for a boolean): DataFusion's
+//!   physical `IS UNKNOWN` is nullable where its logical one is not, so a `DISTINCT` or
+//!   `GROUP BY` over it failed with an internal error (found by the random test).
 //!
 //! Runs as the first analyzer rule, before type coercion, so the rewritten expressions are
 //! coerced like any other.
@@ -102,6 +107,8 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             Some(to) => Ok(Transformed::yes(Expr::Cast(Cast::new(inner.clone(), to)))),
             None => Ok(Transformed::no(expr)),
         },
+        Expr::IsUnknown(inner) => Ok(Transformed::yes(Expr::IsNull(inner.clone()))),
+        Expr::IsNotUnknown(inner) => Ok(Transformed::yes(Expr::IsNotNull(inner.clone()))),
         Expr::TryCast(TryCast { expr: inner, field }) => {
             match microsecond_timestamp(field.data_type()) {
                 Some(to) => Ok(Transformed::yes(Expr::TryCast(TryCast::new(
@@ -111,7 +118,7 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 None => Ok(Transformed::no(expr)),
             }
         }
-        _ => Ok(match floats_over_decimals(&expr, schema) {
+        _ => Ok(match preferred_types(&expr, schema) {
             Some(e) => Transformed::yes(e),
             None => Transformed::no(expr),
         }),
@@ -128,13 +135,14 @@ fn microsecond_timestamp(data_type: &DataType) -> Option<DataType> {
     }
 }
 
-/// `expr` with the decimal operands that meet a float operand cast to that float type, for
-/// the expressions where PostgreSQL unifies the types of its operands (comparisons, IN,
-/// BETWEEN, CASE, coalesce, greatest, least, nullif); `None` when nothing changes.
-fn floats_over_decimals(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
+/// `expr` with the decimal operands that meet a float operand cast to that float type (and
+/// the dates that meet a microsecond timestamp cast to it), for the expressions where
+/// PostgreSQL unifies the types of its operands (comparisons, IN, BETWEEN, CASE, coalesce,
+/// greatest, least, nullif); `None` when nothing changes.
+fn preferred_types(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
     match expr {
         Expr::BinaryExpr(BinaryExpr { left, op, right }) if compares(op) => {
-            let [left, right] = unify_float(&[left, right], schema)?.try_into().ok()?;
+            let [left, right] = unify_operands(&[left, right], schema)?.try_into().ok()?;
             Some(Expr::BinaryExpr(BinaryExpr::new(
                 Box::new(left),
                 *op,
@@ -147,7 +155,7 @@ fn floats_over_decimals(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
             negated,
         }) => {
             let operands: Vec<&Expr> = std::iter::once(subject.as_ref()).chain(list).collect();
-            let mut unified = unify_float(&operands, schema)?;
+            let mut unified = unify_operands(&operands, schema)?;
             let subject = unified.remove(0);
             Some(Expr::InList(InList::new(
                 Box::new(subject),
@@ -161,7 +169,7 @@ fn floats_over_decimals(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
             low,
             high,
         }) => {
-            let [subject, low, high] = unify_float(&[subject, low, high], schema)?
+            let [subject, low, high] = unify_operands(&[subject, low, high], schema)?
                 .try_into()
                 .ok()?;
             Some(Expr::Between(Between::new(
@@ -171,7 +179,7 @@ fn floats_over_decimals(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
                 Box::new(high),
             )))
         }
-        Expr::Case(case) => case_over_decimals(case, schema),
+        Expr::Case(case) => case_preferred_types(case, schema),
         Expr::ScalarFunction(function)
             if matches!(
                 function.func.name(),
@@ -179,7 +187,7 @@ fn floats_over_decimals(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
             ) =>
         {
             let arguments: Vec<&Expr> = function.args.iter().collect();
-            let unified = unify_float(&arguments, schema)?;
+            let unified = unify_operands(&arguments, schema)?;
             Some(Expr::ScalarFunction(ScalarFunction::new_udf(
                 function.func.clone(),
                 unified,
@@ -205,7 +213,7 @@ fn compares(op: &Operator) -> bool {
 
 /// A CASE whose results (or whose subject and WHEN values) mix floats and decimals, with the
 /// decimals cast to the float type.
-fn case_over_decimals(case: &Case, schema: &DFSchema) -> Option<Expr> {
+fn case_preferred_types(case: &Case, schema: &DFSchema) -> Option<Expr> {
     let mut results: Vec<&Expr> = case
         .when_then_expr
         .iter()
@@ -216,8 +224,8 @@ fn case_over_decimals(case: &Case, schema: &DFSchema) -> Option<Expr> {
     if case.expr.is_some() {
         compared.extend(case.when_then_expr.iter().map(|(w, _)| w.as_ref()));
     }
-    let new_results = unify_float(&results, schema);
-    let new_compared = unify_float(&compared, schema);
+    let new_results = unify_operands(&results, schema);
+    let new_compared = unify_operands(&compared, schema);
     if new_results.is_none() && new_compared.is_none() {
         return None;
     }
@@ -248,15 +256,24 @@ fn case_over_decimals(case: &Case, schema: &DFSchema) -> Option<Expr> {
     Some(Expr::Case(Case::new(subject, when_then, otherwise)))
 }
 
-/// The operands with every decimal one cast to the float type of another operand, when
-/// there are both; `None` otherwise (or when a type cannot be found).
-fn unify_float(operands: &[&Expr], schema: &DFSchema) -> Option<Vec<Expr>> {
+/// The operands with every decimal one cast to the float type of another operand, or every
+/// date cast to the type of a microsecond timestamp operand, when there are both; `None`
+/// otherwise (or when a type cannot be found).
+fn unify_operands(operands: &[&Expr], schema: &DFSchema) -> Option<Vec<Expr>> {
     let types: Vec<DataType> = operands
         .iter()
         .map(|e| e.get_type(schema).ok())
         .collect::<Option<_>>()?;
-    let float = types.iter().find(|t| t.is_floating())?.clone();
-    if !types.iter().any(is_decimal) {
+    let (to, converted): (DataType, fn(&DataType) -> bool) =
+        if let Some(float) = types.iter().find(|t| t.is_floating()) {
+            (float.clone(), is_decimal)
+        } else {
+            let timestamp = types
+                .iter()
+                .find(|t| matches!(t, DataType::Timestamp(TimeUnit::Microsecond, _)))?;
+            (timestamp.clone(), |t| matches!(t, DataType::Date32))
+        };
+    if !types.iter().any(converted) {
         return None;
     }
     Some(
@@ -264,8 +281,8 @@ fn unify_float(operands: &[&Expr], schema: &DFSchema) -> Option<Vec<Expr>> {
             .iter()
             .zip(&types)
             .map(|(e, t)| {
-                if is_decimal(t) {
-                    Expr::Cast(Cast::new(Box::new((*e).clone()), float.clone()))
+                if converted(t) {
+                    Expr::Cast(Cast::new(Box::new((*e).clone()), to.clone()))
                 } else {
                     (*e).clone()
                 }
@@ -454,6 +471,16 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn is_unknown_is_is_null() {
+        // A nullable boolean: DataFusion's physical IS UNKNOWN was nullable, its logical one
+        // not, and DISTINCT failed on the difference.
+        let rows = values("SELECT DISTINCT nullif(i > 0, true) IS UNKNOWN FROM t").await;
+        assert_eq!(rows, ["true"]);
+        let rows = values("SELECT nullif(i > 0, true) IS NOT UNKNOWN FROM t GROUP BY 1").await;
+        assert_eq!(rows, ["false"]);
+    }
+
+    #[tokio::test]
     async fn timestamps_are_microseconds() {
         let (data_type, value) = one_value("SELECT CAST(d AS timestamp) FROM t").await;
         assert_eq!(data_type, DataType::Timestamp(TimeUnit::Microsecond, None));
@@ -463,6 +490,11 @@ mod tests {
         )
         .await;
         assert_eq!(rows, ["0001-01-01", "9999-12-31"]);
+        // A date compared with a timestamp is not made a nanosecond timestamp.
+        let rows = values("SELECT d FROM t WHERE d < TIMESTAMP '2000-01-01 00:00:00'").await;
+        assert_eq!(rows, ["0001-01-01"]);
+        let rows = values("SELECT d FROM t WHERE TIMESTAMP '9999-12-31 00:00:00' IN (d)").await;
+        assert_eq!(rows, ["9999-12-31"]);
     }
 
     #[tokio::test]

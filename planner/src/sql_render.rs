@@ -738,10 +738,18 @@ pub(crate) fn is_string_type(data_type: &DataType) -> bool {
 /// the select list of a derived table is `text` to PostgreSQL, and comparing it with a
 /// number then fails (`operator does not exist: text = integer`, found by the random test).
 /// Where the dialect has no cast to the type the literal is not rendered.
+///
+/// Only `Utf8` strings are rendered: a `Utf8View` (DataFusion's `CAST(x AS text)`) or
+/// `LargeUtf8` literal in a pushed select list would make the scan read a text column into
+/// that type, which the scans do not build (0A000 "cannot read PostgreSQL type text as
+/// Arrow type Utf8View", found by the random test).
 pub fn render_literal(dialect: &dyn SqlDialect, value: &ScalarValue) -> Option<String> {
+    if matches!(value, ScalarValue::Utf8View(_) | ScalarValue::LargeUtf8(_)) {
+        return None;
+    }
     if value.is_null() {
         let data_type = value.data_type();
-        if data_type == DataType::Null || is_string_type(&data_type) {
+        if data_type == DataType::Null || data_type == DataType::Utf8 {
             return Some("NULL".to_string());
         }
         let name = dialect.cast_type(&DataType::Null, &data_type)?;
@@ -760,9 +768,7 @@ pub fn render_literal(dialect: &dyn SqlDialect, value: &ScalarValue) -> Option<S
         ScalarValue::Float32(Some(v)) => render_float(dialect, f64::from(*v), DataType::Float32)?,
         ScalarValue::Float64(Some(v)) => render_float(dialect, *v, DataType::Float64)?,
         ScalarValue::Decimal128(Some(_), _, _) => value.to_string(),
-        ScalarValue::Utf8(Some(s))
-        | ScalarValue::LargeUtf8(Some(s))
-        | ScalarValue::Utf8View(Some(s)) => dialect.quote_string(s),
+        ScalarValue::Utf8(Some(s)) => dialect.quote_string(s),
         ScalarValue::Date32(Some(_)) => format!("DATE '{value}'"),
         ScalarValue::TimestampMicrosecond(Some(v), tz)
         | ScalarValue::TimestampNanosecond(Some(v), tz) => {
@@ -1080,5 +1086,16 @@ mod tests {
         );
         // No cast to the type in the dialect: not rendered (the expression stays local).
         assert!(render_literal(PG, &ScalarValue::Boolean(None)).is_none());
+    }
+
+    #[test]
+    fn only_utf8_strings_are_rendered() {
+        assert_eq!(
+            render_literal(PG, &ScalarValue::Utf8(Some("true".into()))).unwrap(),
+            "'true'"
+        );
+        assert!(render_literal(PG, &ScalarValue::Utf8View(Some("true".into()))).is_none());
+        assert!(render_literal(MY, &ScalarValue::LargeUtf8(Some("x".into()))).is_none());
+        assert!(render_literal(PG, &ScalarValue::Utf8View(None)).is_none());
     }
 }
