@@ -128,6 +128,10 @@ pub struct Features {
     pub scalar_subquery_non_equi: bool,
     /// `date_trunc(unit, timestamp)`.
     pub date_trunc: bool,
+    /// A global aggregate (no GROUP BY) on the NULL-filled side of an outer join.
+    pub outer_joins_over_global_aggregates: bool,
+    /// `JOIN ... ON a IS NOT DISTINCT FROM b` after a comma in the FROM clause.
+    pub not_distinct_joins_after_comma: bool,
     /// Two aggregates (or window functions) in one SELECT whose arguments differ only by
     /// casts (`max(x::date)`, `max(x)`).
     pub aggregates_differing_by_casts: bool,
@@ -138,7 +142,7 @@ impl Default for Features {
         Features {
             windows: true,
             set_operations: true,
-            intersect_except_all: true,
+            intersect_except_all: false,
             subqueries: true,
             derived_tables: true,
             full_joins: true,
@@ -169,6 +173,8 @@ impl Default for Features {
             bare_numeric: false,
             scalar_subquery_non_equi: false,
             date_trunc: false,
+            outer_joins_over_global_aggregates: false,
+            not_distinct_joins_after_comma: false,
             aggregates_differing_by_casts: false,
         }
     }
@@ -301,6 +307,8 @@ struct Rel {
     cols: Vec<Col>,
     /// Columns that together identify a row (tie-breakers of a total order).
     key: Vec<String>,
+    /// A derived table that aggregates without GROUP BY (one row even over no rows).
+    global_aggregate: bool,
 }
 
 /// Where an expression is generated.
@@ -317,6 +325,9 @@ struct Env {
     windows: bool,
     /// How deep in subqueries.
     depth: u32,
+    /// In a WHERE, ON or HAVING condition: every predicate's subject mentions a column, so
+    /// no condition folds to a constant (see `Gen::subject`).
+    filter: bool,
 }
 
 impl Env {
@@ -328,6 +339,15 @@ impl Env {
     fn row(&self) -> Env {
         Env {
             keys: None,
+            windows: false,
+            ..self.clone()
+        }
+    }
+
+    /// The same scope for a condition (see `filter`).
+    fn condition(&self) -> Env {
+        Env {
+            filter: true,
             windows: false,
             ..self.clone()
         }
@@ -351,6 +371,8 @@ struct Select {
     aliased: bool,
     /// ` FROM ... WHERE ... GROUP BY ... HAVING ...`
     tail: String,
+    /// Aggregates without GROUP BY.
+    global_aggregate: bool,
 }
 
 impl Select {
@@ -528,6 +550,7 @@ impl Gen<'_> {
             keys: None,
             windows: false,
             depth: outer.depth,
+            filter: false,
         };
         let from = self.from_clause(&mut env);
         let mut tail = format!(" FROM {from}");
@@ -554,7 +577,7 @@ impl Gen<'_> {
             item_env.keys = Some(keys);
             if self.rng.chance(30) {
                 let depth = self.depth();
-                let cond = self.expr(Ty::Bool, &item_env, depth);
+                let cond = self.expr(Ty::Bool, &item_env.condition(), depth);
                 tail.push_str(&format!(" HAVING {}", cond.sql));
             }
         } else {
@@ -570,6 +593,7 @@ impl Gen<'_> {
         let items = types.iter().map(|&ty| self.item(ty, &item_env)).collect();
         Select {
             distinct: self.rng.chance(12),
+            global_aggregate: grouped == 2,
             items,
             aliased: !(self.f.unaliased_items && outer.rels.is_empty() && self.rng.chance(10)),
             tail,
@@ -595,7 +619,7 @@ impl Gen<'_> {
     /// A WHERE condition: one to three conjuncts, each an expression or (sometimes) a
     /// subquery predicate.
     fn where_clause(&mut self, env: &Env) -> String {
-        let mut scope = env.clone();
+        let mut scope = env.condition();
         scope.outer_ok = !env.outer.is_empty();
         let n = self.rng.weighted(&[60, 30, 10]) + 1;
         let mut conjuncts = Vec::new();
@@ -701,7 +725,19 @@ impl Gen<'_> {
                 kinds.push(("FULL JOIN", 8));
             }
             let weights: Vec<u32> = kinds.iter().map(|k| k.1).collect();
-            let kind = kinds[self.rng.weighted(&weights)].0;
+            let mut kind = kinds[self.rng.weighted(&weights)].0;
+            // A global aggregate on the side an outer join fills with NULLs: DataFusion 55
+            // pushes a constant ON condition below it (FINDINGS.md).
+            let left_global = env.rels[visible..].iter().any(|r| r.global_aggregate);
+            let nullable_global = match kind {
+                "LEFT JOIN" => right.global_aggregate,
+                "RIGHT JOIN" => left_global,
+                "FULL JOIN" => right.global_aggregate || left_global,
+                _ => false,
+            };
+            if nullable_global && !self.f.outer_joins_over_global_aggregates {
+                kind = "JOIN";
+            }
             match kind {
                 "," | "CROSS JOIN" => {
                     if kind == "," {
@@ -721,14 +757,15 @@ impl Gen<'_> {
                     };
                     // PostgreSQL runs a FULL JOIN only on merge- or hash-joinable
                     // conditions: an equality of one type.
+                    let after_comma = visible > 0;
                     let on = if kind == "FULL JOIN" {
                         self.equi_condition(&scope, &right)
                     } else {
-                        Some(self.join_condition(&scope, &right))
+                        Some(self.join_condition(&scope, &right, after_comma))
                     };
                     let (kind, on) = match on {
                         Some(on) => (kind, on),
-                        None => ("JOIN", self.join_condition(&scope, &right)),
+                        None => ("JOIN", self.join_condition(&scope, &right, after_comma)),
                     };
                     env.rels.push(right);
                     sql = format!("{sql} {kind} {right_sql} ON {on}");
@@ -762,7 +799,15 @@ impl Gen<'_> {
             let key = cols.iter().map(|c| c.sql.clone()).collect();
             let mut select = select;
             select.aliased = true;
-            return (format!("({}) AS {alias}", select.sql()), Rel { cols, key });
+            let global_aggregate = select.global_aggregate;
+            return (
+                format!("({}) AS {alias}", select.sql()),
+                Rel {
+                    cols,
+                    key,
+                    global_aggregate,
+                },
+            );
         }
         let table = self.rng.pick(&self.schema.tables).clone();
         let alias = self.alias("t");
@@ -782,7 +827,11 @@ impl Gen<'_> {
         let key = vec![format!("{alias}.id")];
         (
             format!("{{{{{}}}}} AS {alias}", table.name),
-            Rel { cols, key },
+            Rel {
+                cols,
+                key,
+                global_aggregate: false,
+            },
         )
     }
 
@@ -792,7 +841,9 @@ impl Gen<'_> {
     }
 
     /// An ON condition joining `right` to the relations in `env`.
-    fn join_condition(&mut self, env: &Env, right: &Rel) -> String {
+    /// `after_comma`: the join follows a comma in the FROM clause (see
+    /// [`Features::not_distinct_joins_after_comma`]).
+    fn join_condition(&mut self, env: &Env, right: &Rel, after_comma: bool) -> String {
         let mut scope = env.clone();
         scope.rels.push(right.clone());
         let pairs: Vec<(Col, Col)> = env
@@ -812,10 +863,15 @@ impl Gen<'_> {
             } else {
                 self.rng.pick(&pairs).clone()
             };
+            let ops: &[&str] = if after_comma && !self.f.not_distinct_joins_after_comma {
+                &["<>", "<", ">="]
+            } else {
+                &["<>", "<", ">=", "IS NOT DISTINCT FROM"]
+            };
             let op = if self.rng.chance(85) {
                 "="
             } else {
-                *self.rng.pick(&["<>", "<", ">=", "IS NOT DISTINCT FROM"])
+                *self.rng.pick(ops)
             };
             if l.ty.family() == 0 && l.ty != r.ty && !self.numbers_compare(l.ty, r.ty) {
                 "TRUE".to_string()
@@ -823,11 +879,11 @@ impl Gen<'_> {
                 format!("{} {op} {}", l.sql, r.sql)
             }
         } else {
-            self.expr(Ty::Bool, &scope.row(), 2).sql
+            self.expr(Ty::Bool, &scope.row().condition(), 2).sql
         };
         if self.rng.chance(25) {
-            let extra = self.expr(Ty::Bool, &scope.row(), 2);
-            cond = format!("{cond} AND {}", extra.sql);
+            let extra = self.expr(Ty::Bool, &scope.row().condition(), 2);
+            cond = format!("{cond} AND {}", paren(&extra.sql));
         }
         cond
     }
@@ -899,12 +955,22 @@ impl Gen<'_> {
         } else {
             Vec::new()
         };
+        if ty == Ty::Bool && env.filter && cols.is_empty() && outer.is_empty() {
+            // No boolean column: a predicate over some column, not a constant.
+            let all: Vec<Col> = env.cols().cloned().collect();
+            if !all.is_empty() {
+                let c = self.rng.pick(&all).sql.clone();
+                let not = if self.rng.chance(50) { " NOT" } else { "" };
+                return Expr::new(format!("{c} IS{not} NULL"), ty);
+            }
+        }
+        let constants = if ty == Ty::Bool && env.filter { 0 } else { 1 };
         let choice = self.rng.weighted(&[
             if cols.is_empty() { 0 } else { 62 },
             if outer.is_empty() { 0 } else { 12 },
             if env.windows { 12 } else { 0 },
-            22,
-            3,
+            22 * constants,
+            3 * constants,
         ]);
         match choice {
             0 => self.rng.pick(&cols).expr(),
@@ -938,12 +1004,18 @@ impl Gen<'_> {
                 let bound = value.parse::<f64>().map(f64::abs).unwrap_or(0.0);
                 let scale = value.split_once('.').map_or(0, |(_, f)| f.len() as u32);
                 let fits_int4 = value.parse::<i32>().is_ok();
+                // A cast binds tighter than a minus: `(-1)::int8`.
+                let v = if value.starts_with('-') {
+                    format!("({value})")
+                } else {
+                    value.to_string()
+                };
                 let sql = match ty {
                     // A literal that fits int4 is int4 in PostgreSQL: cast it for int8.
-                    Ty::Int8 if fits_int4 => format!("{value}::int8"),
+                    Ty::Int8 if fits_int4 => format!("{v}::int8"),
                     // fedgate types integer literals int8 (FINDINGS.md), so a sum over them
                     // is numeric, not PostgreSQL's int8: typed where a sum is made.
-                    Ty::Int4 if self.typed_int4 && fits_int4 => format!("{value}::int4"),
+                    Ty::Int4 if self.typed_int4 && fits_int4 => format!("{v}::int4"),
                     // An integer is int4 in PostgreSQL: cast to numeric (scale 0).
                     Ty::Numeric if !value.contains('.') => {
                         format!("CAST({value} AS numeric(20, 0))")
@@ -1498,7 +1570,7 @@ impl Gen<'_> {
             }
             3 => {
                 let ty = self.any_type();
-                let a = self.expr(ty, env, d);
+                let a = self.subject(ty, env, d);
                 let not = if self.rng.chance(40) { " NOT" } else { "" };
                 Expr::new(format!("{} IS{not} NULL", paren(&a.sql)), b)
             }
@@ -1506,7 +1578,7 @@ impl Gen<'_> {
                 let ty = *self
                     .rng
                     .pick(&[Ty::Int4, Ty::Numeric, Ty::Text, Ty::Date, Ty::Int8]);
-                let a = self.expr(ty, env, d);
+                let a = self.subject(ty, env, d);
                 let lo = self.literal_like(&a, ty);
                 let hi = self.literal_like(&a, ty);
                 let not = if self.rng.chance(25) { "NOT " } else { "" };
@@ -1534,7 +1606,7 @@ impl Gen<'_> {
                     Ty::Date,
                     Ty::Text,
                 ]);
-                let a = self.expr(ty, env, d);
+                let a = self.subject(ty, env, d);
                 let n = self.rng.range(1, 4) as usize;
                 let mut list: Vec<String> = (0..n).map(|_| self.literal_like(&a, ty).sql).collect();
                 if self.rng.chance(15) {
@@ -1547,7 +1619,7 @@ impl Gen<'_> {
                 )
             }
             6 => {
-                let a = self.expr(Ty::Text, env, d);
+                let a = self.subject(Ty::Text, env, d);
                 let pattern = self.like_pattern(&a);
                 let op = match self
                     .rng
@@ -1564,7 +1636,7 @@ impl Gen<'_> {
             }
             7 => {
                 let ty = self.any_type();
-                let a = self.expr(ty, env, d);
+                let a = self.subject(ty, env, d);
                 let c = self.literal_like(&a, ty);
                 let c = if self.rng.chance(20) {
                     Expr::new(format!("NULL::{}", ty.pg()), ty)
@@ -1578,7 +1650,7 @@ impl Gen<'_> {
                 )
             }
             8 => {
-                let a = self.expr(b, env, d);
+                let a = self.subject(b, env, d);
                 let not = if self.rng.chance(40) { " NOT" } else { "" };
                 let what = *self.rng.pick(&["TRUE", "FALSE", "UNKNOWN"]);
                 Expr::new(format!("{} IS{not} {what}", paren(&a.sql)), b)
@@ -1609,6 +1681,29 @@ impl Gen<'_> {
         })
     }
 
+    /// The subject of a predicate. In a condition it mentions a column: a predicate over
+    /// constants folds to a constant, and DataFusion 55 mishandles constant conditions
+    /// (FINDINGS.md: a constant ON conjunct is pushed below a global aggregate; an empty
+    /// join loses MySQL field metadata).
+    fn subject(&mut self, ty: Ty, env: &Env, d: u32) -> Expr {
+        let mut e = self.expr(ty, env, d);
+        if !env.filter {
+            return e;
+        }
+        for _ in 0..4 {
+            if mentions_column(&e.sql) {
+                return e;
+            }
+            e = self.expr(ty, env, d);
+        }
+        let cols: Vec<Col> = env.cols().filter(|c| c.ty == ty).cloned().collect();
+        if cols.is_empty() {
+            e
+        } else {
+            self.rng.pick(&cols).expr()
+        }
+    }
+
     /// The weight of a subquery inside an expression (0 unless
     /// [`Features::subqueries_anywhere`]).
     fn anywhere(&self, env: &Env) -> u32 {
@@ -1625,7 +1720,7 @@ impl Gen<'_> {
 
     fn comparison(&mut self, env: &Env, d: u32) -> Option<Expr> {
         let left_ty = self.any_type();
-        let left = self.expr(left_ty, env, d);
+        let left = self.subject(left_ty, env, d);
         let right_ty = if self.rng.chance(75) {
             left_ty
         } else {
@@ -2047,6 +2142,7 @@ impl Gen<'_> {
             keys: None,
             windows: false,
             depth: env.depth + 1,
+            filter: false,
         };
         let n = self.rng.weighted(&[70, 30]) + 1;
         let mut from = Vec::new();
@@ -2068,7 +2164,7 @@ impl Gen<'_> {
         if conds.is_empty() || self.rng.chance(50) {
             let scope = Env {
                 outer_ok: self.f.correlated_anywhere && !not_in,
-                ..inner.clone()
+                ..inner.condition()
             };
             conds.push(paren(&self.expr(Ty::Bool, &scope, 2).sql));
         }
@@ -2156,6 +2252,7 @@ impl Gen<'_> {
             keys: None,
             windows: false,
             depth: env.depth + 1,
+            filter: false,
         };
         let (from, rel) = self.relation(&Env {
             depth: 2,
@@ -2172,7 +2269,7 @@ impl Gen<'_> {
         if self.rng.chance(50) {
             let scope = Env {
                 outer_ok: self.f.correlated_anywhere,
-                ..inner.clone()
+                ..inner.condition()
             };
             conds.push(paren(&self.expr(Ty::Bool, &scope, 1).sql));
         }
@@ -2194,6 +2291,24 @@ impl Gen<'_> {
         e.values = None;
         e
     }
+}
+
+/// Whether `sql` mentions a column of a FROM clause (`t3.x`, `d5.c1`: the aliases the
+/// generator gives).
+fn mentions_column(sql: &str) -> bool {
+    let bytes = sql.as_bytes();
+    (0..bytes.len()).any(|i| {
+        let start = matches!(bytes[i], b't' | b'd')
+            && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'));
+        if !start {
+            return false;
+        }
+        let digits = bytes[i + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        digits > 0 && bytes.get(i + 1 + digits) == Some(&b'.')
+    })
 }
 
 /// An approximation of the name DataFusion gives an expression, in which casts do not show
@@ -2291,6 +2406,14 @@ mod tests {
         let sql = query.gateway_sql();
         assert!(sql.contains("\"mysql\".\"fedgate_random\"."), "{sql}");
         assert!(!query.oracle_sql().contains("fedgate_random"));
+    }
+
+    #[test]
+    fn column_mentions() {
+        assert!(mentions_column("(t12.id + 1) = 3"));
+        assert!(mentions_column("d3.c1 IS NULL"));
+        assert!(!mentions_column("(2 = 3) AND TRUE"));
+        assert!(!mentions_column("DATE '2024-01-01' < DATE '2024-02-01'"));
     }
 
     #[test]
