@@ -3,7 +3,10 @@
 //!
 //! - `CAST(numeric AS integer)` rounds half away from zero in PostgreSQL and truncates in
 //!   DataFusion: it becomes `CASE WHEN x >= 0 THEN CAST(x + 0.5 AS int) ELSE
-//!   CAST(x - 0.5 AS int) END`.
+//!   CAST(x - 0.5 AS int) END`. `CAST(double precision AS integer)` rounds half to even
+//!   (`rint`) in PostgreSQL (`-3.7` is `-4`, `2.5` is `2`) and truncates in DataFusion: it
+//!   becomes `CAST(CASE WHEN x - floor(x) = 0.5 THEN 2 * round(x / 2) ELSE round(x) END AS
+//!   int)` (found by the random test).
 //! - `date_trunc(part, date)` returns `timestamptz` in PostgreSQL (the date is read as a
 //!   timestamp with time zone, in UTC here) and a timestamp without zone in DataFusion: the
 //!   date is cast to a UTC timestamp first.
@@ -41,7 +44,7 @@ use datafusion::logical_expr::expr::{
 };
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{lit, when, Expr, ExprSchemable, LogicalPlan};
-use datafusion::logical_expr::{BinaryExpr, Operator};
+use datafusion::logical_expr::{BinaryExpr, Operator, Union};
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
 /// The analyzer rule (see the module documentation).
@@ -64,7 +67,7 @@ impl AnalyzerRule for PostgresSemantics {
             })?;
             // A rewrite below may have changed an input's types: always recompute.
             let transformed = rewritten.transformed;
-            let plan = rewritten.data.recompute_schema()?;
+            let plan = microsecond_union(rewritten.data.recompute_schema()?)?;
             Ok(Transformed::new_transformed(plan, transformed))
         })
         .map(|t| t.data)
@@ -88,6 +91,9 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                     (**inner).clone(),
                     field.data_type().clone(),
                 ))),
+                Ok(DataType::Float32 | DataType::Float64) => Ok(Transformed::yes(
+                    round_half_even_then_cast((**inner).clone(), field.data_type().clone()),
+                )),
                 _ => Ok(Transformed::no(expr)),
             }
         }
@@ -122,6 +128,26 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             Some(e) => Transformed::yes(e),
             None => Transformed::no(expr),
         }),
+    }
+}
+
+/// A UNION whose schema still has the nanosecond timestamps of its arms before the casts
+/// became microseconds (a union keeps the schema it was planned with, and type coercion
+/// would cast every arm back to it), with its schema derived from its arms again.
+fn microsecond_union(plan: LogicalPlan) -> Result<LogicalPlan> {
+    match plan {
+        LogicalPlan::Union(union)
+            if union
+                .schema
+                .fields()
+                .iter()
+                .any(|f| matches!(f.data_type(), DataType::Timestamp(TimeUnit::Nanosecond, _))) =>
+        {
+            Ok(LogicalPlan::Union(Union::try_new_with_loose_types(
+                union.inputs,
+            )?))
+        }
+        other => Ok(other),
     }
 }
 
@@ -320,6 +346,22 @@ fn sum_of_bigint(aggregate: &AggregateFunction, schema: &DFSchema) -> Option<Exp
     Some(Expr::AggregateFunction(rewritten))
 }
 
+/// `CAST(rint(value) AS to)` for a float `value`: the nearest integer, halves to even.
+fn round_half_even_then_cast(value: Expr, to: DataType) -> Expr {
+    use datafusion::functions::math::{floor, round};
+    let value = Expr::Cast(Cast::new(Box::new(value), DataType::Float64));
+    let call = |f: Arc<datafusion::logical_expr::ScalarUDF>, e: Expr| {
+        Expr::ScalarFunction(ScalarFunction::new_udf(f, vec![e]))
+    };
+    let halfway = (value.clone() - call(floor(), value.clone())).eq(lit(0.5f64));
+    let even = lit(2.0f64) * call(round(), value.clone() / lit(2.0f64));
+    let nearest = call(round(), value);
+    let rounded = when(halfway, even)
+        .otherwise(nearest)
+        .expect("a CASE with one branch and an ELSE is valid");
+    Expr::Cast(Cast::new(Box::new(rounded), to))
+}
+
 fn round_then_cast(value: Expr, to: DataType) -> Expr {
     let half = lit(ScalarValue::Decimal128(Some(5), 2, 1));
     let up = Expr::Cast(Cast::new(
@@ -495,6 +537,30 @@ mod tests {
         assert_eq!(rows, ["0001-01-01"]);
         let rows = values("SELECT d FROM t WHERE TIMESTAMP '9999-12-31 00:00:00' IN (d)").await;
         assert_eq!(rows, ["9999-12-31"]);
+        // A UNION planned with nanosecond literals takes its arms' microseconds.
+        let rows = values(
+            "SELECT TIMESTAMP '2000-01-01 00:00:00' AS x UNION ALL SELECT CAST(d AS timestamp) FROM t",
+        )
+        .await;
+        assert_eq!(rows.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn float_to_integer_rounds_half_to_even() {
+        for (float, int) in [
+            ("2.5", "2"),
+            ("3.5", "4"),
+            ("-2.5", "-2"),
+            ("-1.5", "-2"),
+            ("-3.7", "-4"),
+            ("3.7", "4"),
+            ("0.49999999999999994", "0"),
+        ] {
+            let sql = format!("SELECT CAST(CAST('{float}' AS DOUBLE) AS INT)");
+            assert_eq!(one_value(&sql).await.1, int, "{float}");
+        }
+        let (data_type, value) = one_value("SELECT CAST(CAST(-150.75 AS DOUBLE) AS BIGINT)").await;
+        assert_eq!((data_type, value.as_str()), (DataType::Int64, "-151"));
     }
 
     #[tokio::test]

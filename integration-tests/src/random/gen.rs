@@ -128,10 +128,15 @@ pub struct Features {
     pub scalar_subquery_non_equi: bool,
     /// `date_trunc(unit, timestamp)`.
     pub date_trunc: bool,
+    /// `row_number()`, `rank()`, `dense_rank()` as they are (else cast to bigint).
+    pub unsigned_window_functions: bool,
     /// A global aggregate (no GROUP BY) on the NULL-filled side of an outer join.
     pub outer_joins_over_global_aggregates: bool,
-    /// `JOIN ... ON a IS NOT DISTINCT FROM b` after a comma in the FROM clause.
-    pub not_distinct_joins_after_comma: bool,
+    /// Derived tables that aggregate without GROUP BY.
+    pub global_aggregate_derived_tables: bool,
+    /// An inner `JOIN ... ON a IS NOT DISTINCT FROM b` in a FROM clause of more than two
+    /// relations (DataFusion flattens the inner joins and loses the NULL equality).
+    pub not_distinct_inner_joins_among_more: bool,
     /// Two aggregates (or window functions) in one SELECT whose arguments differ only by
     /// casts (`max(x::date)`, `max(x)`).
     pub aggregates_differing_by_casts: bool,
@@ -174,7 +179,9 @@ impl Default for Features {
             scalar_subquery_non_equi: false,
             date_trunc: false,
             outer_joins_over_global_aggregates: false,
-            not_distinct_joins_after_comma: false,
+            global_aggregate_derived_tables: false,
+            unsigned_window_functions: false,
+            not_distinct_inner_joins_among_more: false,
             aggregates_differing_by_casts: false,
         }
     }
@@ -325,9 +332,6 @@ struct Env {
     windows: bool,
     /// How deep in subqueries.
     depth: u32,
-    /// In a WHERE, ON or HAVING condition: every predicate's subject mentions a column, so
-    /// no condition folds to a constant (see `Gen::subject`).
-    filter: bool,
 }
 
 impl Env {
@@ -344,10 +348,9 @@ impl Env {
         }
     }
 
-    /// The same scope for a condition (see `filter`).
+    /// The same scope for a WHERE, ON or HAVING condition (no window functions).
     fn condition(&self) -> Env {
         Env {
-            filter: true,
             windows: false,
             ..self.clone()
         }
@@ -550,7 +553,6 @@ impl Gen<'_> {
             keys: None,
             windows: false,
             depth: outer.depth,
-            filter: false,
         };
         let from = self.from_clause(&mut env);
         let mut tail = format!(" FROM {from}");
@@ -558,7 +560,15 @@ impl Gen<'_> {
             let cond = self.where_clause(&env);
             tail.push_str(&format!(" WHERE {cond}"));
         }
-        let grouped = self.rng.weighted(&[62, 28, 10]);
+        // A derived table (depth > 0) that aggregates without GROUP BY: DataFusion 55 pushes
+        // filters over its constant columns below the aggregate (FINDINGS.md).
+        let derived = outer.depth > 0;
+        let global = if derived && !self.f.global_aggregate_derived_tables {
+            0
+        } else {
+            10
+        };
+        let grouped = self.rng.weighted(&[62, 28, global]);
         let mut item_env = env.clone();
         if grouped > 0 {
             let mut keys = Vec::new();
@@ -757,15 +767,17 @@ impl Gen<'_> {
                     };
                     // PostgreSQL runs a FULL JOIN only on merge- or hash-joinable
                     // conditions: an equality of one type.
-                    let after_comma = visible > 0;
+                    // An inner join among more than two relations: DataFusion 55 flattens
+                    // them and keeps one NULL equality for all (FINDINGS.md).
+                    let flattened = kind == "JOIN" && n > 2;
                     let on = if kind == "FULL JOIN" {
                         self.equi_condition(&scope, &right)
                     } else {
-                        Some(self.join_condition(&scope, &right, after_comma))
+                        Some(self.join_condition(&scope, &right, flattened))
                     };
                     let (kind, on) = match on {
                         Some(on) => (kind, on),
-                        None => ("JOIN", self.join_condition(&scope, &right, after_comma)),
+                        None => ("JOIN", self.join_condition(&scope, &right, true)),
                     };
                     env.rels.push(right);
                     sql = format!("{sql} {kind} {right_sql} ON {on}");
@@ -841,9 +853,9 @@ impl Gen<'_> {
     }
 
     /// An ON condition joining `right` to the relations in `env`.
-    /// `after_comma`: the join follows a comma in the FROM clause (see
-    /// [`Features::not_distinct_joins_after_comma`]).
-    fn join_condition(&mut self, env: &Env, right: &Rel, after_comma: bool) -> String {
+    /// `flattened`: an inner join DataFusion may flatten with others (see
+    /// [`Features::not_distinct_inner_joins_among_more`]).
+    fn join_condition(&mut self, env: &Env, right: &Rel, flattened: bool) -> String {
         let mut scope = env.clone();
         scope.rels.push(right.clone());
         let pairs: Vec<(Col, Col)> = env
@@ -863,7 +875,7 @@ impl Gen<'_> {
             } else {
                 self.rng.pick(&pairs).clone()
             };
-            let ops: &[&str] = if after_comma && !self.f.not_distinct_joins_after_comma {
+            let ops: &[&str] = if flattened && !self.f.not_distinct_inner_joins_among_more {
                 &["<>", "<", ">="]
             } else {
                 &["<>", "<", ">=", "IS NOT DISTINCT FROM"]
@@ -935,9 +947,11 @@ impl Gen<'_> {
     fn leaf(&mut self, ty: Ty, env: &Env) -> Expr {
         if let Some(keys) = &env.keys {
             let matching: Vec<Expr> = keys.iter().filter(|k| k.ty == ty).cloned().collect();
-            let choice = self
-                .rng
-                .weighted(&[if matching.is_empty() { 0 } else { 45 }, 40, 15]);
+            // A constant HAVING fails in DataFusion (FINDINGS.md).
+            let literal = if ty == Ty::Bool { 0 } else { 15 };
+            let choice =
+                self.rng
+                    .weighted(&[if matching.is_empty() { 0 } else { 45 }, 40, literal]);
             return match choice {
                 0 => self.rng.pick(&matching).clone(),
                 1 => self.aggregate(ty, env),
@@ -955,7 +969,7 @@ impl Gen<'_> {
         } else {
             Vec::new()
         };
-        if ty == Ty::Bool && env.filter && cols.is_empty() && outer.is_empty() {
+        if ty == Ty::Bool && cols.is_empty() && outer.is_empty() {
             // No boolean column: a predicate over some column, not a constant.
             let all: Vec<Col> = env.cols().cloned().collect();
             if !all.is_empty() {
@@ -964,7 +978,9 @@ impl Gen<'_> {
                 return Expr::new(format!("{c} IS{not} NULL"), ty);
             }
         }
-        let constants = if ty == Ty::Bool && env.filter { 0 } else { 1 };
+        // No boolean constants: DataFusion folds them, and its bugs of FINDINGS.md are
+        // reached through folded constants.
+        let constants = if ty == Ty::Bool { 0 } else { 1 };
         let choice = self.rng.weighted(&[
             if cols.is_empty() { 0 } else { 62 },
             if outer.is_empty() { 0 } else { 12 },
@@ -1247,7 +1263,8 @@ impl Gen<'_> {
                 }
             }),
             12 => {
-                let a = self.operand(Ty::Numeric, env, d);
+                // A true numeric: floor(int8) would be floor(double precision).
+                let a = self.expr(Ty::Numeric, env, d);
                 Some(match self.rng.below(4) {
                     0 => {
                         let k = self.rng.range(0, 3) as u32;
@@ -1369,7 +1386,7 @@ impl Gen<'_> {
             let family = *self
                 .rng
                 .pick(&[Ty::Int4, Ty::Text, Ty::Text, Ty::Date, Ty::Numeric]);
-            Some(self.expr(family, env, d))
+            Some(self.subject(family, env, d))
         } else {
             None
         };
@@ -1681,15 +1698,13 @@ impl Gen<'_> {
         })
     }
 
-    /// The subject of a predicate. In a condition it mentions a column: a predicate over
-    /// constants folds to a constant, and DataFusion 55 mishandles constant conditions
-    /// (FINDINGS.md: a constant ON conjunct is pushed below a global aggregate; an empty
-    /// join loses MySQL field metadata).
+    /// The subject of a predicate (or the argument of a window function or a sum, the
+    /// subject of a simple CASE): an expression that mentions a column. An expression over
+    /// constants is folded by DataFusion, and its bugs listed in FINDINGS.md (constant
+    /// conditions pushed below a global aggregate, field metadata lost by a folded
+    /// expression, window functions made equal by folding) are reached through folding.
     fn subject(&mut self, ty: Ty, env: &Env, d: u32) -> Expr {
         let mut e = self.expr(ty, env, d);
-        if !env.filter {
-            return e;
-        }
         for _ in 0..4 {
             if mentions_column(&e.sql) {
                 return e;
@@ -1909,7 +1924,7 @@ impl Gen<'_> {
     fn int4_summand(&mut self, env: &Env, depth: u32) -> Expr {
         let saved = self.typed_int4;
         self.typed_int4 = true;
-        let e = self.expr(Ty::Int4, env, depth);
+        let e = self.subject(Ty::Int4, env, depth);
         self.typed_int4 = saved;
         e
     }
@@ -2018,7 +2033,7 @@ impl Gen<'_> {
             let parts: Vec<String> = (0..n)
                 .map(|_| {
                     let t = self.any_type();
-                    self.expr(t, &row, 1).sql
+                    self.subject(t, &row, 1).sql
                 })
                 .collect();
             if parts.is_empty() {
@@ -2032,7 +2047,7 @@ impl Gen<'_> {
             (0..n)
                 .map(|_| {
                     let t = g.any_type();
-                    let e = g.expr(t, &row, 1);
+                    let e = g.subject(t, &row, 1);
                     let dir = if g.rng.chance(30) { " DESC" } else { "" };
                     format!("{}{dir}", e.sql)
                 })
@@ -2084,19 +2099,22 @@ impl Gen<'_> {
                         return Expr::num(sql, ty, a.bound * ROWS_BOUND, 0);
                     }
                 };
-                Expr::num(
-                    format!("{f} {}", spec(&partition, &order)),
-                    ty,
-                    ROWS_BOUND,
-                    0,
-                )
+                let call = format!("{f} {}", spec(&partition, &order));
+                // row_number(), rank() and dense_rank() are unsigned in DataFusion: in
+                // arithmetic they become decimals (FINDINGS.md): typed as PostgreSQL's int8.
+                let sql = if choice < 3 && !self.f.unsigned_window_functions {
+                    format!("CAST({call} AS bigint)")
+                } else {
+                    call
+                };
+                Expr::num(sql, ty, ROWS_BOUND, 0)
             }
             Ty::Bool => {
-                let a = self.expr(Ty::Bool, &row, 1);
+                let a = self.subject(Ty::Bool, &row, 1);
                 Expr::new(format!("bool_or({}) {}", a.sql, spec(&partition, "")), ty)
             }
             _ => {
-                let mut a = self.expr(ty, &row, 1);
+                let mut a = self.subject(ty, &row, 1);
                 if ty == Ty::Text && a.sql.starts_with('\'') && a.sql.ends_with('\'') {
                     // An untyped literal has no type for a polymorphic function.
                     a.sql = format!("CAST({} AS text)", a.sql);
@@ -2142,7 +2160,6 @@ impl Gen<'_> {
             keys: None,
             windows: false,
             depth: env.depth + 1,
-            filter: false,
         };
         let n = self.rng.weighted(&[70, 30]) + 1;
         let mut from = Vec::new();
@@ -2252,7 +2269,6 @@ impl Gen<'_> {
             keys: None,
             windows: false,
             depth: env.depth + 1,
-            filter: false,
         };
         let (from, rel) = self.relation(&Env {
             depth: 2,
