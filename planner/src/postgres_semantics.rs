@@ -26,9 +26,6 @@
 //!   unit of PostgreSQL's timestamps and of the columns fedgate reads. Where a date meets a
 //!   timestamp in the expressions listed above, DataFusion's coercion would cast the date to
 //!   a nanosecond timestamp: the date is cast to the timestamp's type first.
-//! - `b IS [NOT] UNKNOWN` becomes `b IS [NOT] NULL` (the same for a boolean): DataFusion's
-//!   physical `IS UNKNOWN` is nullable where its logical one is not, so a `DISTINCT` or
-//!   `GROUP BY` over it failed with an internal error (found by the random test).
 //!
 //! Runs as the first analyzer rule, before type coercion, so the rewritten expressions are
 //! coerced like any other.
@@ -113,8 +110,6 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             Some(to) => Ok(Transformed::yes(Expr::Cast(Cast::new(inner.clone(), to)))),
             None => Ok(Transformed::no(expr)),
         },
-        Expr::IsUnknown(inner) => Ok(Transformed::yes(Expr::IsNull(inner.clone()))),
-        Expr::IsNotUnknown(inner) => Ok(Transformed::yes(Expr::IsNotNull(inner.clone()))),
         Expr::TryCast(TryCast { expr: inner, field }) => {
             match microsecond_timestamp(field.data_type()) {
                 Some(to) => Ok(Transformed::yes(Expr::TryCast(TryCast::new(
@@ -510,16 +505,6 @@ mod tests {
         let (_, value) =
             one_value("SELECT CASE n WHEN f THEN 'same' ELSE 'other' END FROM t").await;
         assert_eq!(value, "other");
-    }
-
-    #[tokio::test]
-    async fn is_unknown_is_is_null() {
-        // A nullable boolean: DataFusion's physical IS UNKNOWN was nullable, its logical one
-        // not, and DISTINCT failed on the difference.
-        let rows = values("SELECT DISTINCT nullif(i > 0, true) IS UNKNOWN FROM t").await;
-        assert_eq!(rows, ["true"]);
-        let rows = values("SELECT nullif(i > 0, true) IS NOT UNKNOWN FROM t GROUP BY 1").await;
-        assert_eq!(rows, ["false"]);
     }
 
     #[tokio::test]

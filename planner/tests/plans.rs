@@ -186,3 +186,16 @@ async fn filters_simplified_after_pushdown_run_above_the_scan() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn aggregates_plan_over_inputs_whose_nullability_datafusion_lost() {
+    // DataFusion's physical `IS FALSE` is nullable where its logical one is not, and its
+    // check that an aggregate's physical input matches the logical one failed the query
+    // (an internal error; the random test found it, with MySQL field metadata too). The
+    // planner plans such a query again without that check.
+    let servers = vec![Arc::new(pg()), Arc::new(my())];
+    let sql = "SELECT DISTINCT (bool_and(o.o_id > 5)) IS FALSE AS f \
+               FROM pg.public.orders o JOIN my.shop.names n ON n.id = o.o_id";
+    let plan = support::plan(&session(&servers), sql).await;
+    assert_eq!(remote_parts(&plan).len(), 2);
+}
