@@ -769,7 +769,12 @@ pub fn render_literal(dialect: &dyn SqlDialect, value: &ScalarValue) -> Option<S
         ScalarValue::Float64(Some(v)) => render_float(dialect, *v, DataType::Float64)?,
         ScalarValue::Decimal128(Some(_), _, _) => value.to_string(),
         ScalarValue::Utf8(Some(s)) => dialect.quote_string(s),
-        ScalarValue::Date32(Some(_)) => format!("DATE '{value}'"),
+        ScalarValue::Date32(Some(days)) => {
+            if !FOUR_DIGIT_YEAR_DAYS.contains(days) {
+                return None;
+            }
+            format!("DATE '{value}'")
+        }
         ScalarValue::TimestampMicrosecond(Some(v), tz)
         | ScalarValue::TimestampNanosecond(Some(v), tz) => {
             let micros = match value {
@@ -792,8 +797,22 @@ fn render_float(dialect: &dyn SqlDialect, v: f64, data_type: DataType) -> Option
     dialect.float_literal(v, &data_type)
 }
 
+/// The days since 1970-01-01 of the dates from 0001-01-01 to 9999-12-31.
+const FOUR_DIGIT_YEAR_DAYS: std::ops::Range<i32> = -719_162..2_932_897;
+
+/// The microseconds since the epoch of the instants from 0001-01-01 to 9999-12-31.
+const FOUR_DIGIT_YEAR_MICROS: std::ops::Range<i64> =
+    -62_135_596_800_000_000..253_402_300_800_000_000;
+
 /// A timestamp of `micros` since the epoch, written out in UTC for the dialect.
+///
+/// Only years 1 to 9999 are written: beyond them chrono writes `+10000-01-01`, which no
+/// backend reads (MySQL failed on a constant folded to the year 10000, found by the random
+/// test); such a literal is not rendered and its expression stays local.
 fn render_timestamp(dialect: &dyn SqlDialect, micros: i64, with_zone: bool) -> Option<String> {
+    if !FOUR_DIGIT_YEAR_MICROS.contains(&micros) {
+        return None;
+    }
     let dt = datafusion::common::arrow::temporal_conversions::timestamp_us_to_datetime(micros)?;
     let text = dt.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
     dialect.timestamp_literal(&text, with_zone)
@@ -1086,6 +1105,16 @@ mod tests {
         );
         // No cast to the type in the dialect: not rendered (the expression stays local).
         assert!(render_literal(PG, &ScalarValue::Boolean(None)).is_none());
+    }
+
+    #[test]
+    fn years_beyond_four_digits_are_not_rendered() {
+        // 10000-01-01 00:29:59.999999 and 10000-01-01.
+        let ts = ScalarValue::TimestampMicrosecond(Some(253_402_302_599_999_999), None);
+        assert!(render_literal(MY, &ts).is_none());
+        assert!(render_literal(PG, &ScalarValue::Date32(Some(2_932_897))).is_none());
+        let last = ScalarValue::Date32(Some(2_932_896));
+        assert_eq!(render_literal(PG, &last).unwrap(), "DATE '9999-12-31'");
     }
 
     #[test]
