@@ -128,6 +128,12 @@ pub struct Features {
     pub scalar_subquery_non_equi: bool,
     /// `date_trunc(unit, timestamp)`.
     pub date_trunc: bool,
+    /// `min`/`max` window functions with an ORDER BY (running).
+    pub running_min_max: bool,
+    /// Constant columns in the arms of set operations.
+    pub constant_set_columns: bool,
+    /// Literals of the integer types' minimums.
+    pub minimum_literals: bool,
     /// Window PARTITION BY keys that are expressions (else columns).
     pub computed_partition_keys: bool,
     /// `row_number()`, `rank()`, `dense_rank()` as they are (else cast to bigint).
@@ -184,6 +190,9 @@ impl Default for Features {
             global_aggregate_derived_tables: false,
             unsigned_window_functions: false,
             computed_partition_keys: false,
+            running_min_max: false,
+            constant_set_columns: false,
+            minimum_literals: false,
             not_distinct_inner_joins_among_more: false,
             aggregates_differing_by_casts: false,
         }
@@ -241,6 +250,7 @@ pub fn generate(seed: u64, schema: &Schema, features: &Features) -> Query {
         ordered_aggregate: false,
         aggregate_names: Vec::new(),
         typed_int4: false,
+        set_arm: false,
     };
     let (template, order) = generator.statement();
     Query {
@@ -427,8 +437,11 @@ struct Gen<'a> {
     /// The names DataFusion gives the aggregates and window functions of the SELECT being
     /// made (see [`datafusion_name`]), with their SQL.
     aggregate_names: Vec<(String, String)>,
-    /// Whether int4 literals are written `n::int4` (inside the argument of a sum).
+    /// Whether int4 literals are written `n::int4` (inside the argument of a sum, and in
+    /// derived tables, whose columns may be summed).
     typed_int4: bool,
+    /// Whether the SELECT being made is an arm of a set operation.
+    set_arm: bool,
 }
 
 /// `(x)` unless `x` is a name or a literal already.
@@ -523,9 +536,13 @@ impl Gen<'_> {
 
     /// `a UNION b` (or INTERSECT, EXCEPT, with or without ALL); the arms' types agree.
     fn set_operation(&mut self, outer: &Env) -> (String, Vec<Ty>) {
+        // Arms without constant columns: DataFusion 55 misplans an ORDER BY over a UNION
+        // whose arms have constant columns (FINDINGS.md).
+        self.set_arm = !self.f.constant_set_columns;
         let mut first = self.select(outer, None);
         let types = first.types();
         let mut second = self.select(outer, Some(&types));
+        self.set_arm = false;
         // One numeric scale per column: PostgreSQL prints each value with its own.
         for i in 0..types.len() {
             if types[i] == Ty::Numeric {
@@ -629,12 +646,16 @@ impl Gen<'_> {
     /// A select-list item: sometimes a scalar subquery (correlated when the query is not
     /// grouped), else an expression.
     fn item(&mut self, ty: Ty, env: &Env) -> Expr {
-        if self.f.subqueries && env.depth < 2 && self.rng.chance(8) {
+        if self.f.subqueries && env.depth < 2 && self.rng.chance(8) && !self.set_arm {
             let correlate = env.keys.is_none();
             return self.scalar_subquery(ty, env, correlate);
         }
         let depth = self.depth();
-        self.expr(ty, env, depth)
+        if self.set_arm {
+            self.subject(ty, env, depth)
+        } else {
+            self.expr(ty, env, depth)
+        }
     }
 
     /// A WHERE condition: one to three conjuncts, each an expression or (sometimes) a
@@ -803,6 +824,8 @@ impl Gen<'_> {
                         Some(on) => (kind, on),
                         None => ("JOIN", self.join_condition(&scope, &right, true)),
                     };
+                    let mut right = right;
+                    merge_join_key_bounds(&on, &mut env.rels, &mut right);
                     env.rels.push(right);
                     sql = format!("{sql} {kind} {right_sql} ON {on}");
                 }
@@ -818,7 +841,12 @@ impl Gen<'_> {
                 depth: env.depth + 1,
                 ..Env::default()
             };
+            let (typed, arm) = (self.typed_int4, self.set_arm);
+            self.typed_int4 = true;
+            self.set_arm = false;
             let select = self.select(&inner_env, None);
+            self.typed_int4 = typed;
+            self.set_arm = arm;
             let alias = self.alias("d");
             let cols: Vec<Col> = select
                 .items
@@ -1042,6 +1070,14 @@ impl Gen<'_> {
     }
 
     fn literal_of(&mut self, ty: Ty, value: &str) -> Expr {
+        // The types' minimums stay in the data, not in literals: DataFusion 55 negates a
+        // literal compared with a negation (`-x = -2147483648` becomes `x = 2147483648`,
+        // which overflows), and reads -9223372036854775808 as a decimal (FINDINGS.md).
+        let value = match value {
+            "-2147483648" if !self.f.minimum_literals => "-2147483647",
+            "-9223372036854775808" if !self.f.minimum_literals => "-9223372036854775807",
+            other => other,
+        };
         match ty {
             Ty::Int4 | Ty::Int8 | Ty::Numeric => {
                 let bound = value.parse::<f64>().map(f64::abs).unwrap_or(0.0);
@@ -1172,11 +1208,19 @@ impl Gen<'_> {
             }
             1 => {
                 let a = self.operand(ty, env, d);
-                let b = if ty == Ty::Float8 || self.rng.chance(50) {
+                let small = ty == Ty::Float8 || self.rng.chance(50);
+                let b = if small {
                     self.small_literal(ty)
                 } else {
                     self.expr(ty, env, d)
                 };
+                // DataFusion 55 folds a numeric `x * 0` to the zero literal, with its scale
+                // (FINDINGS.md): numeric factors are columns or non-zero literals.
+                if ty == Ty::Numeric
+                    && (!mentions_column(&a.sql) || !(small || mentions_column(&b.sql)))
+                {
+                    return None;
+                }
                 let bound = a.bound * b.bound;
                 let scale = a.scale + b.scale;
                 Self::fits(ty, bound, scale).then(|| {
@@ -2198,7 +2242,13 @@ impl Gen<'_> {
                     }
                     _ => {
                         let f = if self.rng.chance(50) { "min" } else { "max" };
-                        let keys = order_keys(self);
+                        // A running min/max (with ORDER BY): DataFusion 55 takes it for
+                        // sorted, NULLs included, and drops an outer ORDER BY (FINDINGS.md).
+                        let keys = if self.f.running_min_max {
+                            order_keys(self)
+                        } else {
+                            Vec::new()
+                        };
                         let order = if keys.is_empty() {
                             String::new()
                         } else {
@@ -2293,7 +2343,7 @@ impl Gen<'_> {
             let name = datafusion_name(&item);
             conds.retain(|c| {
                 let inner_column = c.split(' ').next().unwrap_or_default();
-                !(c.contains('.') && inner_column != item && datafusion_name(inner_column) == name)
+                !(c.contains('.') && datafusion_name(inner_column) == name)
             });
             if conds.is_empty() {
                 conds.push("TRUE".to_string());
@@ -2383,6 +2433,35 @@ impl Gen<'_> {
         e.sql = format!("(SELECT {} FROM {from}{where_sql})", agg.sql);
         e.values = None;
         e
+    }
+}
+
+/// Gives both columns of each equality `l = r` of an ON condition the larger of their
+/// bounds: DataFusion may evaluate an expression over one join key on the other key's
+/// values (a predicate inferred across the join), so a bound that keeps `abs(x)` or a cast
+/// from failing must hold for both (FINDINGS.md).
+fn merge_join_key_bounds(on: &str, left: &mut [Rel], right: &mut Rel) {
+    let right_cols: Vec<(String, f64)> = right
+        .cols
+        .iter()
+        .map(|c| (c.sql.clone(), c.bound))
+        .collect();
+    for rel in left.iter_mut() {
+        for l in rel.cols.iter_mut() {
+            for (r_sql, r_bound) in &right_cols {
+                let equal = [
+                    format!("{} = {r_sql}", l.sql),
+                    format!("{} IS NOT DISTINCT FROM {r_sql}", l.sql),
+                ];
+                if equal.iter().any(|e| on.contains(e.as_str())) {
+                    let bound = l.bound.max(*r_bound);
+                    l.bound = bound;
+                    if let Some(r) = right.cols.iter_mut().find(|c| c.sql == *r_sql) {
+                        r.bound = r.bound.max(bound);
+                    }
+                }
+            }
+        }
     }
 }
 
