@@ -20,6 +20,7 @@ pub mod gateway;
 pub mod mongo_fixture;
 pub mod mysql_fixture;
 pub mod process;
+pub mod random;
 pub mod semantics;
 pub mod sltdb;
 pub mod surface;

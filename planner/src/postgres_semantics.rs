@@ -3,13 +3,29 @@
 //!
 //! - `CAST(numeric AS integer)` rounds half away from zero in PostgreSQL and truncates in
 //!   DataFusion: it becomes `CASE WHEN x >= 0 THEN CAST(x + 0.5 AS int) ELSE
-//!   CAST(x - 0.5 AS int) END`.
+//!   CAST(x - 0.5 AS int) END`. `CAST(double precision AS integer)` rounds half to even
+//!   (`rint`) in PostgreSQL (`-3.7` is `-4`, `2.5` is `2`) and truncates in DataFusion: it
+//!   becomes `CAST(CASE WHEN x - floor(x) = 0.5 THEN 2 * round(x / 2) ELSE round(x) END AS
+//!   int)` (found by the random test).
 //! - `date_trunc(part, date)` returns `timestamptz` in PostgreSQL (the date is read as a
 //!   timestamp with time zone, in UTC here) and a timestamp without zone in DataFusion: the
 //!   date is cast to a UTC timestamp first.
 //! - `sum(bigint)` is `numeric` in PostgreSQL and cannot overflow; DataFusion sums 64-bit
 //!   integers into a 64-bit integer that wraps silently. The argument of `sum` over `Int64`
 //!   or `UInt64` (MySQL's `BIGINT UNSIGNED`) is cast to `Decimal128(38, 0)` first.
+//! - Where a `double precision` meets a `numeric` in a comparison (`=`, `<`, ...,
+//!   `IS [NOT] DISTINCT FROM`), `IN (...)`, `BETWEEN`, the results or the compared values of
+//!   `CASE`, or the arguments of `coalesce`/`greatest`/`least`/`nullif`, PostgreSQL converts
+//!   the numeric to double precision (its preferred numeric type); DataFusion converts the
+//!   double to a decimal, so `rating = 0.1` fails on a `1e20` (decimal overflow) and
+//!   `f = n` matches `1e-300` with `0.000000`. The decimal side is cast to the float type
+//!   first (found by the random test, `integration-tests/random/FINDINGS.md`).
+//! - `CAST(x AS timestamp)` and `TIMESTAMP '...'` are nanosecond timestamps in DataFusion,
+//!   which cannot hold dates before 1677 or after 2262 (`0001-01-01`, `9999-12-31`, which
+//!   PostgreSQL's microsecond timestamps hold): such casts target microseconds instead, the
+//!   unit of PostgreSQL's timestamps and of the columns fedgate reads. Where a date meets a
+//!   timestamp in the expressions listed above, DataFusion's coercion would cast the date to
+//!   a nanosecond timestamp: the date is cast to the timestamp's type first.
 //!
 //! - An integer literal is `integer` (int4) in PostgreSQL when it fits, `bigint` only
 //!   beyond; DataFusion reads every integer literal as `Int64`, so `SELECT 1`, `x + 1` over
@@ -18,11 +34,6 @@
 //!   do array subscripts and `nth_value`, which DataFusion wants as `Int64`, the elements
 //!   of `ARRAY[...]`, whose element type DataFusion's lambdas fix early, and `count(*)`'s
 //!   constant).
-//! - A `double precision` value compared with a numeric literal (`x = 2.5`, `x IN (2,
-//!   2.5)`) is compared as `double precision` in PostgreSQL; DataFusion casts both to a
-//!   decimal, which finds nothing for a float that is not exactly that decimal and fails
-//!   for floats beyond its range. The literal is cast to `Float64`.
-//!
 //! - `row_number()`, `rank()`, `dense_rank()` and `ntile()` are `bigint` in PostgreSQL and
 //!   unsigned 64-bit integers in DataFusion (which clients would see as `numeric`): where
 //!   their result is used, it is cast to `Int64` (they never exceed it).
@@ -40,9 +51,12 @@ use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, ExprSchema, Result, ScalarValue};
-use datafusion::logical_expr::expr::{AggregateFunction, Cast, ScalarFunction};
+use datafusion::logical_expr::expr::{
+    AggregateFunction, Between, Case, Cast, InList, ScalarFunction, TryCast,
+};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
-use datafusion::logical_expr::{lit, when, Expr, ExprSchemable, LogicalPlan, Operator};
+use datafusion::logical_expr::{lit, when, Expr, ExprSchemable, LogicalPlan};
+use datafusion::logical_expr::{BinaryExpr, Operator, Union};
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
 /// The analyzer rule (see the module documentation).
@@ -71,7 +85,7 @@ impl AnalyzerRule for PostgresSemantics {
             })?;
             // A rewrite below may have changed an input's types: always recompute.
             let transformed = rewritten.transformed;
-            let plan = rewritten.data.recompute_schema()?;
+            let plan = microsecond_union(rewritten.data.recompute_schema()?)?;
             Ok(Transformed::new_transformed(plan, transformed))
         })
         .map(|t| t.data)
@@ -144,33 +158,6 @@ fn rewrite(expr: Expr, schema: &DFSchema, int4_literals: bool) -> Result<Transfo
         Expr::Column(column) if is_unsigned_window_result(column, schema) => Ok(Transformed::yes(
             Expr::Cast(Cast::new(Box::new(expr.clone()), DataType::Int64)),
         )),
-        Expr::InList(in_list) if is_float(&in_list.expr, schema) => {
-            let mut in_list = in_list.clone();
-            let mut changed = false;
-            for item in in_list.list.iter_mut() {
-                changed |= float_literal(item);
-            }
-            Ok(Transformed::new_transformed(Expr::InList(in_list), changed))
-        }
-        Expr::BinaryExpr(binary)
-            if matches!(
-                binary.op,
-                Operator::Eq
-                    | Operator::NotEq
-                    | Operator::Lt
-                    | Operator::LtEq
-                    | Operator::Gt
-                    | Operator::GtEq
-            ) =>
-        {
-            let mut binary = binary.clone();
-            let changed = (is_float(&binary.left, schema) && float_literal(&mut binary.right))
-                || (is_float(&binary.right, schema) && float_literal(&mut binary.left));
-            Ok(Transformed::new_transformed(
-                Expr::BinaryExpr(binary),
-                changed,
-            ))
-        }
         Expr::Literal(ScalarValue::Int64(Some(value)), metadata) if int4_literals => {
             Ok(match i32::try_from(*value) {
                 Ok(small) => Transformed::yes(Expr::Literal(
@@ -186,6 +173,9 @@ fn rewrite(expr: Expr, schema: &DFSchema, int4_literals: bool) -> Result<Transfo
                     (**inner).clone(),
                     field.data_type().clone(),
                 ))),
+                Ok(DataType::Float32 | DataType::Float64) => Ok(Transformed::yes(
+                    round_half_even_then_cast((**inner).clone(), field.data_type().clone()),
+                )),
                 _ => Ok(Transformed::no(expr)),
             }
         }
@@ -201,7 +191,23 @@ fn rewrite(expr: Expr, schema: &DFSchema, int4_literals: bool) -> Result<Transfo
                 None => Transformed::no(expr),
             })
         }
-        _ => Ok(Transformed::no(expr)),
+        Expr::Cast(Cast { expr: inner, field }) => match microsecond_timestamp(field.data_type()) {
+            Some(to) => Ok(Transformed::yes(Expr::Cast(Cast::new(inner.clone(), to)))),
+            None => Ok(Transformed::no(expr)),
+        },
+        Expr::TryCast(TryCast { expr: inner, field }) => {
+            match microsecond_timestamp(field.data_type()) {
+                Some(to) => Ok(Transformed::yes(Expr::TryCast(TryCast::new(
+                    inner.clone(),
+                    to,
+                )))),
+                None => Ok(Transformed::no(expr)),
+            }
+        }
+        _ => Ok(match preferred_types(&expr, schema) {
+            Some(e) => Transformed::yes(e),
+            None => Transformed::no(expr),
+        }),
     }
 }
 
@@ -276,29 +282,200 @@ fn with_int64_literals(expr: Expr) -> Transformed<Expr> {
     }
 }
 
-fn is_float(expr: &Expr, schema: &DFSchema) -> bool {
+/// A UNION whose schema still has the nanosecond timestamps of its arms before the casts
+/// became microseconds (a union keeps the schema it was planned with, and type coercion
+/// would cast every arm back to it), with its schema derived from its arms again.
+fn microsecond_union(plan: LogicalPlan) -> Result<LogicalPlan> {
+    match plan {
+        LogicalPlan::Union(union)
+            if union
+                .schema
+                .fields()
+                .iter()
+                .any(|f| matches!(f.data_type(), DataType::Timestamp(TimeUnit::Nanosecond, _))) =>
+        {
+            Ok(LogicalPlan::Union(Union::try_new_with_loose_types(
+                union.inputs,
+            )?))
+        }
+        other => Ok(other),
+    }
+}
+
+/// A microsecond timestamp type for a cast to a nanosecond one.
+fn microsecond_timestamp(data_type: &DataType) -> Option<DataType> {
+    match data_type {
+        DataType::Timestamp(TimeUnit::Nanosecond, tz) => {
+            Some(DataType::Timestamp(TimeUnit::Microsecond, tz.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// `expr` with the decimal operands that meet a float operand cast to that float type (and
+/// the dates that meet a microsecond timestamp cast to it), for the expressions where
+/// PostgreSQL unifies the types of its operands (comparisons, IN, BETWEEN, CASE, coalesce,
+/// greatest, least, nullif); `None` when nothing changes.
+fn preferred_types(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
+    match expr {
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) if compares(op) => {
+            let [left, right] = unify_operands(&[left, right], schema)?.try_into().ok()?;
+            Some(Expr::BinaryExpr(BinaryExpr::new(
+                Box::new(left),
+                *op,
+                Box::new(right),
+            )))
+        }
+        Expr::InList(InList {
+            expr: subject,
+            list,
+            negated,
+        }) => {
+            let operands: Vec<&Expr> = std::iter::once(subject.as_ref()).chain(list).collect();
+            let mut unified = unify_operands(&operands, schema)?;
+            let subject = unified.remove(0);
+            Some(Expr::InList(InList::new(
+                Box::new(subject),
+                unified,
+                *negated,
+            )))
+        }
+        Expr::Between(Between {
+            expr: subject,
+            negated,
+            low,
+            high,
+        }) => {
+            let [subject, low, high] = unify_operands(&[subject, low, high], schema)?
+                .try_into()
+                .ok()?;
+            Some(Expr::Between(Between::new(
+                Box::new(subject),
+                *negated,
+                Box::new(low),
+                Box::new(high),
+            )))
+        }
+        Expr::Case(case) => case_preferred_types(case, schema),
+        Expr::ScalarFunction(function)
+            if matches!(
+                function.func.name(),
+                "coalesce" | "greatest" | "least" | "nullif"
+            ) =>
+        {
+            let arguments: Vec<&Expr> = function.args.iter().collect();
+            let unified = unify_operands(&arguments, schema)?;
+            Some(Expr::ScalarFunction(ScalarFunction::new_udf(
+                function.func.clone(),
+                unified,
+            )))
+        }
+        _ => None,
+    }
+}
+
+fn compares(op: &Operator) -> bool {
     matches!(
-        expr.get_type(schema),
-        Ok(DataType::Float64 | DataType::Float32)
+        op,
+        Operator::Eq
+            | Operator::NotEq
+            | Operator::Lt
+            | Operator::LtEq
+            | Operator::Gt
+            | Operator::GtEq
+            | Operator::IsDistinctFrom
+            | Operator::IsNotDistinctFrom
     )
 }
 
-/// Casts a numeric literal to `Float64`; whether it was one.
-fn float_literal(expr: &mut Expr) -> bool {
-    let numeric = matches!(
-        expr,
-        Expr::Literal(
-            ScalarValue::Int32(Some(_))
-                | ScalarValue::Int64(Some(_))
-                | ScalarValue::Decimal128(Some(_), _, _)
-                | ScalarValue::Decimal256(Some(_), _, _),
-            _
-        )
-    );
-    if numeric {
-        *expr = Expr::Cast(Cast::new(Box::new(expr.clone()), DataType::Float64));
+/// A CASE whose results (or whose subject and WHEN values) mix floats and decimals, with the
+/// decimals cast to the float type.
+fn case_preferred_types(case: &Case, schema: &DFSchema) -> Option<Expr> {
+    let mut results: Vec<&Expr> = case
+        .when_then_expr
+        .iter()
+        .map(|(_, t)| t.as_ref())
+        .collect();
+    results.extend(case.else_expr.as_deref());
+    let mut compared: Vec<&Expr> = case.expr.as_deref().into_iter().collect();
+    if case.expr.is_some() {
+        compared.extend(case.when_then_expr.iter().map(|(w, _)| w.as_ref()));
     }
-    numeric
+    let new_results = unify_operands(&results, schema);
+    let new_compared = unify_operands(&compared, schema);
+    if new_results.is_none() && new_compared.is_none() {
+        return None;
+    }
+    let results = new_results.unwrap_or_else(|| results.into_iter().cloned().collect());
+    let mut compared = new_compared.unwrap_or_else(|| compared.into_iter().cloned().collect());
+    let subject = case.expr.as_ref().map(|_| Box::new(compared.remove(0)));
+    let mut results = results.into_iter();
+    let when_then = case
+        .when_then_expr
+        .iter()
+        .enumerate()
+        .map(|(i, (when, _))| {
+            let when = match subject {
+                Some(_) => compared[i].clone(),
+                None => (**when).clone(),
+            };
+            (
+                Box::new(when),
+                Box::new(results.next().unwrap_or_else(|| lit(0))),
+            )
+        })
+        .collect();
+    let otherwise = case
+        .else_expr
+        .as_ref()
+        .and_then(|_| results.next())
+        .map(Box::new);
+    Some(Expr::Case(Case::new(subject, when_then, otherwise)))
+}
+
+/// The operands with every decimal one cast to the float type of another operand, or every
+/// date cast to the type of a microsecond timestamp operand, when there are both; `None`
+/// otherwise (or when a type cannot be found).
+fn unify_operands(operands: &[&Expr], schema: &DFSchema) -> Option<Vec<Expr>> {
+    let types: Vec<DataType> = operands
+        .iter()
+        .map(|e| e.get_type(schema).ok())
+        .collect::<Option<_>>()?;
+    let (to, converted): (DataType, fn(&DataType) -> bool) =
+        if let Some(float) = types.iter().find(|t| t.is_floating()) {
+            (float.clone(), is_decimal)
+        } else {
+            let timestamp = types
+                .iter()
+                .find(|t| matches!(t, DataType::Timestamp(TimeUnit::Microsecond, _)))?;
+            (timestamp.clone(), |t| matches!(t, DataType::Date32))
+        };
+    if !types.iter().any(converted) {
+        return None;
+    }
+    Some(
+        operands
+            .iter()
+            .zip(&types)
+            .map(|(e, t)| {
+                if converted(t) {
+                    Expr::Cast(Cast::new(Box::new((*e).clone()), to.clone()))
+                } else {
+                    (*e).clone()
+                }
+            })
+            .collect(),
+    )
+}
+
+fn is_decimal(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Decimal32(..)
+            | DataType::Decimal64(..)
+            | DataType::Decimal128(..)
+            | DataType::Decimal256(..)
+    )
 }
 
 /// `sum(x)` over a 64-bit integer as `sum(CAST(x AS Decimal128(38, 0)))`.
@@ -318,6 +495,22 @@ fn sum_of_bigint(aggregate: &AggregateFunction, schema: &DFSchema) -> Option<Exp
         DataType::Decimal128(38, 0),
     ))];
     Some(Expr::AggregateFunction(rewritten))
+}
+
+/// `CAST(rint(value) AS to)` for a float `value`: the nearest integer, halves to even.
+fn round_half_even_then_cast(value: Expr, to: DataType) -> Expr {
+    use datafusion::functions::math::{floor, round};
+    let value = Expr::Cast(Cast::new(Box::new(value), DataType::Float64));
+    let call = |f: Arc<datafusion::logical_expr::ScalarUDF>, e: Expr| {
+        Expr::ScalarFunction(ScalarFunction::new_udf(f, vec![e]))
+    };
+    let halfway = (value.clone() - call(floor(), value.clone())).eq(lit(0.5f64));
+    let even = lit(2.0f64) * call(round(), value.clone() / lit(2.0f64));
+    let nearest = call(round(), value);
+    let rounded = when(halfway, even)
+        .otherwise(nearest)
+        .expect("a CASE with one branch and an ELSE is valid");
+    Expr::Cast(Cast::new(Box::new(rounded), to))
 }
 
 fn round_then_cast(value: Expr, to: DataType) -> Expr {
@@ -353,13 +546,16 @@ fn date_trunc_of_date(function: &ScalarFunction, schema: &DFSchema) -> Result<Op
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::{Int64Array, RecordBatch, UInt64Array};
+    use datafusion::arrow::array::{
+        Date32Array, Decimal128Array, Float64Array, Int64Array, RecordBatch, UInt64Array,
+    };
     use datafusion::arrow::datatypes::{Field, Schema};
     use datafusion::arrow::util::display::array_value_to_string;
     use datafusion::execution::session_state::SessionStateBuilder;
     use datafusion::prelude::SessionContext;
 
-    async fn one_value(sql: &str) -> (DataType, String) {
+    /// A session with the rule first and a table `t` of two rows.
+    fn test_context() -> SessionContext {
         let mut rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![Arc::new(PostgresSemantics)];
         rules.extend(datafusion::optimizer::Analyzer::new().rules);
         let state = SessionStateBuilder::new()
@@ -370,22 +566,62 @@ mod tests {
         let schema = Arc::new(Schema::new(vec![
             Field::new("i", DataType::Int64, false),
             Field::new("u", DataType::UInt64, false),
+            Field::new("f", DataType::Float64, false),
+            Field::new("n", DataType::Decimal128(20, 6), false),
+            Field::new("d", DataType::Date32, false),
         ]));
         let batch = RecordBatch::try_new(
             schema,
             vec![
                 Arc::new(Int64Array::from(vec![i64::MAX, i64::MAX])),
                 Arc::new(UInt64Array::from(vec![u64::MAX, u64::MAX])),
+                Arc::new(Float64Array::from(vec![1e-300, 1e20])),
+                Arc::new(
+                    Decimal128Array::from(vec![0, 1_500_000])
+                        .with_precision_and_scale(20, 6)
+                        .unwrap(),
+                ),
+                // 0001-01-01 and 9999-12-31.
+                Arc::new(Date32Array::from(vec![-719_162, 2_932_896])),
             ],
         )
         .unwrap();
         ctx.register_batch("t", batch).unwrap();
-        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+        ctx
+    }
+
+    /// The type and first value of `sql`'s first column.
+    async fn one_value(sql: &str) -> (DataType, String) {
+        let batches = test_context()
+            .sql(sql)
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
         let column = batches[0].column(0);
         (
             column.data_type().clone(),
             array_value_to_string(column, 0).unwrap(),
         )
+    }
+
+    /// Every row of `sql`'s first column, as text.
+    async fn values(sql: &str) -> Vec<String> {
+        let batches = test_context()
+            .sql(sql)
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        batches
+            .iter()
+            .flat_map(|b| {
+                let column = b.column(0).clone();
+                (0..b.num_rows()).map(move |i| array_value_to_string(&column, i).unwrap())
+            })
+            .collect()
     }
 
     #[tokio::test]
@@ -429,6 +665,77 @@ mod tests {
             constant_overflow(&lit(7i32), Operator::Minus, &lit(8i32)),
             None
         );
+    }
+
+    #[tokio::test]
+    async fn floats_meet_decimals_as_floats() {
+        // PostgreSQL compares as double precision: 1e-300 is not 0.000000, and 1e20 is
+        // compared without a decimal overflow.
+        let dec = |v: &str| format!("CAST('{v}' AS DECIMAL(30, 6))");
+        assert!(values("SELECT f FROM t WHERE f = n").await.is_empty());
+        let big = dec("100000000000000000000");
+        assert_eq!(
+            values(&format!("SELECT f FROM t WHERE f = {big}")).await,
+            ["1e20"]
+        );
+        let list = format!("SELECT f FROM t WHERE f IN ({}, {big})", dec("0.1"));
+        assert_eq!(values(&list).await.len(), 1);
+        let between = format!("SELECT f FROM t WHERE f BETWEEN {} AND {big}", dec("0.5"));
+        assert_eq!(values(&between).await.len(), 1);
+        assert_eq!(
+            values(&format!("SELECT f FROM t WHERE f <> {}", dec("0")))
+                .await
+                .len(),
+            2
+        );
+        let (data_type, _) = one_value("SELECT coalesce(f, n) FROM t").await;
+        assert_eq!(data_type, DataType::Float64);
+        let (data_type, _) = one_value("SELECT CASE WHEN i > 0 THEN f ELSE n END FROM t").await;
+        assert_eq!(data_type, DataType::Float64);
+        let (_, value) =
+            one_value("SELECT CASE n WHEN f THEN 'same' ELSE 'other' END FROM t").await;
+        assert_eq!(value, "other");
+    }
+
+    #[tokio::test]
+    async fn timestamps_are_microseconds() {
+        let (data_type, value) = one_value("SELECT CAST(d AS timestamp) FROM t").await;
+        assert_eq!(data_type, DataType::Timestamp(TimeUnit::Microsecond, None));
+        assert_eq!(value, "0001-01-01T00:00:00");
+        let rows = values(
+            "SELECT d FROM t WHERE CAST(d AS timestamp) < TIMESTAMP '9999-12-31 23:59:59.999999'",
+        )
+        .await;
+        assert_eq!(rows, ["0001-01-01", "9999-12-31"]);
+        // A date compared with a timestamp is not made a nanosecond timestamp.
+        let rows = values("SELECT d FROM t WHERE d < TIMESTAMP '2000-01-01 00:00:00'").await;
+        assert_eq!(rows, ["0001-01-01"]);
+        let rows = values("SELECT d FROM t WHERE TIMESTAMP '9999-12-31 00:00:00' IN (d)").await;
+        assert_eq!(rows, ["9999-12-31"]);
+        // A UNION planned with nanosecond literals takes its arms' microseconds.
+        let rows = values(
+            "SELECT TIMESTAMP '2000-01-01 00:00:00' AS x UNION ALL SELECT CAST(d AS timestamp) FROM t",
+        )
+        .await;
+        assert_eq!(rows.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn float_to_integer_rounds_half_to_even() {
+        for (float, int) in [
+            ("2.5", "2"),
+            ("3.5", "4"),
+            ("-2.5", "-2"),
+            ("-1.5", "-2"),
+            ("-3.7", "-4"),
+            ("3.7", "4"),
+            ("0.49999999999999994", "0"),
+        ] {
+            let sql = format!("SELECT CAST(CAST('{float}' AS DOUBLE) AS INT)");
+            assert_eq!(one_value(&sql).await.1, int, "{float}");
+        }
+        let (data_type, value) = one_value("SELECT CAST(CAST(-150.75 AS DOUBLE) AS BIGINT)").await;
+        assert_eq!((data_type, value.as_str()), (DataType::Int64, "-151"));
     }
 
     #[tokio::test]

@@ -3,15 +3,29 @@
 //! `scan` pushes the projection, every filter the dialect renders faithfully, and the limit
 //! into one SELECT for the backend; filters it cannot render stay in DataFusion
 //! (`supports_filters_pushdown` answers per filter, from the same renderer).
+//!
+//! DataFusion simplifies the filters of a table scan again after the provider accepted them
+//! as exact (`x IN (1.5, NULL)` becomes `x = 1.5 OR NULL`), so `scan` can receive a filter
+//! that no longer renders. Such a filter runs above the remote scan (a `FilterExec`, with
+//! the columns it needs read too); it is never dropped (found by the random test: the rows
+//! it should have removed were returned).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{Column, DFSchema};
 use datafusion::datasource::TableType;
 use datafusion::error::Result;
+use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::physical_expr::expressions::Column as ColumnExpr;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_plan::filter::FilterExec;
+use datafusion::physical_plan::limit::LocalLimitExec;
+use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::ExecutionPlan;
 use fedgate_adapter_api::{AdapterError, Backend, SqlDialect};
 
@@ -101,6 +115,75 @@ impl RemoteTable {
     }
 }
 
+impl RemoteTable {
+    /// The scan when some filters do not render (see the module documentation): the remote
+    /// SELECT with the others, the projection plus the columns the local filters read, a
+    /// `FilterExec`, the projection back, and the limit after the filter.
+    async fn scan_with_local_filters(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        remote: &[Expr],
+        local: Vec<Expr>,
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let wanted: Vec<usize> = match projection {
+            Some(indices) => indices.clone(),
+            None => (0..self.arrow_schema.fields().len()).collect(),
+        };
+        let mut indices = wanted.clone();
+        for filter in &local {
+            for column in filter.column_refs() {
+                if let Ok(i) = self.arrow_schema.index_of(&column.name) {
+                    if !indices.contains(&i) {
+                        indices.push(i);
+                    }
+                }
+            }
+        }
+        let scanned = Arc::new(self.arrow_schema.project(&indices)?);
+        let sql = self.select_sql(&scanned, remote, None);
+        let mut plan: Arc<dyn ExecutionPlan> = Arc::new(RemoteScanExec::new(
+            &self.server,
+            self.backend.clone(),
+            sql,
+            scanned.clone(),
+        ));
+        // The filters name the table's columns with its qualifier; the scan's are bare.
+        let unqualified = local
+            .into_iter()
+            .map(|f| {
+                f.transform(|e| match e {
+                    Expr::Column(c) => Ok(Transformed::yes(Expr::Column(Column::new_unqualified(
+                        c.name,
+                    )))),
+                    other => Ok(Transformed::no(other)),
+                })
+                .map(|t| t.data)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(predicate) = conjunction(unqualified) {
+            let schema = DFSchema::try_from(scanned.as_ref().clone())?;
+            let predicate = state.create_physical_expr(predicate, &schema)?;
+            plan = Arc::new(FilterExec::try_new(predicate, plan)?);
+        }
+        if indices.len() > wanted.len() {
+            let columns: Vec<(Arc<dyn PhysicalExpr>, String)> = (0..wanted.len())
+                .map(|i| {
+                    let name = scanned.field(i).name().clone();
+                    let column: Arc<dyn PhysicalExpr> = Arc::new(ColumnExpr::new(&name, i));
+                    (column, name)
+                })
+                .collect();
+            plan = Arc::new(ProjectionExec::try_new(columns, plan)?);
+        }
+        if let Some(n) = limit {
+            plan = Arc::new(LocalLimitExec::new(plan, n));
+        }
+        Ok(plan)
+    }
+}
+
 #[async_trait]
 impl TableProvider for RemoteTable {
     fn schema(&self) -> SchemaRef {
@@ -128,11 +211,21 @@ impl TableProvider for RemoteTable {
 
     async fn scan(
         &self,
-        _state: &dyn Session,
+        state: &dyn Session,
         projection: Option<&Vec<usize>>,
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        let renderer = FilterRenderer::new(self.dialect.as_ref(), &self.arrow_schema);
+        let (remote, local): (Vec<Expr>, Vec<Expr>) = filters
+            .iter()
+            .cloned()
+            .partition(|f| renderer.render(f).is_some());
+        if !local.is_empty() {
+            return self
+                .scan_with_local_filters(state, projection, &remote, local, limit)
+                .await;
+        }
         let projected = match projection {
             Some(indices) => Arc::new(self.arrow_schema.project(indices)?),
             None => self.arrow_schema.clone(),

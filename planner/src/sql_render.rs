@@ -735,9 +735,27 @@ pub(crate) fn is_string_type(data_type: &DataType) -> bool {
 }
 
 /// Renders a literal with its type, or `None` for types without a faithful rendering.
+///
+/// A NULL of a type other than text is cast to it (`CAST(NULL AS int4)`): a bare `NULL` in
+/// the select list of a derived table is `text` to PostgreSQL, and comparing it with a
+/// number then fails (`operator does not exist: text = integer`, found by the random test).
+/// Where the dialect has no cast to the type the literal is not rendered.
+///
+/// Only `Utf8` strings are rendered: a `Utf8View` (DataFusion's `CAST(x AS text)`) or
+/// `LargeUtf8` literal in a pushed select list would make the scan read a text column into
+/// that type, which the scans do not build (0A000 "cannot read PostgreSQL type text as
+/// Arrow type Utf8View", found by the random test).
 pub fn render_literal(dialect: &dyn SqlDialect, value: &ScalarValue) -> Option<String> {
+    if matches!(value, ScalarValue::Utf8View(_) | ScalarValue::LargeUtf8(_)) {
+        return None;
+    }
     if value.is_null() {
-        return Some("NULL".to_string());
+        let data_type = value.data_type();
+        if data_type == DataType::Null || data_type == DataType::Utf8 {
+            return Some("NULL".to_string());
+        }
+        let name = dialect.cast_type(&DataType::Null, &data_type)?;
+        return Some(format!("CAST(NULL AS {name})"));
     }
     let text = match value {
         ScalarValue::Boolean(Some(b)) => if *b { "TRUE" } else { "FALSE" }.to_string(),
@@ -752,10 +770,13 @@ pub fn render_literal(dialect: &dyn SqlDialect, value: &ScalarValue) -> Option<S
         ScalarValue::Float32(Some(v)) => render_float(dialect, f64::from(*v), DataType::Float32)?,
         ScalarValue::Float64(Some(v)) => render_float(dialect, *v, DataType::Float64)?,
         ScalarValue::Decimal128(Some(_), _, _) => value.to_string(),
-        ScalarValue::Utf8(Some(s))
-        | ScalarValue::LargeUtf8(Some(s))
-        | ScalarValue::Utf8View(Some(s)) => dialect.quote_string(s),
-        ScalarValue::Date32(Some(_)) => format!("DATE '{value}'"),
+        ScalarValue::Utf8(Some(s)) => dialect.quote_string(s),
+        ScalarValue::Date32(Some(days)) => {
+            if !FOUR_DIGIT_YEAR_DAYS.contains(days) {
+                return None;
+            }
+            format!("DATE '{value}'")
+        }
         ScalarValue::TimestampMicrosecond(Some(v), tz)
         | ScalarValue::TimestampNanosecond(Some(v), tz) => {
             let micros = match value {
@@ -778,8 +799,22 @@ fn render_float(dialect: &dyn SqlDialect, v: f64, data_type: DataType) -> Option
     dialect.float_literal(v, &data_type)
 }
 
+/// The days since 1970-01-01 of the dates from 0001-01-01 to 9999-12-31.
+const FOUR_DIGIT_YEAR_DAYS: std::ops::Range<i32> = -719_162..2_932_897;
+
+/// The microseconds since the epoch of the instants from 0001-01-01 to 9999-12-31.
+const FOUR_DIGIT_YEAR_MICROS: std::ops::Range<i64> =
+    -62_135_596_800_000_000..253_402_300_800_000_000;
+
 /// A timestamp of `micros` since the epoch, written out in UTC for the dialect.
+///
+/// Only years 1 to 9999 are written: beyond them chrono writes `+10000-01-01`, which no
+/// backend reads (MySQL failed on a constant folded to the year 10000, found by the random
+/// test); such a literal is not rendered and its expression stays local.
 fn render_timestamp(dialect: &dyn SqlDialect, micros: i64, with_zone: bool) -> Option<String> {
+    if !FOUR_DIGIT_YEAR_MICROS.contains(&micros) {
+        return None;
+    }
     let dt = datafusion::common::arrow::temporal_conversions::timestamp_us_to_datetime(micros)?;
     let text = dt.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
     dialect.timestamp_literal(&text, with_zone)
@@ -985,7 +1020,7 @@ mod tests {
     fn in_list_like_and_nulls() {
         assert_eq!(
             pg(col("id").in_list(vec![lit(1i64), lit(ScalarValue::Int64(None))], true)).unwrap(),
-            "(\"id\" NOT IN (1, NULL))"
+            "(\"id\" NOT IN (1, CAST(NULL AS int8)))"
         );
         assert_eq!(
             pg(col("name").like(lit("a%"))).unwrap(),
@@ -1053,5 +1088,45 @@ mod tests {
             render_literal(MY, &ScalarValue::Utf8(None)).unwrap(),
             "NULL"
         );
+        assert_eq!(render_literal(PG, &ScalarValue::Null).unwrap(), "NULL");
+    }
+
+    #[test]
+    fn typed_nulls_keep_their_type() {
+        assert_eq!(
+            render_literal(PG, &ScalarValue::Int32(None)).unwrap(),
+            "CAST(NULL AS int4)"
+        );
+        assert_eq!(
+            render_literal(PG, &ScalarValue::Decimal128(None, 12, 2)).unwrap(),
+            "CAST(NULL AS numeric(12,2))"
+        );
+        assert_eq!(
+            render_literal(MY, &ScalarValue::Int64(None)).unwrap(),
+            "CAST(NULL AS SIGNED)"
+        );
+        // No cast to the type in the dialect: not rendered (the expression stays local).
+        assert!(render_literal(PG, &ScalarValue::Boolean(None)).is_none());
+    }
+
+    #[test]
+    fn years_beyond_four_digits_are_not_rendered() {
+        // 10000-01-01 00:29:59.999999 and 10000-01-01.
+        let ts = ScalarValue::TimestampMicrosecond(Some(253_402_302_599_999_999), None);
+        assert!(render_literal(MY, &ts).is_none());
+        assert!(render_literal(PG, &ScalarValue::Date32(Some(2_932_897))).is_none());
+        let last = ScalarValue::Date32(Some(2_932_896));
+        assert_eq!(render_literal(PG, &last).unwrap(), "DATE '9999-12-31'");
+    }
+
+    #[test]
+    fn only_utf8_strings_are_rendered() {
+        assert_eq!(
+            render_literal(PG, &ScalarValue::Utf8(Some("true".into()))).unwrap(),
+            "'true'"
+        );
+        assert!(render_literal(PG, &ScalarValue::Utf8View(Some("true".into()))).is_none());
+        assert!(render_literal(MY, &ScalarValue::LargeUtf8(Some("x".into()))).is_none());
+        assert!(render_literal(PG, &ScalarValue::Utf8View(None)).is_none());
     }
 }

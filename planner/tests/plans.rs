@@ -166,3 +166,36 @@ async fn switches_keep_work_in_datafusion() {
         parts(vec![pg().with_pushdown(no_feeding)], HAVING_SEMI_JOIN).await
     );
 }
+
+#[tokio::test]
+async fn filters_simplified_after_pushdown_run_above_the_scan() {
+    // `x IN (1.5, NULL)` is accepted as exact, then simplified to `x = 1.5 OR NULL`, which
+    // does not render (a boolean NULL): it runs in DataFusion above the remote scan instead
+    // of being dropped (the random test found every row returned).
+    let servers = vec![Arc::new(pg())];
+    let sql = "SELECT o_id FROM pg.public.orders WHERE o_total IN (1.5, NULL) LIMIT 3";
+    let plan = support::plan(&session(&servers), sql).await;
+    let text = datafusion::physical_plan::displayable(plan.as_ref())
+        .indent(true)
+        .to_string();
+    assert!(text.contains("FilterExec: o_total@1 = 1.50"), "{text}");
+    let parts = remote_parts(&plan);
+    assert_eq!(
+        parts,
+        ["RemoteScanExec: server=pg, sql=SELECT \"o_id\", \"o_total\" FROM \"public\".\"orders\""],
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn aggregates_plan_over_inputs_whose_nullability_datafusion_lost() {
+    // DataFusion's physical `IS FALSE` is nullable where its logical one is not, and its
+    // check that an aggregate's physical input matches the logical one failed the query
+    // (an internal error; the random test found it, with MySQL field metadata too). The
+    // planner plans such a query again without that check.
+    let servers = vec![Arc::new(pg()), Arc::new(my())];
+    let sql = "SELECT DISTINCT (bool_and(o.o_id > 5)) IS FALSE AS f \
+               FROM pg.public.orders o JOIN my.shop.names n ON n.id = o.o_id";
+    let plan = support::plan(&session(&servers), sql).await;
+    assert_eq!(remote_parts(&plan).len(), 2);
+}

@@ -18,7 +18,11 @@
 //!   becomes a cast to `numeric(20)`, `date_part(...)` a cast to `double precision`;
 //! - `generate_series(...)` as a select-list item becomes `unnest(generate_series(...))`
 //!   named `generate_series`: PostgreSQL returns one row per value, DataFusion's scalar
-//!   function one array.
+//!   function one array;
+//! - `a IS [NOT] DISTINCT FROM b AND c` becomes `(a IS [NOT] DISTINCT FROM b) AND c`:
+//!   `IS` binds tighter than `AND`/`OR` in PostgreSQL, but sqlparser reads the whole rest
+//!   as the right operand (`a IS DISTINCT FROM (b AND c)`), which fails or, on booleans,
+//!   answers differently (found by the random test).
 
 use std::ops::ControlFlow;
 
@@ -41,6 +45,7 @@ impl SqlStatementRewriteRule for PostgresSyntax {
             rewrite_array_subquery(expr);
             rewrite_regtype_array(expr);
             rewrite_date_part_types(expr);
+            reassociate_is_distinct_from(expr);
             ControlFlow::<()>::Continue(())
         });
         let _ = statement.visit(&mut SetReturningSelectItems);
@@ -86,6 +91,52 @@ fn rewrite_date_part_types(expr: &mut Expr) {
         array: false,
         format: None,
     };
+}
+
+/// `a IS [NOT] DISTINCT FROM <b AND c>` (an unparenthesized `AND`/`OR`/`XOR` on the
+/// right, which only sqlparser's precedence puts there) as `(a IS [NOT] DISTINCT FROM b)
+/// AND c`, recursively along the left operands.
+fn reassociate_is_distinct_from(expr: &mut Expr) {
+    let negated = match expr {
+        Expr::IsDistinctFrom(_, right) | Expr::IsNotDistinctFrom(_, right) if is_logical(right) => {
+            matches!(expr, Expr::IsNotDistinctFrom(..))
+        }
+        _ => return,
+    };
+    let taken = std::mem::replace(expr, Expr::Value(Value::Null.into()));
+    let (Expr::IsDistinctFrom(left, right) | Expr::IsNotDistinctFrom(left, right)) = taken else {
+        unreachable!("matched above");
+    };
+    *expr = attach_distinct(*left, *right, negated);
+}
+
+fn is_logical(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::BinaryOp {
+            op: BinaryOperator::And | BinaryOperator::Or | BinaryOperator::Xor,
+            ..
+        }
+    )
+}
+
+fn attach_distinct(subject: Expr, right: Expr, negated: bool) -> Expr {
+    match right {
+        Expr::BinaryOp { left, op, right } if is_logical_op(&op) => Expr::BinaryOp {
+            left: Box::new(attach_distinct(subject, *left, negated)),
+            op,
+            right,
+        },
+        other if negated => Expr::IsNotDistinctFrom(Box::new(subject), Box::new(other)),
+        other => Expr::IsDistinctFrom(Box::new(subject), Box::new(other)),
+    }
+}
+
+fn is_logical_op(op: &BinaryOperator) -> bool {
+    matches!(
+        op,
+        BinaryOperator::And | BinaryOperator::Or | BinaryOperator::Xor
+    )
 }
 
 /// True when `name`'s last part is `wanted` (any case): `unnest`, `pg_catalog.unnest`.
@@ -412,6 +463,53 @@ mod tests {
     fn regtype_arrays_become_type_names() {
         let sql = rewritten("SELECT proargtypes::regtype[] FROM pg_proc");
         assert_eq!(sql, "SELECT array_transform(array_transform(array_filter(string_to_array(regexp_replace(btrim(CAST(proargtypes AS TEXT), '[]{}'), '[ ,]+', ' ', 'g'), ' '), n -> n <> ''), n -> CAST(n AS INT)), type_oid -> format_type(type_oid, NULL)) FROM pg_proc");
+    }
+
+    #[test]
+    fn is_distinct_from_binds_tighter_than_and() {
+        assert_eq!(
+            rewritten("SELECT 1 FROM t WHERE a IS NOT DISTINCT FROM b AND c BETWEEN 1 AND 2"),
+            "SELECT 1 FROM t WHERE a IS NOT DISTINCT FROM b AND c BETWEEN 1 AND 2"
+        );
+        let Statement::Query(query) =
+            PostgresSyntax.rewrite(crate::rewrite::parse::plain_statement(
+                "SELECT a IS DISTINCT FROM b AND c OR d IS DISTINCT FROM e AND f",
+            ))
+        else {
+            panic!("not a query");
+        };
+        let SetExpr::Select(select) = *query.body else {
+            panic!("not a select");
+        };
+        let SelectItem::UnnamedExpr(expr) = &select.projection[0] else {
+            panic!("not an expression");
+        };
+        // ((a IDF b) AND c) OR ((d IDF e) AND f)
+        let Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Or,
+            right,
+        } = expr
+        else {
+            panic!("{expr:?}");
+        };
+        for side in [left, right] {
+            let Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                ..
+            } = side.as_ref()
+            else {
+                panic!("{side:?}");
+            };
+            assert!(
+                matches!(left.as_ref(), Expr::IsDistinctFrom(..)),
+                "{left:?}"
+            );
+        }
+        // Parentheses written by the user stay.
+        let nested = rewritten("SELECT a IS DISTINCT FROM (b AND c)");
+        assert_eq!(nested, "SELECT a IS DISTINCT FROM (b AND c)");
     }
 
     #[test]
