@@ -544,8 +544,8 @@ impl Gen<'_> {
         let mut second = self.select(outer, Some(&types));
         self.set_arm = false;
         // One numeric scale per column: PostgreSQL prints each value with its own.
-        for i in 0..types.len() {
-            if types[i] == Ty::Numeric {
+        for (i, ty) in types.iter().enumerate() {
+            if *ty == Ty::Numeric {
                 let scale = first.items[i].scale.max(second.items[i].scale);
                 first.items[i] = pad(first.items[i].clone(), scale);
                 second.items[i] = pad(second.items[i].clone(), scale);
@@ -581,7 +581,7 @@ impl Gen<'_> {
             windows: false,
             depth: outer.depth,
         };
-        let (from, rows) = self.from_clause(&mut env);
+        let (from, rows) = self.gen_from_clause(&mut env);
         let mut tail = format!(" FROM {from}");
         if self.rng.chance(60) {
             let cond = self.where_clause(&env);
@@ -755,7 +755,7 @@ impl Gen<'_> {
     /// The FROM clause (and an upper bound of its rows): relations are added while the
     /// product of their rows stays below [`MAX_JOIN_ROWS`] (a debug build of fedgate takes
     /// seconds over a million rows).
-    fn from_clause(&mut self, env: &mut Env) -> (String, f64) {
+    fn gen_from_clause(&mut self, env: &mut Env) -> (String, f64) {
         let n = self.rng.weighted(&[30, 42, 22, 6]) + 1;
         let (mut sql, rel) = self.relation(env);
         let mut rows = rel.rows;
@@ -1428,8 +1428,9 @@ impl Gen<'_> {
             _ => vec![Ty::Int4, Ty::Int8, Ty::Numeric],
         };
         from.retain(|&s| {
-            !(s == Ty::Float8 && ty.is_integer() && !self.f.float_to_int)
-                && !(s == Ty::Float8 && ty == Ty::Numeric && !self.f.float_to_numeric)
+            !(s == Ty::Float8
+                && (ty.is_integer() && !self.f.float_to_int
+                    || ty == Ty::Numeric && !self.f.float_to_numeric))
                 && !(s == Ty::Numeric && ty == Ty::Float8 && !self.f.numeric_to_float)
         });
         let source = *self.rng.pick(&from);
@@ -1453,7 +1454,7 @@ impl Gen<'_> {
             // A wide precision: DataFusion may evaluate a cast on other rows than PostgreSQL
             // does (a predicate inferred across a join key, FINDINGS.md), so it must not
             // fail on any value of the other side.
-            let precision = (digits_before_point(bound) + scale + 2).max(30).min(38);
+            let precision = (digits_before_point(bound) + scale + 2).clamp(30, 38);
             let sql = format!("CAST({} AS numeric({precision}, {scale}))", a.sql);
             return Some(Expr::num(sql, ty, bound, scale));
         }
