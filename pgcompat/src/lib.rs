@@ -12,6 +12,8 @@
 //!   `age`, `round`, `mode() WITHIN GROUP` ...), replacing DataFusion's where they differ.
 //! - [`checked_arithmetic`]: integer `+ - *` that fail on overflow (22003), as in
 //!   PostgreSQL.
+//! - [`inferred_predicates`]: filter pushdown that infers no predicate that can fail on
+//!   rows PostgreSQL never evaluates.
 //! - [`error`]: every error as the PostgreSQL error a client sees ([`PgError`]).
 //! - [`passthrough`]: which statements one PostgreSQL server answers as written.
 //! - [`output`]: PostgreSQL's text output of values, column types as PostgreSQL reports
@@ -21,6 +23,7 @@ pub mod catalog;
 pub mod checked_arithmetic;
 pub mod error;
 pub mod functions;
+pub mod inferred_predicates;
 pub mod output;
 pub mod passthrough;
 pub mod rewrite;

@@ -126,6 +126,11 @@ impl PgSession {
             builder = builder.with_optimizer_rule(rule.clone());
         }
         let state = builder.build();
+        let rules =
+            crate::inferred_predicates::replace_push_down_filter(state.optimizers().to_vec());
+        let state = SessionStateBuilder::new_from_existing(state)
+            .with_optimizer_rules(rules)
+            .build();
         let ctx = SessionContext::new_with_state(state);
         // pg_catalog lists the connected database only; then the session itself gets the
         // listing of every database (information_schema), sharing that pg_catalog.

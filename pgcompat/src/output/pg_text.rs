@@ -11,9 +11,10 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray};
 use datafusion::arrow::datatypes::{
-    DataType, Date32Type, Float32Type, Float64Type, IntervalMonthDayNanoType, IntervalUnit, Schema,
-    Time64MicrosecondType, Time64NanosecondType, TimeUnit, TimestampMicrosecondType,
-    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
+    DataType, Date32Type, Decimal128Type, Decimal256Type, DecimalType, Float32Type, Float64Type,
+    IntervalMonthDayNanoType, IntervalUnit, Schema, Time64MicrosecondType, Time64NanosecondType,
+    TimeUnit, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType,
 };
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -59,6 +60,8 @@ fn converts(data_type: &DataType) -> bool {
             | DataType::Time64(_)
             | DataType::Timestamp(_, _)
             | DataType::Interval(IntervalUnit::MonthDayNano)
+            | DataType::Decimal128(_, _)
+            | DataType::Decimal256(_, _)
             | DataType::Struct(_)
     )
 }
@@ -72,6 +75,17 @@ fn format_column(column: &ArrayRef, zone: &SessionZone) -> Result<ArrayRef, Arro
             format_float(v, v.to_string(), format!("{v:e}"), 15)
         }),
         DataType::Date32 => map(column.as_primitive::<Date32Type>(), format_date),
+        // The encoder's decimal type holds 28 digits; numeric holds many more.
+        DataType::Decimal128(precision, scale) => {
+            map(column.as_primitive::<Decimal128Type>(), |v| {
+                Decimal128Type::format_decimal(v, *precision, *scale)
+            })
+        }
+        DataType::Decimal256(precision, scale) => {
+            map(column.as_primitive::<Decimal256Type>(), |v| {
+                Decimal256Type::format_decimal(v, *precision, *scale)
+            })
+        }
         DataType::Time64(TimeUnit::Microsecond) => map(
             column.as_primitive::<Time64MicrosecondType>(),
             format_time_micros,
@@ -486,6 +500,26 @@ mod tests {
         assert_eq!(f4(0.1), "0.1");
         assert_eq!(f4(12345678.9), "1.2345679e+07");
         assert_eq!(f4(1.5), "1.5");
+    }
+
+    #[test]
+    fn decimals_beyond_28_digits_print_whole() {
+        use datafusion::arrow::array::Decimal128Array;
+        let values = Decimal128Array::from(vec![
+            Some(214_748_364_699_999_999_997_852_516_353_i128),
+            Some(-5),
+            Some(0),
+            None,
+        ])
+        .with_precision_and_scale(31, 6)
+        .unwrap();
+        let column: ArrayRef = Arc::new(values);
+        let text = format_column(&column, &SessionZone::default()).unwrap();
+        let text = text.as_string::<i32>();
+        assert_eq!(text.value(0), "214748364699999999997852.516353");
+        assert_eq!(text.value(1), "-0.000005");
+        assert_eq!(text.value(2), "0.000000");
+        assert!(text.is_null(3));
     }
 
     #[test]
