@@ -415,7 +415,7 @@ impl Run<'_> {
             }
         }
         let done = tally.statements;
-        if done % 500 == 0 {
+        if done.is_multiple_of(500) {
             println!(
                 "random: {done} statements, {} difference(s) so far",
                 tally.differences.len()
@@ -443,7 +443,7 @@ impl Run<'_> {
                 None => kinds.push((d.signature.clone(), 1, d.query.seed)),
             }
         }
-        kinds.sort_by(|a, b| b.1.cmp(&a.1));
+        kinds.sort_by_key(|k| std::cmp::Reverse(k.1));
         if !kinds.is_empty() {
             println!("random: differences by kind (count, first seed, kind):");
             for (kind, n, seed) in &kinds {

@@ -38,13 +38,17 @@ pub enum ValueFormat {
 /// One row: each value in the requested format, `None` for NULL.
 pub type PassthroughRow = Vec<Option<Bytes>>;
 
+/// The setting that carries a search path: its value is a list of identifiers already
+/// quoted (`"public", "Sales"`), applied as such, not as one string.
+pub const SEARCH_PATH_SETTING: &str = "search_path";
+
 /// A statement to run on the backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PassthroughRequest {
     /// One read-only statement in the backend's SQL.
     pub sql: String,
     /// Session settings applied for this statement only (name, value): `TimeZone`,
-    /// `DateStyle`, ...
+    /// `DateStyle`, ..., and [`SEARCH_PATH_SETTING`].
     pub settings: Vec<(String, String)>,
     /// The format of the values, as the protocol's Bind gives it: none (all text), one
     /// (for every column) or one per column.

@@ -20,6 +20,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use fedgate_adapter_api::passthrough::SEARCH_PATH_SETTING;
 use fedgate_adapter_api::{
     AdapterError, PassthroughRequest, PassthroughRow, PassthroughRows, ResultColumn, ValueFormat,
 };
@@ -248,10 +249,51 @@ fn begin_statements(settings: &[(String, String)]) -> Result<String, AdapterErro
                 format!("invalid value for parameter \"{name}\": \"{value}\""),
             ));
         }
+        if name == SEARCH_PATH_SETTING {
+            sql.push_str(&format!(
+                "; SET LOCAL search_path = {}",
+                identifier_list(value)?
+            ));
+            continue;
+        }
         let literal = value.replace('\'', "''");
         sql.push_str(&format!("; SET LOCAL {name} = '{literal}'"));
     }
     Ok(sql)
+}
+
+/// `value`, a list of double-quoted identifiers separated by commas, checked to be
+/// exactly that (so nothing else can reach the statement).
+fn identifier_list(value: &str) -> Result<String, AdapterError> {
+    let invalid = || {
+        AdapterError::internal(format!(
+            "invalid search path for a pass-through statement: {value}"
+        ))
+    };
+    let mut names = Vec::new();
+    let mut rest = value.trim();
+    loop {
+        let body = rest.strip_prefix('"').ok_or_else(invalid)?;
+        let mut name = String::new();
+        let mut chars = body.char_indices();
+        let end = loop {
+            match chars.next() {
+                Some((i, '"')) if body[i + 1..].starts_with('"') => {
+                    name.push('"');
+                    chars.next();
+                }
+                Some((i, '"')) => break i + 1,
+                Some((_, c)) => name.push(c),
+                None => return Err(invalid()),
+            }
+        };
+        names.push(format!("\"{}\"", name.replace('"', "\"\"")));
+        rest = body[end..].trim_start();
+        if rest.is_empty() {
+            return Ok(names.join(", "));
+        }
+        rest = rest.strip_prefix(',').ok_or_else(invalid)?.trim_start();
+    }
 }
 
 /// Where the rows come from: a simple query (each column's text, or for the columns
@@ -385,5 +427,17 @@ mod tests {
         );
         let bad_name = vec![("x; DROP TABLE t".to_string(), "1".to_string())];
         assert!(begin_statements(&bad_name).is_err());
+    }
+
+    #[test]
+    fn search_path_is_a_checked_identifier_list() {
+        let path = |v: &str| vec![(SEARCH_PATH_SETTING.to_string(), v.to_string())];
+        assert_eq!(
+            begin_statements(&path(r#""public", "Sa""les""#)).unwrap(),
+            r#"BEGIN READ ONLY; SET LOCAL search_path = "public", "Sa""les""#
+        );
+        for bad in [r#"public"#, r#""a"; DROP TABLE t"#, r#""a", "#, r#""a"#] {
+            assert!(begin_statements(&path(bad)).is_err(), "{bad}");
+        }
     }
 }

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use bytes::{BufMut, BytesMut};
+use fedgate_adapter_api::passthrough::SEARCH_PATH_SETTING;
 use fedgate_adapter_api::{
     Backend, Passthrough, PassthroughRequest, PassthroughRow, ResultColumn, SqlState, ValueFormat,
 };
@@ -57,7 +58,10 @@ impl Gateway {
         if !statement.target.explain {
             let backend = self.passthrough_backend(&statement.target.server)?;
             let columns = passthrough_of(backend.as_ref())?
-                .describe(&statement.target.sql, &forwarded_settings(session))
+                .describe(
+                    &statement.target.sql,
+                    &settings_of(session, &statement.target),
+                )
                 .await
                 .map_err(|e| from_adapter(&e))?;
             statement.columns = Some(columns);
@@ -79,7 +83,7 @@ impl Gateway {
         }
         let request = PassthroughRequest {
             sql: target.sql.clone(),
-            settings: forwarded_settings(session),
+            settings: settings_of(session, target),
             formats: value_formats(format),
         };
         let interrupt = statement_interrupt(client, session);
@@ -141,6 +145,16 @@ fn field(column: &ResultColumn, format: FieldFormat) -> FieldInfo {
     });
     FieldInfo::new(column.name.clone(), None, None, datatype, format)
         .with_type_modifier(column.type_modifier)
+}
+
+/// The settings `target` runs under: the session's output settings, and its search path
+/// when its names are not all qualified.
+fn settings_of(session: &Session, target: &PassthroughTarget) -> Vec<(String, String)> {
+    let mut settings = forwarded_settings(session);
+    if let Some(path) = &target.search_path {
+        settings.push((SEARCH_PATH_SETTING.to_string(), path.clone()));
+    }
+    settings
 }
 
 /// The session's output settings, under PostgreSQL's names.

@@ -14,6 +14,8 @@
 //! locking clauses or `SELECT INTO`. A statement without tables passes when the session's
 //! database is such a server. `SET fedgate.passthrough = off` turns it off for a session.
 
+mod unparsed;
+
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
@@ -50,6 +52,9 @@ pub struct PassthroughTarget {
     pub sql: String,
     /// `EXPLAIN` of the statement: answered with what would be sent, not run.
     pub explain: bool,
+    /// The search path to run it under (identifiers, comma-separated), when its names are
+    /// not all qualified: a statement the parser could not read ([`unparsed`]).
+    pub search_path: Option<String>,
 }
 
 /// Functions whose answer is fedgate's, not the server's: the connection, the session, the
@@ -127,11 +132,13 @@ impl PgSession {
             return None;
         }
         let text = text.trim_end().trim_end_matches(';').trim_end();
-        let mut statements = Parser::new(&PostgreSqlDialect {})
+        let parsed = Parser::new(&PostgreSqlDialect {})
             .try_with_sql(text)
             .ok()?
-            .parse_statements()
-            .ok()?;
+            .parse_statements();
+        let Ok(mut statements) = parsed else {
+            return self.unparsed_passthrough_target(text, runs_sql);
+        };
         if statements.len() != 1 {
             return None;
         }
@@ -168,6 +175,7 @@ impl PgSession {
             server,
             sql,
             explain,
+            search_path: None,
         })
     }
 
