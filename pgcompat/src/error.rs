@@ -53,6 +53,11 @@ impl PgError {
         if let Some(known) = postgres_wording(root) {
             return known;
         }
+        if let DataFusionError::NotImplemented(message) = root {
+            if let Some(unsupported) = unsupported_wording(message) {
+                return unsupported;
+            }
+        }
         if let DataFusionError::ArrowError(arrow, _) = root {
             if matches!(
                 arrow.as_ref(),
@@ -177,6 +182,81 @@ fn execution_code(message: &str) -> SqlState {
 
 /// DataFusion prefixes messages with its error kind ("Error during planning: "); PostgreSQL
 /// users expect just the message.
+/// Types PostgreSQL has that fedgate's planner does not (a cast to one of them is refused,
+/// a cast to a type PostgreSQL does not know either is 42704).
+const POSTGRES_ONLY_TYPES: &[&str] = &[
+    "json",
+    "jsonb",
+    "uuid",
+    "name",
+    "xml",
+    "inet",
+    "cidr",
+    "macaddr",
+    "macaddr8",
+    "money",
+    "point",
+    "line",
+    "lseg",
+    "box",
+    "path",
+    "polygon",
+    "circle",
+    "tsvector",
+    "tsquery",
+    "int4range",
+    "int8range",
+    "numrange",
+    "tsrange",
+    "tstzrange",
+    "daterange",
+    "bit",
+    "varbit",
+    "pg_lsn",
+    "txid_snapshot",
+    "jsonpath",
+];
+
+/// DataFusion's "not implemented" messages in PostgreSQL's terms, without its internal
+/// expression dumps: an unknown type, or a construct its physical planner cannot run.
+fn unsupported_wording(message: &str) -> Option<PgError> {
+    if let Some(type_name) = message.strip_prefix("Unsupported SQL type ") {
+        let lower = type_name.trim().to_ascii_lowercase();
+        if !POSTGRES_ONLY_TYPES.contains(&lower.as_str()) {
+            return Some(PgError::new(
+                SqlState::UndefinedObject,
+                format!("type \"{}\" does not exist", type_name.trim()),
+            ));
+        }
+        return Some(
+            PgError::new(
+                SqlState::FeatureNotSupported,
+                format!("type {lower} is not supported across servers or outside PostgreSQL"),
+            )
+            .with_hint("place the tables on one PostgreSQL server"),
+        );
+    }
+    let kind = message.strip_prefix("Physical plan does not support logical expression ")?;
+    let kind = kind.split(['(', ' ']).next().unwrap_or(kind);
+    let construct = match kind {
+        "Exists" => "EXISTS (subquery) in this position",
+        "InSubquery" => "IN (subquery) in this position",
+        "ScalarSubquery" => "a subquery in this position",
+        "OuterReferenceColumn" => {
+            "a reference to an outer query's column here (LATERAL, or a correlated subquery)"
+        }
+        "SetComparison" => "ANY/ALL (subquery) in this position",
+        _ => "this expression",
+    };
+    Some(
+        PgError::new(
+            SqlState::FeatureNotSupported,
+            format!("{construct} is not supported across servers or outside PostgreSQL"),
+        )
+        .with_hint("write it as a join or in WHERE, or place the tables on one PostgreSQL server"),
+    )
+}
+
 fn strip_prefixes(message: &str) -> String {
     const PREFIXES: &[&str] = &[
         "Error during planning: ",
@@ -253,6 +333,41 @@ mod tests {
         let error = PgError::from_datafusion(&wrapped);
         assert_eq!(error.code, "3D000");
         assert_eq!(error.hint.as_deref(), Some("create it"));
+    }
+
+    /// The error `sql` raises in a plain DataFusion session.
+    async fn error_of(sql: &str) -> PgError {
+        let ctx = SessionContext::new();
+        ctx.sql("CREATE TABLE t (a INT, b INT) AS VALUES (1, 2)")
+            .await
+            .unwrap();
+        let error = match ctx.sql(sql).await {
+            Err(e) => e,
+            Ok(frame) => frame.collect().await.expect_err(sql),
+        };
+        PgError::from_datafusion(&error)
+    }
+
+    #[tokio::test]
+    async fn unsupported_constructs_in_postgres_terms() {
+        let unknown = error_of("SELECT CAST(NULL AS no_such_type)").await;
+        assert_eq!(unknown.code, SqlState::UndefinedObject);
+        assert_eq!(unknown.message, "type \"no_such_type\" does not exist");
+        let uuid = error_of("SELECT CAST('a' AS uuid)").await;
+        assert_eq!(uuid.code, SqlState::FeatureNotSupported);
+        assert!(
+            uuid.message.starts_with("type uuid is not supported"),
+            "{uuid}"
+        );
+        let exists =
+            error_of("SELECT a, EXISTS (SELECT 1 FROM t AS u WHERE u.b = t.a) FROM t").await;
+        assert_eq!(exists.code, SqlState::FeatureNotSupported);
+        assert!(
+            exists
+                .message
+                .starts_with("EXISTS (subquery) in this position is not supported"),
+            "{exists}"
+        );
     }
 
     #[test]

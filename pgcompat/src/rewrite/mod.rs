@@ -5,6 +5,7 @@ pub(crate) mod catalog_vectors;
 pub(crate) mod column_names;
 pub(crate) mod literals;
 pub(crate) mod parse;
+pub(crate) mod pg_clauses;
 pub(crate) mod pg_syntax;
 pub mod refusals;
 pub mod split;

@@ -22,6 +22,7 @@ use datafusion_pg_catalog::sql::rules::{
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use crate::rewrite::literals::PostgresLiterals;
+use crate::rewrite::pg_clauses::PostgresClauses;
 use crate::rewrite::pg_syntax::PostgresSyntax;
 
 /// The first statement of `sql`, parsed with the plain PostgreSQL parser and no rewrite (the
@@ -76,7 +77,7 @@ impl StatementParser {
         let statements = self.parse_with_rules(text)?;
         Ok(statements
             .into_iter()
-            .map(|s| PostgresSyntax.rewrite(s))
+            .map(|s| PostgresClauses.rewrite(PostgresSyntax.rewrite(s)))
             .collect())
     }
 

@@ -242,7 +242,7 @@ fn unnest_select(query: &Query) -> Option<&Select> {
     (plain && simple).then_some(select.as_ref())
 }
 
-fn lambda(parameter: &Ident, body: Expr) -> Expr {
+pub(crate) fn lambda(parameter: &Ident, body: Expr) -> Expr {
     Expr::Lambda(LambdaFunction {
         params: OneOrManyWithParens::One(LambdaFunctionParameter {
             name: parameter.clone(),

@@ -5,11 +5,17 @@
 //! - `INTERSECT ALL` / `EXCEPT ALL`: DataFusion 55 plans them as a semi/anti join of all
 //!   left rows, which keeps every duplicate of a matching row (PostgreSQL keeps
 //!   min(m, n) for INTERSECT ALL and max(m - n, 0) for EXCEPT ALL).
+//! - `FETCH FIRST n ROWS WITH TIES` and `FETCH FIRST n PERCENT`: no plan keeps the ties.
+//!
+//! It also raises the errors PostgreSQL's analysis raises and DataFusion's does not, with
+//! PostgreSQL's code and words: a window function in `WHERE`, `HAVING`, `GROUP BY` or a
+//! `JOIN` condition is 42P20.
 
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Query, SetExpr, SetOperator, SetQuantifier, Statement, Visit, Visitor,
+    Expr, GroupByExpr, Join, JoinConstraint, JoinOperator, Query, Select, SetExpr, SetOperator,
+    SetQuantifier, Statement, Visit, Visitor,
 };
 use fedgate_adapter_api::SqlState;
 
@@ -28,12 +34,109 @@ impl Visitor for Finder {
     type Break = ();
 
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
-        if let Some(error) = set_operation_refusal(&query.body) {
-            self.0 = Some(error);
-            return ControlFlow::Break(());
-        }
-        ControlFlow::Continue(())
+        let found = set_operation_refusal(&query.body).or_else(|| fetch_refusal(query));
+        self.stop_at(found)
     }
+
+    fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
+        self.stop_at(misplaced_window_function(select))
+    }
+}
+
+impl Finder {
+    fn stop_at(&mut self, found: Option<PgError>) -> ControlFlow<()> {
+        match found {
+            Some(error) => {
+                self.0 = Some(error);
+                ControlFlow::Break(())
+            }
+            None => ControlFlow::Continue(()),
+        }
+    }
+}
+
+fn fetch_refusal(query: &Query) -> Option<PgError> {
+    let fetch = query.fetch.as_ref()?;
+    let form = match (fetch.with_ties, fetch.percent) {
+        (true, _) => "FETCH ... WITH TIES",
+        (_, true) => "FETCH ... PERCENT",
+        _ => return None,
+    };
+    Some(
+        PgError::new(
+            SqlState::FeatureNotSupported,
+            format!("{form} is not supported across servers or outside PostgreSQL"),
+        )
+        .with_hint("use ONLY, or place the tables on one PostgreSQL server"),
+    )
+}
+
+/// PostgreSQL's error for a window function where rows are still being chosen.
+fn misplaced_window_function(select: &Select) -> Option<PgError> {
+    let group_by = match &select.group_by {
+        GroupByExpr::Expressions(exprs, _) => exprs.as_slice(),
+        GroupByExpr::All(_) => &[],
+    };
+    let join_conditions = select
+        .from
+        .iter()
+        .flat_map(|t| &t.joins)
+        .filter_map(join_condition);
+    let places = select
+        .selection
+        .iter()
+        .map(|e| (e, "WHERE"))
+        .chain(select.having.iter().map(|e| (e, "HAVING")))
+        .chain(group_by.iter().map(|e| (e, "GROUP BY")))
+        .chain(join_conditions.map(|e| (e, "JOIN conditions")));
+    for (expr, place) in places {
+        if has_window_function(expr) {
+            return Some(PgError::new(
+                SqlState::WindowingError,
+                format!("window functions are not allowed in {place}"),
+            ));
+        }
+    }
+    None
+}
+
+fn join_condition(join: &Join) -> Option<&Expr> {
+    let constraint = match &join.join_operator {
+        JoinOperator::Join(c)
+        | JoinOperator::Inner(c)
+        | JoinOperator::Left(c)
+        | JoinOperator::LeftOuter(c)
+        | JoinOperator::Right(c)
+        | JoinOperator::RightOuter(c)
+        | JoinOperator::FullOuter(c) => c,
+        _ => return None,
+    };
+    match constraint {
+        JoinConstraint::On(expr) => Some(expr),
+        _ => None,
+    }
+}
+
+/// Whether `expr` calls a window function outside any subquery of its own.
+fn has_window_function(expr: &Expr) -> bool {
+    struct Windows(bool);
+    impl Visitor for Windows {
+        type Break = ();
+        fn pre_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
+            // A subquery's window functions are its own (allowed there).
+            ControlFlow::Break(())
+        }
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            if matches!(expr, Expr::Function(f) if f.over.is_some()) {
+                self.0 = true;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut windows = Windows(false);
+    let _ = expr.visit(&mut windows);
+    windows.0
 }
 
 fn set_operation_refusal(body: &SetExpr) -> Option<PgError> {
@@ -89,5 +192,47 @@ mod tests {
         assert!(!refused("SELECT a FROM t UNION ALL SELECT a FROM u"));
         assert!(!refused("SELECT a FROM t EXCEPT SELECT a FROM u"));
         assert!(!refused("SELECT a FROM t INTERSECT SELECT a FROM u"));
+    }
+
+    fn error_of(sql: &str) -> Option<(SqlState, String)> {
+        let statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+            .unwrap()
+            .remove(0);
+        refusal(&statement).map(|e| (e.code, e.message))
+    }
+
+    #[test]
+    fn fetch_with_ties_is_refused() {
+        let (code, _) =
+            error_of("SELECT a FROM t ORDER BY a FETCH FIRST 2 ROWS WITH TIES").unwrap();
+        assert_eq!(code, SqlState::FeatureNotSupported);
+        assert!(error_of("SELECT a FROM t ORDER BY a FETCH FIRST 2 ROWS ONLY").is_none());
+    }
+
+    #[test]
+    fn window_functions_where_rows_are_chosen_are_42p20() {
+        for (sql, place) in [
+            ("SELECT id FROM t WHERE row_number() OVER () = 1", "WHERE"),
+            (
+                "SELECT a FROM t GROUP BY a HAVING max(b) OVER () > 1",
+                "HAVING",
+            ),
+            (
+                "SELECT 1 FROM t JOIN u ON rank() OVER (ORDER BY t.a) = 1",
+                "JOIN conditions",
+            ),
+        ] {
+            let (code, message) = error_of(sql).unwrap();
+            assert_eq!(code, SqlState::WindowingError, "{sql}");
+            assert_eq!(
+                message,
+                format!("window functions are not allowed in {place}")
+            );
+        }
+        assert!(error_of("SELECT row_number() OVER () FROM t WHERE a > 1").is_none());
+        assert!(error_of(
+            "SELECT a FROM t WHERE a IN (SELECT x FROM (SELECT x, rank() OVER () AS r FROM u) s)"
+        )
+        .is_none());
     }
 }
