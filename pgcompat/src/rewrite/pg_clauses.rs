@@ -13,16 +13,21 @@
 //! - `EXISTS (SELECT ... FROM ... WHERE p)` outside WHERE (in a select list, a CASE) becomes
 //!   `((SELECT count(*) FROM ... WHERE p) > 0)`: DataFusion decorrelates EXISTS only in
 //!   filters; a correlated `count(*)` is 0, never NULL, for no rows, so the value is the
-//!   same. Subqueries with grouping, DISTINCT, LIMIT or set operations keep their EXISTS.
+//!   same. Subqueries with grouping, DISTINCT, LIMIT or set operations keep their EXISTS;
+//! - `x [NOT] IN (SELECT y ...)` there becomes a CASE over such counts with PostgreSQL's
+//!   NULL rules (true on a match, false for no rows, NULL when `x` or some `y` is NULL),
+//!   when `x`'s columns can be qualified with the one outer relation's name.
 
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, GroupByExpr, Ident, LimitClause, ObjectName, Query, Select, SelectItem,
-    SetExpr, Statement, Subscript, Value, VisitMut, VisitorMut,
+    visit_expressions_mut, BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, LimitClause, ObjectName, Query,
+    Select, SelectItem, SetExpr, Statement, Subscript, TableFactor, Value, VisitMut, VisitorMut,
 };
 use datafusion_pg_catalog::sql::rules::SqlStatementRewriteRule;
+
+use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 
 use super::pg_syntax::{call, lambda};
 
@@ -163,18 +168,42 @@ fn implicit_slice_lower_bound(expr: &mut Expr) {
     }
 }
 
-/// EXISTS in the select list and elsewhere outside WHERE/HAVING, as a count.
+/// EXISTS and IN (subquery) in the select list and elsewhere outside WHERE/HAVING, as
+/// counts.
 fn exists_outside_where(select: &mut Select) {
+    let outer = single_relation_name(select);
     for item in &mut select.projection {
         let expr = match item {
             SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. } => expr,
             _ => continue,
         };
-        let _ = expr.visit(&mut ExistsAsCount);
+        let _ = expr.visit(&mut ExistsAsCount {
+            outer: outer.clone(),
+        });
     }
 }
 
-struct ExistsAsCount;
+/// The name that qualifies the columns of a query over one relation (its alias, else the
+/// last part of its name).
+fn single_relation_name(select: &Select) -> Option<String> {
+    let [table] = select.from.as_slice() else {
+        return None;
+    };
+    if !table.joins.is_empty() {
+        return None;
+    }
+    match &table.relation {
+        TableFactor::Table { name, alias, .. } => Some(match alias {
+            Some(alias) => alias.name.value.clone(),
+            None => name.0.last()?.as_ident()?.value.clone(),
+        }),
+        _ => None,
+    }
+}
+
+struct ExistsAsCount {
+    outer: Option<String>,
+}
 
 impl VisitorMut for ExistsAsCount {
     type Break = ();
@@ -185,6 +214,18 @@ impl VisitorMut for ExistsAsCount {
     }
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::InSubquery {
+            expr: value,
+            subquery,
+            negated,
+        } = expr
+        {
+            if let Some(rewritten) = in_as_counts(value, subquery, *negated, self.outer.as_deref())
+            {
+                *expr = rewritten;
+            }
+            return ControlFlow::Continue(());
+        }
         let Expr::Exists { subquery, negated } = expr else {
             return ControlFlow::Continue(());
         };
@@ -202,6 +243,133 @@ impl VisitorMut for ExistsAsCount {
             right: Box::new(Expr::value(Value::Number("0".into(), false))),
         }));
         ControlFlow::Continue(())
+    }
+}
+
+/// `value [NOT] IN (SELECT y FROM ... WHERE p)` with PostgreSQL's NULL rules, from counts:
+/// true when a row has `y = value`; false when there is no row; NULL when `value` is NULL
+/// or a `y` is NULL; false otherwise. `value`'s unqualified columns are qualified with the
+/// outer relation's name (they move into the subquery); `None` when that cannot be done
+/// safely (several outer relations, the same name inside, a subquery of another shape).
+fn in_as_counts(
+    value: &Expr,
+    subquery: &Query,
+    negated: bool,
+    outer: Option<&str>,
+) -> Option<Expr> {
+    let SetExpr::Select(inner) = subquery.body.as_ref() else {
+        return None;
+    };
+    let [SelectItem::UnnamedExpr(y) | SelectItem::ExprWithAlias { expr: y, .. }] =
+        inner.projection.as_slice()
+    else {
+        return None;
+    };
+    let value = qualified(value, outer, inner)?;
+    let with_condition = |condition: Expr| -> Option<Expr> {
+        let mut query = counting(subquery)?;
+        if let SetExpr::Select(select) = query.body.as_mut() {
+            select.selection = Some(match select.selection.take() {
+                Some(p) => and(Expr::Nested(Box::new(p)), condition),
+                None => condition,
+            });
+        }
+        Some(Expr::Subquery(Box::new(query)))
+    };
+    let zero = || Expr::value(Value::Number("0".into(), false));
+    let compare = |left: Expr, op: BinaryOperator| Expr::BinaryOp {
+        left: Box::new(left),
+        op,
+        right: Box::new(zero()),
+    };
+    let equal = Expr::BinaryOp {
+        left: Box::new(Expr::Nested(Box::new(y.clone()))),
+        op: BinaryOperator::Eq,
+        right: Box::new(Expr::Nested(Box::new(value.clone()))),
+    };
+    let matches = with_condition(equal)?;
+    let rows = Expr::Subquery(Box::new(counting(subquery)?));
+    let null_ys = with_condition(Expr::IsNull(Box::new(Expr::Nested(Box::new(y.clone())))))?;
+    let unknown = Expr::BinaryOp {
+        left: Box::new(Expr::IsNull(Box::new(Expr::Nested(Box::new(value))))),
+        op: BinaryOperator::Or,
+        right: Box::new(compare(null_ys, BinaryOperator::Gt)),
+    };
+    let when = |condition: Expr, result: Expr| datafusion::sql::sqlparser::ast::CaseWhen {
+        condition,
+        result,
+    };
+    let truth = Expr::Case {
+        case_token: AttachedToken::empty(),
+        end_token: AttachedToken::empty(),
+        operand: None,
+        conditions: vec![
+            when(
+                compare(matches, BinaryOperator::Gt),
+                Expr::value(Value::Boolean(!negated)),
+            ),
+            when(
+                compare(rows, BinaryOperator::Eq),
+                Expr::value(Value::Boolean(negated)),
+            ),
+            when(unknown, Expr::value(Value::Null)),
+        ],
+        else_result: Some(Box::new(Expr::value(Value::Boolean(negated)))),
+    };
+    Some(is_true_keeping_null(truth))
+}
+
+fn and(left: Expr, right: Expr) -> Expr {
+    Expr::BinaryOp {
+        left: Box::new(left),
+        op: BinaryOperator::And,
+        right: Box::new(right),
+    }
+}
+
+/// `value` with its unqualified columns qualified by `outer`; `None` when there is no
+/// outer name, or the subquery's own relations use that name.
+fn qualified(value: &Expr, outer: Option<&str>, inner: &Select) -> Option<Expr> {
+    let mut value = value.clone();
+    let mut unqualified = false;
+    let _ = visit_expressions_mut(&mut value, |e| {
+        if let Expr::Identifier(ident) = e {
+            unqualified = true;
+            if let Some(outer) = outer {
+                *e = Expr::CompoundIdentifier(vec![Ident::new(outer), ident.clone()]);
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    if !unqualified {
+        return Some(value);
+    }
+    let outer = outer?;
+    let shadowed = inner.from.iter().any(|t| {
+        std::iter::once(&t.relation)
+            .chain(t.joins.iter().map(|j| &j.relation))
+            .any(|r| {
+                relation_names(r)
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(outer))
+            })
+    });
+    (!shadowed).then_some(value)
+}
+
+fn relation_names(relation: &TableFactor) -> Vec<String> {
+    match relation {
+        TableFactor::Table { name, alias, .. } => name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .map(|i| i.value.clone())
+            .into_iter()
+            .chain(alias.iter().map(|a| a.name.value.clone()))
+            .collect(),
+        TableFactor::Derived { alias, .. } => alias.iter().map(|a| a.name.value.clone()).collect(),
+        // Unknown kinds: assume the worst.
+        _ => vec![String::new()],
     }
 }
 
@@ -316,6 +484,16 @@ mod tests {
             rewritten("SELECT 1 FROM dept AS d WHERE EXISTS (SELECT 1 FROM emp)"),
             "SELECT 1 FROM dept AS d WHERE EXISTS (SELECT 1 FROM emp)"
         );
+        // IN (subquery) in the select list: counts, the outer column qualified.
+        let sql = rewritten(
+            "SELECT name, id IN (SELECT head_id FROM dept) AS is_head FROM emp ORDER BY id",
+        );
+        assert!(sql.contains("WHERE (head_id) = (emp.id)"), "{sql}");
+        assert!(sql.contains("WHERE (head_id) IS NULL"), "{sql}");
+        // Several outer relations: the columns cannot be qualified, it stays.
+        assert!(rewritten("SELECT id IN (SELECT x FROM u) FROM t, v").contains(" IN (SELECT"));
+        // The subquery uses the outer name itself: it stays.
+        assert!(rewritten("SELECT id IN (SELECT x FROM t) FROM t").contains(" IN (SELECT"));
         // A grouped subquery keeps its EXISTS.
         assert!(
             rewritten("SELECT EXISTS (SELECT dept FROM emp GROUP BY dept) FROM dept")
