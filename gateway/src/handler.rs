@@ -50,6 +50,7 @@ pub(crate) mod cursors;
 mod parameters;
 mod passthrough;
 
+use fedgate_adapter_api::BoundParameters;
 use passthrough::PassthroughStatement;
 
 /// Settings whose value changes how results are formatted; mirrored into client metadata.
@@ -139,6 +140,7 @@ impl Gateway {
             let statement = PassthroughStatement {
                 target,
                 columns: None,
+                parameter_types: Vec::new(),
             };
             return Ok(vec![Prepared::Passthrough(Box::new(statement))]);
         }
@@ -169,6 +171,7 @@ impl Gateway {
         session: &Session,
         prepared: &Prepared,
         params: Option<&ParamValues>,
+        bound: Option<BoundParameters>,
         format: &Format,
     ) -> PgWireResult<Response>
     where
@@ -200,7 +203,8 @@ impl Gateway {
                     .await
             }
             Prepared::Passthrough(statement) => {
-                self.run_passthrough(client, session, statement, format)
+                let bound = bound.unwrap_or_default();
+                self.run_passthrough(client, session, statement, format, bound)
                     .await
             }
             Prepared::Fetch(statement, _) => self
@@ -637,7 +641,7 @@ impl Gateway {
         let mut responses = Vec::new();
         for prepared in self.prepare(session, text)? {
             let response = self
-                .execute(client, session, &prepared, None, &Format::UnifiedText)
+                .execute(client, session, &prepared, None, None, &Format::UnifiedText)
                 .await?;
             responses.push(response);
         }
@@ -1011,7 +1015,7 @@ impl QueryParser for FedgateQueryParser {
         &self,
         client: &C,
         sql: &str,
-        _types: &[Option<Type>],
+        types: &[Option<Type>],
     ) -> PgWireResult<Option<Self::Statement>>
     where
         C: ClientInfo + Unpin + Send + Sync,
@@ -1043,7 +1047,8 @@ impl QueryParser for FedgateQueryParser {
                 }
                 Ok(Some(Prepared::Other(statement)))
             }
-            Some(Prepared::Passthrough(statement)) => {
+            Some(Prepared::Passthrough(mut statement)) => {
+                statement.parameter_types = passthrough::declared_types(types);
                 let described = gateway.describe_passthrough(&session, *statement).await?;
                 Ok(Some(Prepared::Passthrough(Box::new(described))))
             }
@@ -1057,6 +1062,7 @@ impl QueryParser for FedgateQueryParser {
             Prepared::Plan(statement, plan, _) => {
                 parameters::describe(statement, &parameter_types(plan))
             }
+            Prepared::Passthrough(statement) => Ok(passthrough::parameter_types(statement)),
             _ => Ok(vec![]),
         }
     }
@@ -1320,6 +1326,13 @@ impl ExtendedQueryHandler for ExtendedHandler {
             )?),
             _ => None,
         };
+        let bound = match &prepared.statement {
+            Prepared::Passthrough(_) => Some(passthrough::bound_parameters(
+                &portal.parameters,
+                &portal.parameter_format,
+            )),
+            _ => None,
+        };
         let before = reported_settings(&session);
         let response = self
             .gateway
@@ -1328,6 +1341,7 @@ impl ExtendedQueryHandler for ExtendedHandler {
                 &session,
                 &prepared.statement,
                 params.as_ref(),
+                bound,
                 &portal.result_column_format,
             )
             .await;

@@ -9,6 +9,7 @@ query by type name); a cursor inside a transaction; the samples files server.
 
 import asyncio
 import json
+from decimal import Decimal
 
 import asyncpg
 
@@ -73,6 +74,13 @@ async def params(gw, oracle):
     stmt = await gw.prepare("SELECT name FROM public.items WHERE id = $1")
     names = [await stmt.fetchval(i) for i in (1, 2, 1)]
     c.eq("prepared statement reused", names, ["alpha", 'béta "quoted"', "alpha"])
+    # Parameters of a statement over one PostgreSQL server's tables: PostgreSQL answers it
+    # (numeric division's digits, to_char), with the values bound in binary.
+    sql = "SELECT id, price / $1, to_char(made, $2) FROM public.items WHERE id <= $3 ORDER BY id"
+    args = (Decimal("3"), "FMMonth DD", 2)
+    got = [tuple(r) for r in await gw.fetch(sql, *args)]
+    want = [tuple(r) for r in await oracle.fetch(sql, *args)]
+    c.eq("pass-through with parameters", got, want)
 
 
 async def arrays(gw, oracle):

@@ -68,6 +68,11 @@ def params():
     c.eq("server-side parameters values", [r[0] for r in got], [1, 2])
     got = gw.execute("SELECT count(*) FROM public.items WHERE price > %s", (Decimal("0"),)).fetchone()
     c.eq("numeric parameter", got, (1,))
+    # Parameters of a statement over one PostgreSQL server's tables: PostgreSQL answers it
+    # (numeric division's digits, to_char), with the values bound as text.
+    sql = "SELECT id, price / %s, to_char(made, %s) FROM public.items WHERE id <= %s ORDER BY id"
+    args = (Decimal("3"), "FMMonth DD", 2)
+    c.eq("pass-through with parameters", gw.execute(sql, args).fetchall(), oracle.execute(sql, args).fetchall())
 
 
 def prepared():

@@ -22,7 +22,8 @@ pub use dialect::{FunctionCall, SqlCapabilities, SqlDialect};
 pub use error::{AdapterError, Result};
 pub use options::ServerOptions;
 pub use passthrough::{
-    Passthrough, PassthroughRequest, PassthroughRow, PassthroughRows, ResultColumn, ValueFormat,
+    BoundParameters, Passthrough, PassthroughDescription, PassthroughRequest, PassthroughRow,
+    PassthroughRows, ResultColumn, ValueFormat,
 };
 pub use pushdown::{Pushdown, PUSHDOWN_OPTIONS};
 pub use sqlstate::SqlState;

@@ -53,16 +53,53 @@ pub struct PassthroughRequest {
     /// The format of the values, as the protocol's Bind gives it: none (all text), one
     /// (for every column) or one per column.
     pub formats: Vec<ValueFormat>,
+    /// The values of the statement's `$n` parameters, as the client bound them.
+    pub parameters: BoundParameters,
+}
+
+/// The `$n` parameters of a statement: their types as the statement was prepared with, and
+/// the values a client bound, in the client's formats (forwarded as they are).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BoundParameters {
+    /// Type OIDs: the client's at Parse (0 for unspecified), or the server's description.
+    pub types: Vec<u32>,
+    /// One value per parameter, `None` for NULL.
+    pub values: Vec<Option<Bytes>>,
+    /// None (all text), one (for every value) or one per value, as Bind gives them.
+    pub formats: Vec<ValueFormat>,
+}
+
+impl BoundParameters {
+    /// The format of value `index`.
+    pub fn format_of(&self, index: usize) -> ValueFormat {
+        format_at(&self.formats, index)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty() && self.values.is_empty()
+    }
+}
+
+/// A result's columns and its `$n` parameters' types, as the backend describes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassthroughDescription {
+    pub columns: Vec<ResultColumn>,
+    pub parameter_types: Vec<u32>,
+}
+
+/// The format at `index` of a protocol format list (none, one for all, one each).
+fn format_at(formats: &[ValueFormat], index: usize) -> ValueFormat {
+    match formats {
+        [] => ValueFormat::Text,
+        [one] => *one,
+        many => many.get(index).copied().unwrap_or(ValueFormat::Text),
+    }
 }
 
 impl PassthroughRequest {
     /// The format of column `index`.
     pub fn format_of(&self, index: usize) -> ValueFormat {
-        match self.formats.as_slice() {
-            [] => ValueFormat::Text,
-            [one] => *one,
-            many => many.get(index).copied().unwrap_or(ValueFormat::Text),
-        }
+        format_at(&self.formats, index)
     }
 }
 
@@ -76,11 +113,16 @@ pub struct PassthroughRows {
 /// A backend that runs whole statements of its own SQL.
 #[async_trait]
 pub trait Passthrough: Send + Sync {
-    /// The result columns of `sql` under `settings` (as in [`PassthroughRequest`]), without
-    /// running it. Fails, with the backend's own error, for a text that is not exactly one
-    /// valid statement.
-    async fn describe(&self, sql: &str, settings: &[(String, String)])
-        -> Result<Vec<ResultColumn>>;
+    /// The result columns and parameter types of `sql` under `settings` (as in
+    /// [`PassthroughRequest`]), its `$n` parameters typed as `parameter_types` says (0 or
+    /// missing: the backend infers), without running it. Fails, with the backend's own
+    /// error, for a text that is not exactly one valid statement.
+    async fn describe(
+        &self,
+        sql: &str,
+        settings: &[(String, String)],
+        parameter_types: &[u32],
+    ) -> Result<PassthroughDescription>;
 
     /// Runs `request` in a read-only transaction of its own and streams its rows. Errors
     /// are the backend's own (SQLSTATE, message, detail, hint), not prefixed.

@@ -42,8 +42,9 @@ use async_trait::async_trait;
 use datafusion::execution::SendableRecordBatchStream;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Status};
 use fedgate_adapter_api::{
-    error_stream, AdapterError, Backend, BackendTable, Passthrough, PassthroughRequest,
-    PassthroughRows, RemoteQuery, Result, ResultColumn, ServerOptions, SqlDialect, TableEntry,
+    error_stream, AdapterError, Backend, BackendTable, Passthrough, PassthroughDescription,
+    PassthroughRequest, PassthroughRows, RemoteQuery, Result, ServerOptions, SqlDialect,
+    TableEntry,
 };
 use tokio_postgres::NoTls;
 
@@ -161,8 +162,9 @@ impl Passthrough for PostgresBackend {
         &self,
         sql: &str,
         settings: &[(String, String)],
-    ) -> Result<Vec<ResultColumn>> {
-        passthrough::describe(&self.scan_target(), sql, settings).await
+        parameter_types: &[u32],
+    ) -> Result<PassthroughDescription> {
+        passthrough::describe(&self.scan_target(), sql, settings, parameter_types).await
     }
 
     async fn run(&self, request: PassthroughRequest) -> Result<PassthroughRows> {

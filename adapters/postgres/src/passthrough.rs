@@ -22,7 +22,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use fedgate_adapter_api::passthrough::SEARCH_PATH_SETTING;
 use fedgate_adapter_api::{
-    AdapterError, PassthroughRequest, PassthroughRow, PassthroughRows, ResultColumn, ValueFormat,
+    AdapterError, BoundParameters, PassthroughDescription, PassthroughRequest, PassthroughRow,
+    PassthroughRows, ResultColumn, ValueFormat,
 };
 use futures::StreamExt;
 use tokio_postgres::types::{FromSql, ToSql, Type};
@@ -31,13 +32,14 @@ use tokio_postgres::{RowStream, SimpleQueryMessage, SimpleQueryStream};
 use crate::error::{from_pg, from_pool, Endpoint};
 use crate::scan::{CancelGuard, ScanTarget};
 
-/// The result columns of `sql` as the server describes them under `settings` (input
-/// such as `'13/02/2024'::date` is read when the statement is prepared).
+/// The result columns and parameter types of `sql` as the server describes them under
+/// `settings` (input such as `'13/02/2024'::date` is read when the statement is prepared).
 pub(crate) async fn describe(
     target: &ScanTarget,
     sql: &str,
     settings: &[(String, String)],
-) -> Result<Vec<ResultColumn>, AdapterError> {
+    parameter_types: &[u32],
+) -> Result<PassthroughDescription, AdapterError> {
     let endpoint = &target.endpoint;
     let client = target
         .pool
@@ -50,14 +52,72 @@ pub(crate) async fn describe(
         .batch_execute(&begin_statements(settings)?)
         .await
         .map_err(|e| failure(&e, endpoint, &target.server))?;
-    let prepared = client.prepare(sql).await;
+    let prepared = client
+        .prepare_typed(sql, &declared_types(parameter_types))
+        .await;
     client
         .batch_execute("ROLLBACK")
         .await
         .map_err(|e| failure(&e, endpoint, &target.server))?;
     guard.completed = true;
     let statement = prepared.map_err(|e| failure(&e, endpoint, &target.server))?;
-    Ok(result_columns(statement.columns()))
+    Ok(PassthroughDescription {
+        columns: result_columns(statement.columns()),
+        parameter_types: statement.params().iter().map(Type::oid).collect(),
+    })
+}
+
+/// The types to prepare a statement with: the client's, 0 (the server infers) where the
+/// client left one open.
+fn declared_types(oids: &[u32]) -> Vec<Type> {
+    oids.iter()
+        .map(|&oid| {
+            Type::from_oid(oid).unwrap_or_else(|| {
+                Type::new(
+                    format!("oid{oid}"),
+                    oid,
+                    tokio_postgres::types::Kind::Pseudo,
+                    "pg_catalog".to_string(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// A parameter value as the client bound it, forwarded in the client's format.
+#[derive(Debug)]
+struct BoundValue {
+    value: Option<Bytes>,
+    format: ValueFormat,
+}
+
+impl ToSql for BoundValue {
+    fn to_sql(
+        &self,
+        _ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match &self.value {
+            None => Ok(tokio_postgres::types::IsNull::Yes),
+            Some(bytes) => {
+                out.extend_from_slice(bytes);
+                Ok(tokio_postgres::types::IsNull::No)
+            }
+        }
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+
+    fn encode_format(&self, _ty: &Type) -> tokio_postgres::types::Format {
+        match self.format {
+            ValueFormat::Text => tokio_postgres::types::Format::Text,
+            ValueFormat::Binary => tokio_postgres::types::Format::Binary,
+        }
+    }
+
+    tokio_postgres::types::to_sql_checked!();
 }
 
 /// Starts `request` and streams its rows.
@@ -77,7 +137,11 @@ pub(crate) async fn run(
         .batch_execute(&begin_statements(&request.settings)?)
         .await
         .map_err(|e| failure(&e, &endpoint, &target.server))?;
-    let statement = match guard.client().prepare(&request.sql).await {
+    let statement = match guard
+        .client()
+        .prepare_typed(&request.sql, &declared_types(&request.parameters.types))
+        .await
+    {
         Ok(statement) => statement,
         Err(error) => {
             // The statement is refused before it runs: end the transaction and keep the
@@ -91,18 +155,39 @@ pub(crate) async fn run(
     let columns = result_columns(statement.columns());
     let formats: Vec<ValueFormat> = (0..columns.len()).map(|i| request.format_of(i)).collect();
     tracing::debug!(server = %target.server, sql = %request.sql, "pass-through statement");
-    let values = if !formats.is_empty() && formats.iter().all(|f| *f == ValueFormat::Binary) {
+    let fail = |e: tokio_postgres::Error| failure(&e, &endpoint, &target.server);
+    let all_binary = !formats.is_empty() && formats.iter().all(|f| *f == ValueFormat::Binary);
+    let values = if all_binary || !request.parameters.is_empty() {
+        // The extended protocol: binary values; columns wanted as text are read through
+        // their types' output functions (a cstring's binary form is its text).
+        let statement = if all_binary || columns.is_empty() {
+            statement
+        } else {
+            let outputs = type_functions(guard.client(), &columns, &formats, TypeFunction::Output)
+                .await
+                .map_err(fail)?;
+            let sql = with_send_functions(&request.sql, &outputs);
+            guard
+                .client()
+                .prepare_typed(&sql, statement.params())
+                .await
+                .map_err(fail)?
+        };
+        let parameters = bound_values(&request.parameters);
         let rows = guard
             .client()
-            .query_raw(&statement, std::iter::empty::<&(dyn ToSql + Sync)>())
+            .query_raw(
+                &statement,
+                parameters.iter().map(|p| p as &(dyn ToSql + Sync)),
+            )
             .await
-            .map_err(|e| failure(&e, &endpoint, &target.server))?;
+            .map_err(fail)?;
         Values::Binary(Box::pin(rows))
     } else {
         let sql = if formats.contains(&ValueFormat::Binary) {
-            let senders = send_functions(guard.client(), &columns, &formats)
+            let senders = type_functions(guard.client(), &columns, &formats, TypeFunction::Send)
                 .await
-                .map_err(|e| failure(&e, &endpoint, &target.server))?;
+                .map_err(fail)?;
             with_send_functions(&request.sql, &senders)
         } else {
             request.sql.clone()
@@ -112,7 +197,7 @@ pub(crate) async fn run(
             .client()
             .simple_query_raw(&batch)
             .await
-            .map_err(|e| failure(&e, &endpoint, &target.server))?;
+            .map_err(fail)?;
         let bytea_columns = formats.iter().map(|f| *f == ValueFormat::Binary).collect();
         Values::Text(Box::pin(messages), bytea_columns)
     };
@@ -147,36 +232,67 @@ fn result_columns(columns: &[tokio_postgres::Column]) -> Vec<ResultColumn> {
         .collect()
 }
 
-/// For a result asked for in mixed formats: per column, the qualified name of the type's
-/// send function when the column is wanted in binary. The statement then runs as text with
-/// those columns read through their send functions (`int4send(x)`, a `bytea` holding
-/// exactly the binary format), since one simple query cannot mix formats.
-async fn send_functions(
+/// Which function of a column's type reads it in another form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TypeFunction {
+    /// `typsend`, for the columns wanted in binary in a text (simple query) result.
+    Send,
+    /// `typoutput`, for the columns wanted as text in a binary (extended) result.
+    Output,
+}
+
+/// Per column, the qualified name of its type's send or output function when the column
+/// is wanted in the other format than the statement runs in: a simple query cannot mix
+/// formats (binary columns go through `int4send(x)`, a `bytea` holding exactly the binary
+/// format), nor can an extended one that must send all values in binary (text columns go
+/// through `int4out(x)`, a `cstring` whose binary form is the text).
+async fn type_functions(
     client: &tokio_postgres::Client,
     columns: &[ResultColumn],
     formats: &[ValueFormat],
+    function: TypeFunction,
 ) -> Result<Vec<Option<String>>, tokio_postgres::Error> {
     let oids: Vec<u32> = columns.iter().map(|c| c.type_oid).collect();
+    let (column, wanted) = match function {
+        TypeFunction::Send => ("typsend", ValueFormat::Binary),
+        TypeFunction::Output => ("typoutput", ValueFormat::Text),
+    };
     let rows = client
         .query(
-            "SELECT t.oid, quote_ident(n.nspname) || '.' || quote_ident(p.proname) \
-             FROM pg_catalog.pg_type t \
-             JOIN pg_catalog.pg_proc p ON p.oid = t.typsend \
-             JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
-             WHERE t.oid = ANY($1)",
+            &format!(
+                "SELECT t.oid, quote_ident(n.nspname) || '.' || quote_ident(p.proname) \
+                 FROM pg_catalog.pg_type t \
+                 JOIN pg_catalog.pg_proc p ON p.oid = t.{column} \
+                 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+                 WHERE t.oid = ANY($1)"
+            ),
             &[&oids],
         )
         .await?;
-    let senders: std::collections::HashMap<u32, String> =
+    let functions: std::collections::HashMap<u32, String> =
         rows.iter().map(|r| (r.get(0), r.get(1))).collect();
     Ok(columns
         .iter()
         .zip(formats)
-        .map(|(column, format)| match format {
-            ValueFormat::Binary => senders.get(&column.type_oid).cloned(),
-            ValueFormat::Text => None,
+        .map(|(column, format)| {
+            (*format == wanted)
+                .then(|| functions.get(&column.type_oid).cloned())
+                .flatten()
         })
         .collect())
+}
+
+/// The bound values of `parameters`, each in its format.
+fn bound_values(parameters: &BoundParameters) -> Vec<BoundValue> {
+    parameters
+        .values
+        .iter()
+        .enumerate()
+        .map(|(i, value)| BoundValue {
+            value: value.clone(),
+            format: parameters.format_of(i),
+        })
+        .collect()
 }
 
 /// `sql` with the columns that have a send function read through it, by position.

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use bytes::{BufMut, BytesMut};
 use fedgate_adapter_api::passthrough::SEARCH_PATH_SETTING;
 use fedgate_adapter_api::{
-    Backend, Passthrough, PassthroughRequest, PassthroughRow, ResultColumn, SqlState, ValueFormat,
+    Backend, BoundParameters, Passthrough, PassthroughRequest, PassthroughRow, ResultColumn,
+    SqlState, ValueFormat,
 };
 use fedgate_pgcompat::passthrough::{PassthroughTarget, FORWARDED_SETTINGS};
 use futures::{stream, StreamExt};
@@ -27,11 +28,14 @@ use crate::cancel::{Interrupt, Interruption};
 use crate::errors::{from_adapter, user_error};
 use crate::session::Session;
 
-/// A pass-through statement, with its result columns once described (extended protocol).
+/// A pass-through statement, with its result columns and parameter types once described
+/// (extended protocol).
 #[derive(Debug, Clone)]
 pub struct PassthroughStatement {
     pub target: PassthroughTarget,
     pub columns: Option<Vec<ResultColumn>>,
+    /// The `$n` parameters' type OIDs: the client's at Parse, then the server's.
+    pub parameter_types: Vec<u32>,
 }
 
 impl Gateway {
@@ -49,7 +53,8 @@ impl Gateway {
         session.passthrough_target(text, &runs_sql)
     }
 
-    /// Describes a pass-through statement on its server (at Parse).
+    /// Describes a pass-through statement on its server (at Parse): its result columns and
+    /// the types of its parameters.
     pub(super) async fn describe_passthrough(
         &self,
         session: &Session,
@@ -57,14 +62,16 @@ impl Gateway {
     ) -> PgWireResult<PassthroughStatement> {
         if !statement.target.explain {
             let backend = self.passthrough_backend(&statement.target.server)?;
-            let columns = passthrough_of(backend.as_ref())?
+            let described = passthrough_of(backend.as_ref())?
                 .describe(
                     &statement.target.sql,
                     &settings_of(session, &statement.target),
+                    &statement.parameter_types,
                 )
                 .await
                 .map_err(|e| from_adapter(&e))?;
-            statement.columns = Some(columns);
+            statement.columns = Some(described.columns);
+            statement.parameter_types = described.parameter_types;
         }
         Ok(statement)
     }
@@ -76,6 +83,7 @@ impl Gateway {
         session: &Session,
         statement: &PassthroughStatement,
         format: &Format,
+        parameters: BoundParameters,
     ) -> PgWireResult<Response> {
         let target = &statement.target;
         if target.explain {
@@ -85,6 +93,10 @@ impl Gateway {
             sql: target.sql.clone(),
             settings: settings_of(session, target),
             formats: value_formats(format),
+            parameters: BoundParameters {
+                types: statement.parameter_types.clone(),
+                ..parameters
+            },
         };
         let interrupt = statement_interrupt(client, session);
         let backend = self.passthrough_backend(&target.server)?;
@@ -135,16 +147,21 @@ pub(super) fn fields(columns: &[ResultColumn], format: &Format) -> Vec<FieldInfo
 }
 
 fn field(column: &ResultColumn, format: FieldFormat) -> FieldInfo {
-    let datatype = Type::from_oid(column.type_oid).unwrap_or_else(|| {
+    let datatype = type_of(column.type_oid);
+    FieldInfo::new(column.name.clone(), None, None, datatype, format)
+        .with_type_modifier(column.type_modifier)
+}
+
+/// The pgwire type of a type OID (a named placeholder for the server's own types).
+fn type_of(oid: u32) -> Type {
+    Type::from_oid(oid).unwrap_or_else(|| {
         postgres_types::Type::new(
-            format!("oid{}", column.type_oid),
-            column.type_oid,
+            format!("oid{oid}"),
+            oid,
             postgres_types::Kind::Simple,
             "pg_catalog".to_string(),
         )
-    });
-    FieldInfo::new(column.name.clone(), None, None, datatype, format)
-        .with_type_modifier(column.type_modifier)
+    })
 }
 
 /// The settings `target` runs under: the session's output settings, and its search path
@@ -166,6 +183,35 @@ fn forwarded_settings(session: &Session) -> Vec<(String, String)> {
             let value = value.trim().trim_matches('\'').to_string();
             (!value.is_empty()).then(|| (theirs.to_string(), value))
         })
+        .collect()
+}
+
+/// The parameter values a client bound to a portal, in its formats.
+pub(super) fn bound_parameters(
+    values: &[Option<bytes::Bytes>],
+    format: &Format,
+) -> BoundParameters {
+    BoundParameters {
+        types: Vec::new(),
+        values: values.to_vec(),
+        formats: value_formats(format),
+    }
+}
+
+/// The types a client declared at Parse (0 where it left one open).
+pub(super) fn declared_types(types: &[Option<Type>]) -> Vec<u32> {
+    types
+        .iter()
+        .map(|t| t.as_ref().map_or(0, Type::oid))
+        .collect()
+}
+
+/// The parameter types to describe: the server's OIDs as pgwire types.
+pub(super) fn parameter_types(statement: &PassthroughStatement) -> Vec<Type> {
+    statement
+        .parameter_types
+        .iter()
+        .map(|&oid| type_of(oid))
         .collect()
 }
 

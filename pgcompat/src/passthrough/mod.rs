@@ -10,8 +10,9 @@
 //! A statement stays with fedgate's own planner when anything in it is fedgate's rather than
 //! the server's: a system table (`pg_class`, `information_schema`), another server's table,
 //! a function whose answer depends on the connection or the catalog (`current_user`,
-//! `version()`, `current_setting`, `pg_*` catalog functions, `'t'::regclass`), parameters,
-//! locking clauses or `SELECT INTO`. A statement without tables passes when the session's
+//! `version()`, `current_setting`, `pg_*` catalog functions, `'t'::regclass`), locking
+//! clauses or `SELECT INTO`. `$n` parameters pass: the server types them (the client's
+//! declared types first) and receives the values as the client bound them. A statement without tables passes when the session's
 //! database is such a server. `SET fedgate.passthrough = off` turns it off for a session.
 
 mod unparsed;
@@ -334,11 +335,19 @@ impl Visitor for Inspection {
     }
 
     fn pre_visit_value(&mut self, value: &ValueWithSpan) -> ControlFlow<()> {
-        if matches!(value.value, Value::Placeholder(_)) {
+        // `$n` parameters go to the server with the values the client binds; other
+        // placeholder spellings are not PostgreSQL's.
+        if matches!(&value.value, Value::Placeholder(p) if !is_numbered_parameter(p)) {
             return self.refuse();
         }
         ControlFlow::Continue(())
     }
+}
+
+fn is_numbered_parameter(placeholder: &str) -> bool {
+    placeholder
+        .strip_prefix('$')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Whether a function of this name answers the same on the server as through fedgate.
@@ -512,7 +521,6 @@ mod tests {
             "SELECT 'emp'::regclass",
             "SELECT * FROM t FOR UPDATE",
             "SELECT * INTO x FROM t",
-            "SELECT $1::int",
             "SELECT public.my_function(1)",
             "SELECT query_to_xml('select 1', true, true, '')",
             "SELECT has_table_privilege('t', 'select')",
@@ -527,6 +535,7 @@ mod tests {
             "SELECT * FROM generate_series(1, 3) g",
             "WITH x AS (SELECT 1) SELECT * FROM x",
             "SELECT pg_sleep(1)",
+            "SELECT $1::int + $2",
         ] {
             assert!(!refused(sql), "{sql} should pass");
         }
