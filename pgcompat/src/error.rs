@@ -136,6 +136,9 @@ fn postgres_wording(error: &DataFusionError) -> Option<PgError> {
             "more than one row returned by a subquery used as an expression",
         ));
     }
+    if let Some(known) = number_wording(&message) {
+        return Some(known);
+    }
     if message.contains("must be in group by or an aggregate function") {
         return Some(PgError::new(
             SqlState::GroupingError,
@@ -143,6 +146,56 @@ fn postgres_wording(error: &DataFusionError) -> Option<PgError> {
         ));
     }
     None
+}
+
+/// Errors of numbers and of functions' arguments that DataFusion's kernels word their own
+/// way (pinned by the tests below).
+fn number_wording(message: &str) -> Option<PgError> {
+    let integer_type = || {
+        if message.contains("int64") {
+            "bigint"
+        } else if message.contains("int16") {
+            "smallint"
+        } else {
+            "integer"
+        }
+    };
+    let (state, text) = if message.contains("overflow on abs")
+        || message.contains("can't cast value") && message.contains("to type int")
+    {
+        (
+            SqlState::NumericValueOutOfRange,
+            format!("{} out of range", integer_type()),
+        )
+    } else if message.contains("too large to store in a decimal") {
+        (
+            SqlState::NumericValueOutOfRange,
+            "numeric field overflow".to_string(),
+        )
+    } else if message.contains("factorial of a negative number") {
+        (
+            SqlState::NumericValueOutOfRange,
+            "factorial of a negative number is undefined".to_string(),
+        )
+    } else if message.contains("step can't be 0") {
+        (
+            SqlState::InvalidParameterValue,
+            "step size cannot equal zero".to_string(),
+        )
+    } else if message.contains("negative count not allowed") {
+        (
+            SqlState::SubstringError,
+            "negative substring length not allowed".to_string(),
+        )
+    } else if message.contains("regex parse error") {
+        (
+            SqlState::InvalidRegularExpression,
+            "invalid regular expression".to_string(),
+        )
+    } else {
+        return None;
+    };
+    Some(PgError::new(state, text))
 }
 
 /// DataFusion's planning errors carry only a message.

@@ -118,7 +118,9 @@ impl PgSession {
             .with_catalog_list(scoped.clone())
             .with_default_features()
             .with_analyzer_rules(analyzer_rules())
-            .with_physical_optimizer_rule(Arc::new(crate::checked_arithmetic::CheckedArithmetic));
+            .with_physical_optimizer_rules(
+                crate::checked_arithmetic::CheckedArithmetic::with_default_rules(),
+            );
         if let Some(planner) = &planning.query_planner {
             builder = builder.with_query_planner(planner.clone());
         }

@@ -162,6 +162,12 @@ fn ident_name(ident: &Ident) -> String {
 fn figure_name(expr: &Expr) -> Option<String> {
     let name = match expr {
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => return column_name(expr),
+        // `x = ANY (array)`, planned as a function (`crate::rewrite::numbers`).
+        Expr::Function(function)
+            if function.name.to_string() == crate::functions::arrays::ANY_EQUAL =>
+        {
+            return None
+        }
         Expr::Function(function) => function.name.0.last()?.as_ident().map(ident_name)?,
         Expr::Cast {
             expr, data_type, ..
@@ -171,7 +177,7 @@ fn figure_name(expr: &Expr) -> Option<String> {
         Expr::CompoundFieldAccess { root, .. } => return figure_name(root),
         Expr::Case { .. } => "case".to_string(),
         Expr::Exists { negated: false, .. } => "exists".to_string(),
-        Expr::Array(_) => "array".to_string(),
+        Expr::Array(array) if array.named => "array".to_string(),
         Expr::Interval(_) => "interval".to_string(),
         Expr::Subquery(query) => return subquery_name(query),
         Expr::Substring { .. } => "substring".to_string(),

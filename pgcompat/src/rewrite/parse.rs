@@ -22,6 +22,7 @@ use datafusion_pg_catalog::sql::rules::{
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use crate::rewrite::literals::PostgresLiterals;
+use crate::rewrite::numbers::{PostgresArrayLiterals, PostgresOperators};
 use crate::rewrite::pg_syntax::PostgresSyntax;
 
 /// The first statement of `sql`, parsed with the plain PostgreSQL parser and no rewrite (the
@@ -48,6 +49,7 @@ impl Default for StatementParser {
 impl StatementParser {
     pub fn new() -> Self {
         let safe_rules: Vec<Arc<dyn SqlStatementRewriteRule>> = vec![
+            Arc::new(PostgresArrayLiterals),
             Arc::new(AliasDuplicatedProjectionRewrite),
             Arc::new(ResolveUnqualifiedIdentifier),
             Arc::new(RewriteArrayAnyAllOperation),
@@ -59,6 +61,7 @@ impl StatementParser {
             Arc::new(RewriteRegCastToSubquery::new()),
             Arc::new(FixVersionColumnName),
             Arc::new(PostgresLiterals),
+            Arc::new(PostgresOperators),
         ];
         Self {
             compatibility: PostgresCompatibilityParser::new(),
