@@ -141,6 +141,12 @@ fn postgres_wording(error: &DataFusionError) -> Option<PgError> {
             "more than one row returned by a subquery used as an expression",
         ));
     }
+    if let Some(known) = number_wording(&message) {
+        return Some(known);
+    }
+    if let Some(known) = planning_wording(&message) {
+        return Some(known);
+    }
     if message.contains("must be in group by or an aggregate function") {
         return Some(PgError::new(
             SqlState::GroupingError,
@@ -148,6 +154,128 @@ fn postgres_wording(error: &DataFusionError) -> Option<PgError> {
         ));
     }
     None
+}
+
+/// Errors of numbers and of functions' arguments that DataFusion's kernels word their own
+/// way (pinned by the tests below).
+fn number_wording(message: &str) -> Option<PgError> {
+    let integer_type = || {
+        if message.contains("int64") {
+            "bigint"
+        } else if message.contains("int16") {
+            "smallint"
+        } else {
+            "integer"
+        }
+    };
+    let (state, text) = if message.contains("overflow on abs")
+        || message.contains("can't cast value") && message.contains("to type int")
+    {
+        (
+            SqlState::NumericValueOutOfRange,
+            format!("{} out of range", integer_type()),
+        )
+    } else if message.contains("too large to store in a decimal") {
+        (
+            SqlState::NumericValueOutOfRange,
+            "numeric field overflow".to_string(),
+        )
+    } else if message.contains("factorial of a negative number") {
+        (
+            SqlState::NumericValueOutOfRange,
+            "factorial of a negative number is undefined".to_string(),
+        )
+    } else if message.contains("step can't be 0") {
+        (
+            SqlState::InvalidParameterValue,
+            "step size cannot equal zero".to_string(),
+        )
+    } else if message.contains("negative count not allowed") {
+        (
+            SqlState::SubstringError,
+            "negative substring length not allowed".to_string(),
+        )
+    } else if message.contains("regex parse error") {
+        (
+            SqlState::InvalidRegularExpression,
+            "invalid regular expression".to_string(),
+        )
+    } else {
+        return None;
+    };
+    Some(PgError::new(state, text))
+}
+
+/// Planning errors PostgreSQL reports with other codes than DataFusion's kind suggests.
+fn planning_wording(message: &str) -> Option<PgError> {
+    const WINDOW_FUNCTIONS: &[&str] = &[
+        "row_number",
+        "rank",
+        "dense_rank",
+        "percent_rank",
+        "cume_dist",
+        "ntile",
+        "lag",
+        "lead",
+        "first_value",
+        "last_value",
+        "nth_value",
+    ];
+    let (state, text): (SqlState, String) =
+        if message.contains("the subquery should only return one column") {
+            (
+                SqlState::SyntaxError,
+                "subquery must return only one column".into(),
+            )
+        } else if message.contains("aggregate functions are not allowed in the where clause") {
+            (
+                SqlState::GroupingError,
+                "aggregate functions are not allowed in WHERE".into(),
+            )
+        } else if message.contains("aggregate function calls cannot be nested") {
+            (
+                SqlState::GroupingError,
+                "aggregate function calls cannot be nested".into(),
+            )
+        } else if message.contains("queries have different number of columns") {
+            (
+                SqlState::SyntaxError,
+                "each UNION query must have the same number of columns".into(),
+            )
+        } else if message.contains("for select distinct, order by expressions") {
+            (
+                SqlState::InvalidColumnReference,
+                "for SELECT DISTINCT, ORDER BY expressions must appear in select list".into(),
+            )
+        } else if message.contains("limit must be >= 0") {
+            (
+                SqlState::InvalidRowCountInLimitClause,
+                "LIMIT must not be negative".into(),
+            )
+        } else if message.contains("offset must be >= 0") {
+            (
+                SqlState::InvalidRowCountInResultOffsetClause,
+                "OFFSET must not be negative".into(),
+            )
+        } else if message.contains("cannot coerce arithmetic expression")
+            || message.contains("cannot automatically convert")
+        {
+            (
+                SqlState::UndefinedFunction,
+                "operator does not exist".into(),
+            )
+        } else if let Some(name) = WINDOW_FUNCTIONS
+            .iter()
+            .find(|f| message.contains(&format!("invalid function '{f}'")))
+        {
+            (
+                SqlState::WrongObjectType,
+                format!("window function {name} requires an OVER clause"),
+            )
+        } else {
+            return None;
+        };
+    Some(PgError::new(state, text))
 }
 
 /// DataFusion's planning errors carry only a message.
@@ -318,6 +446,34 @@ mod tests {
             (
                 "SELECT (SELECT a FROM (VALUES (1), (2)) AS v(a))",
                 SqlState::CardinalityViolation,
+            ),
+            ("SELECT (SELECT 1, 2)", SqlState::SyntaxError),
+            (
+                "SELECT a FROM t WHERE count(*) > 1",
+                SqlState::GroupingError,
+            ),
+            ("SELECT sum(count(*)) FROM t", SqlState::GroupingError),
+            ("SELECT 1 UNION SELECT 1, 2", SqlState::SyntaxError),
+            (
+                "SELECT DISTINCT a FROM t ORDER BY b",
+                SqlState::InvalidColumnReference,
+            ),
+            (
+                "SELECT a FROM t LIMIT -1",
+                SqlState::InvalidRowCountInLimitClause,
+            ),
+            (
+                "SELECT DATE '2024-01-01' + DATE '2024-01-02'",
+                SqlState::UndefinedFunction,
+            ),
+            ("SELECT row_number() FROM t", SqlState::WrongObjectType),
+            (
+                "SELECT abs(CAST(-2147483648 AS INT))",
+                SqlState::NumericValueOutOfRange,
+            ),
+            (
+                "SELECT CAST(2147483648 AS INT)",
+                SqlState::NumericValueOutOfRange,
             ),
         ];
         for (sql, expected) in cases {

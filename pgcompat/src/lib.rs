@@ -21,6 +21,7 @@
 
 pub mod catalog;
 pub mod checked_arithmetic;
+pub mod checked_float;
 pub mod error;
 pub mod functions;
 pub mod inferred_predicates;

@@ -118,7 +118,12 @@ impl PgSession {
             .with_catalog_list(scoped.clone())
             .with_default_features()
             .with_analyzer_rules(analyzer_rules())
-            .with_physical_optimizer_rule(Arc::new(crate::checked_arithmetic::CheckedArithmetic));
+            .with_physical_optimizer_rules(
+                crate::checked_arithmetic::CheckedArithmetic::with_default_rules(),
+            )
+            .with_optimizer_rules(crate::inferred_predicates::replace_push_down_filter(
+                datafusion::optimizer::Optimizer::new().rules,
+            ));
         if let Some(planner) = &planning.query_planner {
             builder = builder.with_query_planner(planner.clone());
         }
@@ -126,11 +131,6 @@ impl PgSession {
             builder = builder.with_optimizer_rule(rule.clone());
         }
         let state = builder.build();
-        let rules =
-            crate::inferred_predicates::replace_push_down_filter(state.optimizers().to_vec());
-        let state = SessionStateBuilder::new_from_existing(state)
-            .with_optimizer_rules(rules)
-            .build();
         let ctx = SessionContext::new_with_state(state);
         // pg_catalog lists the connected database only; then the session itself gets the
         // listing of every database (information_schema), sharing that pg_catalog.

@@ -15,6 +15,7 @@
 mod federation;
 mod join_regroup;
 mod key_feed;
+pub mod number_rules;
 mod postgres_semantics;
 mod remote_scan;
 mod remote_sql;

@@ -37,10 +37,11 @@
 //! - `row_number()`, `rank()`, `dense_rank()` and `ntile()` are `bigint` in PostgreSQL and
 //!   unsigned 64-bit integers in DataFusion (which clients would see as `numeric`): where
 //!   their result is used, it is cast to `Int64` (they never exceed it).
-//! - Integer arithmetic between constants that overflows (`2147483647 + 1`) is an error
-//!   in PostgreSQL (22003); DataFusion's constant folding would wrap it. It becomes a call
-//!   that fails with that error when it runs (arithmetic on columns is checked by
-//!   `fedgate_pgcompat::checked_arithmetic`).
+//! - Arithmetic between constants that PostgreSQL refuses (`2147483647 + 1`, `1 / 0`,
+//!   `1::float8 / 0`), functions that would take a number as text (`length(42)`) and the
+//!   scale of unconstrained `numeric` casts: see `crate::number_rules`.
+//! - `VALUES` columns whose values are all integer literals that fit `int4` are `int4`, as
+//!   in PostgreSQL (DataFusion types them `Int64`), so `sum(x)` over them is `bigint`.
 //!
 //! Runs as the first analyzer rule, before type coercion, so the rewritten expressions are
 //! coerced like any other.
@@ -56,7 +57,7 @@ use datafusion::logical_expr::expr::{
 };
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{lit, when, Expr, ExprSchemable, LogicalPlan};
-use datafusion::logical_expr::{BinaryExpr, Operator, Union};
+use datafusion::logical_expr::{BinaryExpr, Operator, Union, Values};
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
 /// The analyzer rule (see the module documentation).
@@ -72,15 +73,31 @@ impl AnalyzerRule for PostgresSemantics {
         // A recursive CTE's work table keeps the types its terms were planned with: its
         // literals stay as DataFusion typed them.
         let int4_literals = !has_recursive_query(&plan)?;
+        // A lambda's parameter keeps the element type its array had when it was planned:
+        // `ARRAY[...]` keeps DataFusion's `Int64` elements in a statement with lambdas.
+        let int4_arrays = int4_literals && !has_lambda(&plan)?;
         plan.transform_up_with_subqueries(|plan| {
-            if matches!(plan, LogicalPlan::Limit(_) | LogicalPlan::Values(_)) {
+            if let LogicalPlan::Values(values) = plan {
+                return if int4_literals {
+                    int4_values(values)
+                } else {
+                    Ok(Transformed::no(LogicalPlan::Values(values)))
+                };
+            }
+            if matches!(plan, LogicalPlan::Limit(_)) {
                 return Ok(Transformed::no(plan));
             }
             let schema = input_schema(&plan);
             let names = NamePreserver::new(&plan);
             let rewritten = plan.map_expressions(|expr| {
                 let saved = names.save(&expr);
-                let result = expr.transform_up(|e| rewrite(e, &schema, int4_literals))?;
+                let result = expr.transform_up(|e| {
+                    let keep_int64_array = !int4_arrays && is_make_array(&e);
+                    if keep_int64_array {
+                        return Ok(with_int64_literals(e));
+                    }
+                    rewrite(e, &schema, int4_literals)
+                })?;
                 Ok(result.update_data(|e| saved.restore(e)))
             })?;
             // A rewrite below may have changed an input's types: always recompute.
@@ -92,6 +109,53 @@ impl AnalyzerRule for PostgresSemantics {
     }
 }
 
+/// A `VALUES` list with its columns of integer literals that all fit `int4` typed `Int32`,
+/// as PostgreSQL types them.
+fn int4_values(mut values: Values) -> Result<Transformed<LogicalPlan>> {
+    let fits = |e: &Expr| match e {
+        Expr::Literal(ScalarValue::Int64(Some(v)), _) => i32::try_from(*v).is_ok(),
+        Expr::Literal(ScalarValue::Int64(None), _) => true,
+        _ => false,
+    };
+    let columns: Vec<usize> = (0..values.schema.fields().len())
+        .filter(|&c| {
+            *values.schema.field(c).data_type() == DataType::Int64
+                && values.values.iter().all(|row| row.get(c).is_some_and(fits))
+                && values
+                    .values
+                    .iter()
+                    .any(|row| matches!(row[c], Expr::Literal(ScalarValue::Int64(Some(_)), _)))
+        })
+        .collect();
+    if columns.is_empty() {
+        return Ok(Transformed::no(LogicalPlan::Values(values)));
+    }
+    for row in &mut values.values {
+        for &c in &columns {
+            if let Expr::Literal(ScalarValue::Int64(v), metadata) = &row[c] {
+                let narrowed = v.and_then(|v| i32::try_from(v).ok());
+                row[c] = Expr::Literal(ScalarValue::Int32(narrowed), metadata.clone());
+            }
+        }
+    }
+    let fields = values
+        .schema
+        .iter()
+        .enumerate()
+        .map(|(c, (qualifier, field))| {
+            let field = if columns.contains(&c) {
+                Arc::new(field.as_ref().clone().with_data_type(DataType::Int32))
+            } else {
+                field.clone()
+            };
+            (qualifier.cloned(), field)
+        })
+        .collect();
+    let schema = DFSchema::new_with_metadata(fields, values.schema.inner().metadata().clone())?;
+    values.schema = Arc::new(schema);
+    Ok(Transformed::yes(LogicalPlan::Values(values)))
+}
+
 /// The schema expressions of `plan` are resolved against (its inputs' fields merged).
 fn input_schema(plan: &LogicalPlan) -> DFSchema {
     let mut merged = DFSchema::empty();
@@ -99,6 +163,29 @@ fn input_schema(plan: &LogicalPlan) -> DFSchema {
         merged.merge(input.schema());
     }
     merged
+}
+
+/// Whether an expression of the plan (or of a subquery in it) has a lambda.
+fn has_lambda(plan: &LogicalPlan) -> Result<bool> {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    let mut found = false;
+    plan.apply_with_subqueries(|node| {
+        node.apply_expressions(|expr| {
+            expr.apply(|e| {
+                found |= matches!(e, Expr::Lambda(_) | Expr::HigherOrderFunction(_));
+                Ok(if found {
+                    TreeNodeRecursion::Stop
+                } else {
+                    TreeNodeRecursion::Continue
+                })
+            })
+        })
+    })?;
+    Ok(found)
+}
+
+fn is_make_array(expr: &Expr) -> bool {
+    matches!(expr, Expr::ScalarFunction(f) if f.func.name() == "make_array")
 }
 
 /// Whether the plan (or a subquery in it) has a recursive CTE.
@@ -117,7 +204,18 @@ fn has_recursive_query(plan: &LogicalPlan) -> Result<bool> {
 }
 
 fn rewrite(expr: Expr, schema: &DFSchema, int4_literals: bool) -> Result<Transformed<Expr>> {
+    if let Expr::ScalarFunction(function) = &expr {
+        if let Some(error) = crate::number_rules::text_argument_error(function, schema) {
+            return Ok(Transformed::yes(error));
+        }
+    }
     match &expr {
+        Expr::ScalarFunction(function)
+            if function.func.name() == "make_array" && all_int4_literals(&function.args) =>
+        {
+            // `ARRAY[1, 2]` is `integer[]`, as in PostgreSQL.
+            Ok(Transformed::no(expr))
+        }
         Expr::ScalarFunction(function)
             if matches!(
                 function.func.name(),
@@ -125,6 +223,21 @@ fn rewrite(expr: Expr, schema: &DFSchema, int4_literals: bool) -> Result<Transfo
             ) =>
         {
             Ok(with_int64_literals(expr))
+        }
+        Expr::ScalarFunction(function) if int4_result_function(function, schema) => {
+            // gcd(int4, int4) and lcm(int4, int4) are int4 in PostgreSQL (out of range is
+            // 22003, as the failing cast reports it).
+            Ok(Transformed::yes(Expr::Cast(Cast::new(
+                Box::new(expr.clone()),
+                DataType::Int32,
+            ))))
+        }
+        Expr::ScalarFunction(function) if function.func.name() == "factorial" => {
+            // factorial() is numeric in PostgreSQL.
+            Ok(Transformed::yes(Expr::Cast(Cast::new(
+                Box::new(expr.clone()),
+                DataType::Decimal128(38, 0),
+            ))))
         }
         Expr::AggregateFunction(aggregate)
             if matches!(aggregate.func.name(), "nth_value" | "count") =>
@@ -142,18 +255,12 @@ fn rewrite(expr: Expr, schema: &DFSchema, int4_literals: bool) -> Result<Transfo
                 DataType::Int32,
             ))))
         }
-        Expr::BinaryExpr(binary)
-            if matches!(
-                binary.op,
-                Operator::Plus | Operator::Minus | Operator::Multiply
-            ) =>
+        Expr::BinaryExpr(_) | Expr::Negative(_)
+            if crate::number_rules::constant_error(&expr, schema).is_some() =>
         {
-            Ok(
-                match constant_overflow(&binary.left, binary.op, &binary.right) {
-                    Some(data_type) => Transformed::yes(out_of_range(data_type)),
-                    None => Transformed::no(expr),
-                },
-            )
+            Ok(Transformed::yes(
+                crate::number_rules::constant_error(&expr, schema).unwrap_or(expr),
+            ))
         }
         Expr::Column(column) if is_unsigned_window_result(column, schema) => Ok(Transformed::yes(
             Expr::Cast(Cast::new(Box::new(expr.clone()), DataType::Int64)),
@@ -191,6 +298,16 @@ fn rewrite(expr: Expr, schema: &DFSchema, int4_literals: bool) -> Result<Transfo
                 None => Transformed::no(expr),
             })
         }
+        Expr::Cast(cast)
+            if *cast.field.data_type() == crate::number_rules::UNCONSTRAINED_NUMERIC =>
+        {
+            Ok(
+                match crate::number_rules::unconstrained_numeric_cast(cast, schema) {
+                    Some(e) => Transformed::yes(e),
+                    None => Transformed::no(expr),
+                },
+            )
+        }
         Expr::Cast(Cast { expr: inner, field }) => match microsecond_timestamp(field.data_type()) {
             Some(to) => Ok(Transformed::yes(Expr::Cast(Cast::new(inner.clone(), to)))),
             None => Ok(Transformed::no(expr)),
@@ -220,46 +337,26 @@ fn is_unsigned_window_result(column: &datafusion::common::Column, schema: &DFSch
             .is_ok_and(|field| *field.data_type() == DataType::UInt64)
 }
 
-/// The result type of `left op right` when both are integer constants and the result
-/// does not fit it (PostgreSQL: int4 op int4 is int4, with int8 it is int8).
-fn constant_overflow(left: &Expr, op: Operator, right: &Expr) -> Option<DataType> {
-    let value = |e: &Expr| match e {
-        Expr::Literal(ScalarValue::Int32(Some(v)), _) => Some((i64::from(*v), false)),
-        Expr::Literal(ScalarValue::Int64(Some(v)), _) => Some((*v, true)),
-        _ => None,
+/// Whether every element of an `ARRAY[...]` is an `int4` literal (or NULL).
+fn all_int4_literals(args: &[Expr]) -> bool {
+    let int4 = |e: &Expr| {
+        matches!(
+            e,
+            Expr::Literal(ScalarValue::Int32(_) | ScalarValue::Null, _)
+        )
     };
-    let ((a, wide_a), (b, wide_b)) = (value(left)?, value(right)?);
-    let result = match op {
-        Operator::Plus => a.checked_add(b),
-        Operator::Minus => a.checked_sub(b),
-        _ => a.checked_mul(b),
-    };
-    if wide_a || wide_b {
-        result.is_none().then_some(DataType::Int64)
-    } else {
-        let fits = result.is_some_and(|r| i32::try_from(r).is_ok());
-        (!fits).then_some(DataType::Int32)
-    }
+    args.iter()
+        .any(|e| matches!(e, Expr::Literal(ScalarValue::Int32(Some(_)), _)))
+        && args.iter().all(int4)
 }
 
-/// A call that fails with PostgreSQL's `integer out of range` (22003) when evaluated; volatile,
-/// so constant folding leaves it to run.
-fn out_of_range(data_type: DataType) -> Expr {
-    use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
-    let udf: ScalarUDF = create_udf(
-        "integer_out_of_range",
-        vec![],
-        data_type,
-        Volatility::Volatile,
-        Arc::new(|_: &[ColumnarValue]| {
-            Err(fedgate_adapter_api::AdapterError::new(
-                fedgate_adapter_api::SqlState::NumericValueOutOfRange,
-                "integer out of range",
-            )
-            .into_datafusion())
-        }),
-    );
-    Expr::ScalarFunction(ScalarFunction::new_udf(Arc::new(udf), vec![]))
+/// `gcd`/`lcm` of `int4` arguments, which DataFusion computes as `Int64`.
+fn int4_result_function(function: &ScalarFunction, schema: &DFSchema) -> bool {
+    matches!(function.func.name(), "gcd" | "lcm")
+        && function
+            .args
+            .iter()
+            .all(|a| matches!(a.get_type(schema), Ok(DataType::Int32 | DataType::Int16)))
 }
 
 /// The expression with its direct `Int32` literal arguments back to `Int64`.
@@ -644,26 +741,6 @@ mod tests {
         assert_eq!(
             one_value("SELECT sum(1) FROM t").await,
             (DataType::Int64, "2".to_string())
-        );
-    }
-
-    #[tokio::test]
-    async fn constant_overflow_fails_when_run() {
-        assert_eq!(
-            constant_overflow(&lit(2_147_483_647i32), Operator::Plus, &lit(1i32)),
-            Some(DataType::Int32)
-        );
-        assert_eq!(
-            constant_overflow(&lit(2_147_483_647i32), Operator::Plus, &lit(1i64)),
-            None
-        );
-        assert_eq!(
-            constant_overflow(&lit(i64::MAX), Operator::Multiply, &lit(2i32)),
-            Some(DataType::Int64)
-        );
-        assert_eq!(
-            constant_overflow(&lit(7i32), Operator::Minus, &lit(8i32)),
-            None
         );
     }
 

@@ -50,7 +50,84 @@ pub(crate) fn functions() -> Vec<PgFunction> {
             replace_row,
         ),
         f("array_fill", coerce_fill, fill_returns, fill_row),
+        f(ANY_EQUAL, coerce_elements, bool_returns, any_equal_row),
+        f(
+            MALFORMED_ARRAY,
+            |types| Ok(types.to_vec()),
+            |_, _| Ok(DataType::new_list(DataType::Utf8, true)),
+            malformed_row,
+        ),
     ]
+}
+
+/// `x = ANY (array)` (and `x <> ALL (array)`, its negation), which the statement rewrite
+/// spells `array_contains(array, x)` and fedgate plans as this function: PostgreSQL's
+/// three-valued answer, NULL when no element equals `x` but an element or `x` is NULL
+/// (DataFusion's `array_has` answers false), false for an empty array.
+pub(crate) const ANY_EQUAL: &str = "pg_any_equal";
+
+/// The statement rewrite's stand-in for an array literal PostgreSQL cannot read
+/// (`'{1,2'::int[]`): it fails with 22P02 `malformed array literal` when evaluated.
+pub(crate) const MALFORMED_ARRAY: &str = "pg_malformed_array_literal";
+
+fn malformed_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue> {
+    let text = args.first().map(text_of).unwrap_or_default();
+    Err(pg_error(
+        SqlState::InvalidTextRepresentation,
+        format!("malformed array literal: \"{text}\""),
+    ))
+}
+
+fn text_of(value: &ScalarValue) -> String {
+    match value {
+        ScalarValue::Utf8(Some(t))
+        | ScalarValue::Utf8View(Some(t))
+        | ScalarValue::LargeUtf8(Some(t)) => t.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn bool_returns(fields: &[FieldRef], _: &[Option<&ScalarValue>]) -> Result<DataType> {
+    match fields.first().map(|f| f.data_type()) {
+        Some(t) if (is_list(t) || t == &DataType::Null) && fields.len() == 2 => {
+            Ok(DataType::Boolean)
+        }
+        _ => Err(no_such_function(ANY_EQUAL, fields)),
+    }
+}
+
+fn any_equal_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue> {
+    let Some(items) = elements(&args[0]) else {
+        return Ok(ScalarValue::Boolean(None));
+    };
+    let mut leaves = Vec::new();
+    collect_leaves(&items, &mut leaves)?;
+    if leaves.is_empty() {
+        return Ok(ScalarValue::Boolean(Some(false)));
+    }
+    if args[1].is_null() {
+        return Ok(ScalarValue::Boolean(None));
+    }
+    if leaves
+        .iter()
+        .any(|item| !item.is_null() && item == &args[1])
+    {
+        return Ok(ScalarValue::Boolean(Some(true)));
+    }
+    let unknown = leaves.iter().any(ScalarValue::is_null);
+    Ok(ScalarValue::Boolean((!unknown).then_some(false)))
+}
+
+/// The elements of every dimension of an array, in order.
+fn collect_leaves(items: &ArrayRef, leaves: &mut Vec<ScalarValue>) -> Result<()> {
+    for i in 0..items.len() {
+        let item = ScalarValue::try_from_array(items, i)?;
+        match elements(&item) {
+            Some(inner) if is_list(items.data_type()) => collect_leaves(&inner, leaves)?,
+            _ => leaves.push(item),
+        }
+    }
+    Ok(())
 }
 
 fn is_list(t: &DataType) -> bool {

@@ -162,16 +162,34 @@ fn ident_name(ident: &Ident) -> String {
 fn figure_name(expr: &Expr) -> Option<String> {
     let name = match expr {
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => return column_name(expr),
+        // `x = ANY (array)`, planned as a function (`crate::rewrite::numbers`).
+        Expr::Function(function)
+            if function.name.to_string() == crate::functions::arrays::ANY_EQUAL =>
+        {
+            return None
+        }
         Expr::Function(function) => function.name.0.last()?.as_ident().map(ident_name)?,
+        // PostgreSQL's FigureColname: a cast's type names it unless what it casts has a
+        // strong name (a column, a function): `2.5::float8::int4` is `int4`.
         Expr::Cast {
             expr, data_type, ..
-        } => return figure_name(expr).or_else(|| Some(type_name(data_type))),
+        } => {
+            return match figure_name(expr) {
+                Some(name) if strong_name(expr) => Some(name),
+                _ => Some(type_name(data_type)),
+            }
+        }
         Expr::TypedString(typed) => type_name(&typed.data_type),
         Expr::Nested(inner) | Expr::Collate { expr: inner, .. } => return figure_name(inner),
         Expr::CompoundFieldAccess { root, .. } => return figure_name(root),
-        Expr::Case { .. } => "case".to_string(),
+        // Named by its ELSE result when that has a strong name (`CASE ... ELSE x END` is
+        // `x`), else `case`.
+        Expr::Case { else_result, .. } => match else_result.as_deref() {
+            Some(e) if strong_name(e) => return figure_name(e).or(Some("case".to_string())),
+            _ => "case".to_string(),
+        },
         Expr::Exists { negated: false, .. } => "exists".to_string(),
-        Expr::Array(_) => "array".to_string(),
+        Expr::Array(array) if array.named => "array".to_string(),
         Expr::Interval(_) => "interval".to_string(),
         Expr::Subquery(query) => return subquery_name(query),
         Expr::Substring { .. } => "substring".to_string(),
@@ -190,6 +208,18 @@ fn figure_name(expr: &Expr) -> Option<String> {
         _ => return None,
     };
     Some(name)
+}
+
+/// Whether `expr`'s name outranks a cast's type name (PostgreSQL's strength 2): a cast or
+/// `CASE` names as strongly as what names it, a constant does not.
+fn strong_name(expr: &Expr) -> bool {
+    match expr {
+        Expr::Cast { expr, .. } => strong_name(expr),
+        Expr::Value(_) | Expr::TypedString(_) => false,
+        Expr::Case { else_result, .. } => else_result.as_deref().is_some_and(strong_name),
+        Expr::Nested(inner) => strong_name(inner),
+        _ => true,
+    }
 }
 
 fn postgres_name(expr: &Expr) -> String {
@@ -257,6 +287,15 @@ mod tests {
         assert_eq!(
             rewrite("SELECT count(*), 1, a, t.b, x::int, CASE WHEN a THEN 1 END FROM t"),
             "SELECT count(*) AS \"count\", 1 AS \"?column?\", a, t.b, x::INT AS \"x\", CASE WHEN a THEN 1 END AS \"case\" FROM t"
+        );
+    }
+
+    #[test]
+    fn a_cast_of_a_cast_takes_the_outer_type() {
+        assert_eq!(
+            rewrite("SELECT 2.5::FLOAT8::INT4, x::TEXT::INT8, 'a'::TEXT"),
+            "SELECT 2.5::FLOAT8::INT4 AS \"int4\", x::TEXT::INT8 AS \"x\", 'a'::TEXT AS \"text\" FROM t"
+                .replace(" FROM t", "")
         );
     }
 

@@ -83,7 +83,17 @@ fn rewrite_expr(expr: &mut Expr) {
         Expr::Value(ValueWithSpan {
             value: Value::Number(number, _),
             ..
-        }) if !fits_a_decimal(number) => {
+        }) if fits_a_decimal(number) => {
+            // A whole number stays as written: in plain digits it would read as an
+            // integer, and `1e3` is numeric in PostgreSQL.
+            if let Some(plain) = plain_number(number).filter(|p| p.contains('.')) {
+                *number = plain;
+            }
+        }
+        Expr::Value(ValueWithSpan {
+            value: Value::Number(number, _),
+            ..
+        }) => {
             let text = number.clone();
             *expr = Expr::Cast {
                 kind: CastKind::Cast,
@@ -243,6 +253,37 @@ fn decode_bytea(text: &str) -> Option<String> {
     Some(out.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// A number with an exponent written out in plain digits (`1e3` is `1000`, `1.5e-3` is
+/// `0.0015`), with the scale PostgreSQL's numeric gives it (the digits after the point
+/// less the exponent, at least 0); DataFusion reads an exponent as a negative decimal
+/// scale it cannot hold. `None` for a number without an exponent or beyond 38 digits.
+fn plain_number(number: &str) -> Option<String> {
+    let (mantissa, exponent) = number.split_once(['e', 'E'])?;
+    let exponent: i64 = exponent.parse().ok()?;
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: String = format!("{whole}{fraction}");
+    let point = whole.len() as i64 + exponent;
+    if !(-38..=38).contains(&point) || digits.len() > 38 {
+        return None;
+    }
+    let text = if point <= 0 {
+        format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+    } else if point as usize >= digits.len() {
+        format!("{digits}{}", "0".repeat(point as usize - digits.len()))
+    } else {
+        let (a, b) = digits.split_at(point as usize);
+        format!("{a}.{b}")
+    };
+    let (int_part, frac_part) = text.split_once('.').unwrap_or((&text, ""));
+    let int_part = int_part.trim_start_matches('0');
+    let int_part = if int_part.is_empty() { "0" } else { int_part };
+    Some(if frac_part.is_empty() {
+        int_part.to_string()
+    } else {
+        format!("{int_part}.{frac_part}")
+    })
+}
+
 /// Whether DataFusion can read the number literal as a decimal: at most 76 digits and a
 /// scale between -128 and 127 (an `i8`).
 fn fits_a_decimal(number: &str) -> bool {
@@ -330,6 +371,15 @@ mod tests {
         assert!(decode_bytea("\\xabc").is_none());
         assert!(decode_bytea("\\9").is_none());
         assert!(decode_bytea("plain").is_none());
+    }
+
+    #[test]
+    fn exponents_are_written_out() {
+        assert_eq!(plain_number("1e3").as_deref(), Some("1000"));
+        assert_eq!(plain_number("1.5e-3").as_deref(), Some("0.0015"));
+        assert_eq!(plain_number("2E+2").as_deref(), Some("200"));
+        assert_eq!(plain_number("12.50e1").as_deref(), Some("125.0"));
+        assert_eq!(plain_number("42"), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub(crate) mod catalog_subqueries;
 pub(crate) mod catalog_vectors;
 pub(crate) mod column_names;
 pub(crate) mod literals;
+pub(crate) mod numbers;
 pub(crate) mod parse;
 pub(crate) mod pg_clauses;
 pub(crate) mod pg_syntax;

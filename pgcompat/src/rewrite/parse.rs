@@ -22,6 +22,7 @@ use datafusion_pg_catalog::sql::rules::{
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use crate::rewrite::literals::PostgresLiterals;
+use crate::rewrite::numbers::{PostgresArrayLiterals, PostgresOperators};
 use crate::rewrite::pg_clauses::PostgresClauses;
 use crate::rewrite::pg_syntax::PostgresSyntax;
 
@@ -49,6 +50,7 @@ impl Default for StatementParser {
 impl StatementParser {
     pub fn new() -> Self {
         let safe_rules: Vec<Arc<dyn SqlStatementRewriteRule>> = vec![
+            Arc::new(PostgresArrayLiterals),
             Arc::new(AliasDuplicatedProjectionRewrite),
             Arc::new(ResolveUnqualifiedIdentifier),
             Arc::new(RewriteArrayAnyAllOperation),
@@ -60,6 +62,7 @@ impl StatementParser {
             Arc::new(RewriteRegCastToSubquery::new()),
             Arc::new(FixVersionColumnName),
             Arc::new(PostgresLiterals),
+            Arc::new(PostgresOperators),
         ];
         Self {
             compatibility: PostgresCompatibilityParser::new(),
