@@ -163,9 +163,14 @@ fn figure_name(expr: &Expr) -> Option<String> {
     let name = match expr {
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => return column_name(expr),
         Expr::Function(function) => function.name.0.last()?.as_ident().map(ident_name)?,
+        // A cast's own type names it unless what it casts has a stronger name (PostgreSQL's
+        // FigureColname: a column or function name wins, an inner cast or CASE does not).
         Expr::Cast {
             expr, data_type, ..
-        } => return figure_name(expr).or_else(|| Some(type_name(data_type))),
+        } if !weakly_named(expr) => {
+            return figure_name(expr).or_else(|| Some(type_name(data_type)))
+        }
+        Expr::Cast { data_type, .. } => type_name(data_type),
         Expr::TypedString(typed) => type_name(&typed.data_type),
         Expr::Nested(inner) | Expr::Collate { expr: inner, .. } => return figure_name(inner),
         Expr::CompoundFieldAccess { root, .. } => return figure_name(root),
@@ -190,6 +195,17 @@ fn figure_name(expr: &Expr) -> Option<String> {
         _ => return None,
     };
     Some(name)
+}
+
+/// Whether PostgreSQL names the expression only weakly (a cast's type, `case`), so that an
+/// enclosing cast's type name replaces it.
+fn weakly_named(expr: &Expr) -> bool {
+    match expr {
+        Expr::Cast { expr: inner, .. } => weakly_named(inner) || figure_name(inner).is_none(),
+        Expr::TypedString(_) | Expr::Case { .. } => true,
+        Expr::Nested(inner) => weakly_named(inner),
+        _ => false,
+    }
 }
 
 fn postgres_name(expr: &Expr) -> String {
@@ -265,6 +281,11 @@ mod tests {
         assert_eq!(
             rewrite("SELECT '1'::int, NULL::timestamptz, DATE '2024-01-01', CAST(2 AS numeric(10, 2))"),
             "SELECT '1'::INT AS \"int4\", NULL::TIMESTAMPTZ AS \"timestamptz\", DATE '2024-01-01' AS \"date\", CAST(2 AS NUMERIC(10,2)) AS \"numeric\""
+        );
+        // An inner cast names weakly: the outer cast's type wins, a column's name stays.
+        assert_eq!(
+            rewrite("SELECT '1'::text::int, x::text::int FROM t"),
+            "SELECT '1'::TEXT::INT AS \"int4\", x::TEXT::INT AS \"x\" FROM t"
         );
         assert_eq!(
             rewrite("SELECT trim(both 'x' FROM a), substring(a FROM 2), extract(year FROM d), ts AT TIME ZONE 'UTC', (SELECT max(v) FROM u), EXISTS (SELECT 1) FROM t"),
