@@ -32,7 +32,7 @@ use datafusion::sql::sqlparser::ast::{
     ObjectName, Query, SetExpr, Statement, TableFactor, VisitMut, VisitorMut,
 };
 
-use super::scalar::JSON_TO_TEXT;
+use super::scalar::{JSON_TO_TEXT, SORT_KEY};
 use super::Kind;
 use crate::rewrite::pg_syntax::call;
 
@@ -251,6 +251,7 @@ impl AnalyzerRule for JsonPlan {
     fn analyze(&self, plan: LogicalPlan, _: &ConfigOptions) -> Result<LogicalPlan> {
         plan.transform_up_with_subqueries(|node| {
             let schema = input_schema(&node);
+            let node = sort_by_keys(node)?;
             let preserver = NamePreserver::new(&node);
             let rewritten = node.map_expressions(|expr| {
                 let saved = preserver.save(&expr);
@@ -262,6 +263,27 @@ impl AnalyzerRule for JsonPlan {
         })
         .map(|t| t.data)
     }
+}
+
+/// `ORDER BY` a jsonb value sorts by its [`Json::sort_key`](super::value::Json::sort_key)
+/// (jsonb's order: `{"b": 1}` before `{"a": 1, "b": 2}`), not by its text.
+fn sort_by_keys(node: LogicalPlan) -> Result<LogicalPlan> {
+    let LogicalPlan::Sort(mut sort) = node else {
+        return Ok(node);
+    };
+    let schema = sort.input.schema().clone();
+    for key in &mut sort.expr {
+        let jsonb = key
+            .expr
+            .to_field(&schema)
+            .is_ok_and(|(_, f)| Kind::of(&f) == Kind::Jsonb);
+        if jsonb {
+            let udf = named_udf(SORT_KEY);
+            let expr = std::mem::replace(&mut key.expr, lit(0));
+            key.expr = Expr::ScalarFunction(ScalarFunction::new_udf(udf, vec![expr]));
+        }
+    }
+    Ok(LogicalPlan::Sort(sort))
 }
 
 /// The schema a node's expressions are evaluated against.
@@ -309,7 +331,7 @@ fn rewrite_expr(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             if !tagged {
                 return Ok(Transformed::no(Expr::Cast(cast)));
             }
-            let udf = text_udf();
+            let udf = named_udf(JSON_TO_TEXT);
             Ok(Transformed::yes(Expr::ScalarFunction(
                 ScalarFunction::new_udf(udf, vec![*cast.expr]),
             )))
@@ -322,15 +344,14 @@ fn is_text(data_type: &datafusion::arrow::datatypes::DataType) -> bool {
     crate::functions::is_string(data_type)
 }
 
-fn text_udf() -> Arc<ScalarUDF> {
-    static UDF: std::sync::OnceLock<Arc<ScalarUDF>> = std::sync::OnceLock::new();
-    UDF.get_or_init(|| {
-        super::scalar::functions()
-            .into_iter()
-            .find(|f| f.name() == JSON_TO_TEXT)
-            .expect("the json text function exists")
-    })
-    .clone()
+/// One of the json functions, by name.
+fn named_udf(name: &str) -> Arc<ScalarUDF> {
+    static UDFS: std::sync::OnceLock<Vec<Arc<ScalarUDF>>> = std::sync::OnceLock::new();
+    UDFS.get_or_init(super::scalar::functions)
+        .iter()
+        .find(|f| f.name() == name)
+        .expect("a json function of that name exists")
+        .clone()
 }
 
 fn row_udf() -> Arc<ScalarUDF> {

@@ -32,6 +32,8 @@ pub enum Returns {
     Int,
     /// `text[]` (the select-list forms of the set-returning functions).
     TextList,
+    /// `bytea` (sort keys).
+    Bytes,
 }
 
 /// One result value.
@@ -40,6 +42,7 @@ pub enum Out {
     Bool(bool),
     Int(i64),
     List(Vec<Option<String>>),
+    Bytes(Vec<u8>),
 }
 
 /// The context of one call: its arguments' kinds.
@@ -111,6 +114,7 @@ impl JsonFunction {
         match self.returns {
             Returns::Bool => DataType::Boolean,
             Returns::Int => DataType::Int32,
+            Returns::Bytes => DataType::Binary,
             Returns::TextList => {
                 DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
             }
@@ -136,6 +140,7 @@ impl JsonFunction {
             Some(Out::Text(t)) => ScalarValue::Utf8(Some(t)),
             Some(Out::Bool(b)) => ScalarValue::Boolean(Some(b)),
             Some(Out::Int(i)) => ScalarValue::Int32(Some(i as i32)),
+            Some(Out::Bytes(b)) => ScalarValue::Binary(Some(b)),
             Some(Out::List(items)) => {
                 let values: Vec<ScalarValue> = items.into_iter().map(ScalarValue::Utf8).collect();
                 ScalarValue::List(ScalarValue::new_list_nullable(&values, &DataType::Utf8))
@@ -265,6 +270,7 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
         udf("jsonb_delete", Jsonb, true, delete),
         udf("jsonb_delete_path", Jsonb, true, delete_path),
         udf("jsonb_compare", Int, true, compare),
+        udf(SORT_KEY, Bytes, true, sort_key),
         udf("jsonb_typeof", Text, true, type_of),
         udf("json_typeof", Text, true, type_of),
         udf("jsonb_array_length", Int, true, array_length),
@@ -300,6 +306,13 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
         udf("jsonb_path_exists", Bool, true, unsupported),
         udf("jsonb_path_match", Bool, true, unsupported),
     ]
+}
+
+/// The function a jsonb sort key is computed by (`ORDER BY` a jsonb value).
+pub const SORT_KEY: &str = "fedgate_jsonb_sort_key";
+
+fn sort_key(call: &Call, values: &[ScalarValue]) -> Result<Option<Out>> {
+    Ok(call.jsonb(values, 0)?.map(|v| Out::Bytes(v.sort_key())))
 }
 
 /// The function a cast of a json value to text is planned as.

@@ -656,7 +656,8 @@ impl Json {
     }
 
     /// jsonb's ordering (btree): object > array > boolean > number > string > null; more
-    /// members or elements first decide, then members in key order, elements in order.
+    /// members or elements first decide, then members in their stored order (keys compared
+    /// as strings, then values), elements in order.
     pub fn compare(&self, other: &Json) -> Ordering {
         match (self, other) {
             (Json::Number(a), Json::Number(b)) => match (Decimal::parse(a), Decimal::parse(b)) {
@@ -676,7 +677,7 @@ impl Json {
                 a.iter()
                     .zip(b)
                     .map(|((ka, va), (kb, vb))| {
-                        key_order(ka, kb).then_with(|| va.value.compare(&vb.value))
+                        ka.cmp(kb).then_with(|| va.value.compare(&vb.value))
                     })
                     .find(|o| o.is_ne())
                     .unwrap_or(Ordering::Equal)
@@ -723,6 +724,73 @@ impl Json {
                 .any(|n| matches!(&n.value, Json::String(s) if s == key)),
             Json::String(s) => s == key,
             _ => false,
+        }
+    }
+}
+
+impl Json {
+    /// A byte string whose bytewise order is [`Json::compare`]'s order (for sorting jsonb
+    /// values where DataFusion sorts: by this key instead of the text).
+    pub fn sort_key(&self) -> Vec<u8> {
+        let mut key = Vec::new();
+        self.write_key(&mut key);
+        key
+    }
+
+    fn write_key(&self, key: &mut Vec<u8>) {
+        key.push(self.rank());
+        match self {
+            Json::Null => {}
+            Json::Bool(b) => key.push(u8::from(*b)),
+            Json::String(s) => write_key_bytes(s.as_bytes(), key),
+            Json::Number(n) => match Decimal::parse(n) {
+                Some(d) => d.write_key(key),
+                None => write_key_bytes(n.as_bytes(), key),
+            },
+            Json::Array(items) => {
+                key.extend_from_slice(&(items.len() as u32).to_be_bytes());
+                items.iter().for_each(|n| n.value.write_key(key));
+            }
+            Json::Object(members) => {
+                key.extend_from_slice(&(members.len() as u32).to_be_bytes());
+                for (name, value) in members {
+                    write_key_bytes(name.as_bytes(), key);
+                    value.value.write_key(key);
+                }
+            }
+        }
+    }
+}
+
+/// Bytes that sort as the string and end unambiguously (0 is escaped as 0 1, the end is 0 0).
+fn write_key_bytes(bytes: &[u8], key: &mut Vec<u8>) {
+    for &b in bytes {
+        key.push(b);
+        if b == 0 {
+            key.push(1);
+        }
+    }
+    key.extend_from_slice(&[0, 0]);
+}
+
+impl Decimal {
+    /// Negative < zero < positive; a larger magnitude's key is larger for positives and
+    /// smaller (the bytes inverted) for negatives.
+    fn write_key(&self, key: &mut Vec<u8>) {
+        if self.digits.is_empty() {
+            key.push(1);
+            return;
+        }
+        let top = self.digits.len() as i64 + self.exponent;
+        let mut magnitude = ((top + (1 << 31)) as u32).to_be_bytes().to_vec();
+        magnitude.extend(self.digits.bytes().map(|d| d - b'0' + 1));
+        magnitude.push(0);
+        if self.negative {
+            key.push(0);
+            key.extend(magnitude.iter().map(|b| !b));
+        } else {
+            key.push(2);
+            key.extend(magnitude);
         }
     }
 }
@@ -833,6 +901,53 @@ mod tests {
         assert!(!v(r#"{"a": 1}"#).contains(&v(r#"{"a": 2}"#)));
         assert!(v(r#"["a", 1]"#).contains(&v(r#""a""#)));
         assert!(v(r#"["a"]"#).has_key("a"));
+    }
+
+    #[test]
+    fn sort_keys_order_like_compare() {
+        let texts = [
+            "null",
+            "\"\"",
+            "\"a\"",
+            "\"ab\"",
+            "\"b\"",
+            "-10",
+            "-2",
+            "-1.5",
+            "0",
+            "0.5",
+            "1",
+            "2",
+            "10",
+            "false",
+            "true",
+            "[]",
+            "[2]",
+            "[10]",
+            "[1, 2]",
+            "{}",
+            "{\"aa\": 1}",
+            "{\"b\": 1}",
+            "{\"a\": 1, \"b\": 1}",
+        ];
+        let values: Vec<Json> = texts
+            .iter()
+            .map(|t| parse(t).unwrap().value.normalized())
+            .collect();
+        for (i, a) in values.iter().enumerate() {
+            for (j, b) in values.iter().enumerate() {
+                assert_eq!(
+                    a.sort_key().cmp(&b.sort_key()),
+                    i.cmp(&j),
+                    "{} vs {}",
+                    texts[i],
+                    texts[j]
+                );
+                assert_eq!(a.compare(b), i.cmp(&j), "{} vs {}", texts[i], texts[j]);
+            }
+        }
+        let one = parse("1.0").unwrap().value.normalized();
+        assert_eq!(one.sort_key(), values[10].sort_key());
     }
 
     #[test]
