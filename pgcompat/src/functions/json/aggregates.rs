@@ -120,7 +120,7 @@ impl AggregateUDFImpl for JsonAgg {
     }
 
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        let input = [collected_field(&args.expr_fields, self.object)];
+        let input = [collected_field(args.expr_fields, self.object)];
         let kinds: Vec<Kind> = match &input[0].data_type() {
             DataType::Struct(fields) if self.object => fields.iter().map(|f| Kind::of(f)).collect(),
             _ => vec![Kind::of(&input[0])],

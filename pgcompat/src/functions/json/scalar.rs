@@ -865,7 +865,7 @@ fn object_keys(call: &Call, values: &[ScalarValue]) -> Result<Option<Out>> {
 }
 
 /// The elements of an array document (22023 for another value).
-pub(crate) fn elements(text: &str, kind: Kind, function: &str) -> Result<Vec<(Node, String)>> {
+pub(crate) fn elements(text: &str, kind: Kind) -> Result<Vec<(Node, String)>> {
     let node = parse_as(text, kind)?;
     match node.value {
         Json::Array(items) => Ok(items
@@ -878,19 +878,14 @@ pub(crate) fn elements(text: &str, kind: Kind, function: &str) -> Result<Vec<(No
                 (n, text)
             })
             .collect()),
-        Json::Object(_) => {
-            Err(invalid(format!("cannot extract elements from an object"))).map_err(|e| {
-                let _ = function;
-                e
-            })
-        }
+        Json::Object(_) => Err(invalid("cannot extract elements from an object")),
         _ => Err(invalid("cannot extract elements from a scalar")),
     }
 }
 
 fn array_elements(call: &Call, values: &[ScalarValue]) -> Result<Option<Out>> {
     let text = call.text(values, 0)?.unwrap_or_default();
-    let items = elements(text, call.kind(0), call.name)?;
+    let items = elements(text, call.kind(0))?;
     Ok(Some(Out::List(
         items.into_iter().map(|(_, t)| Some(t)).collect(),
     )))
@@ -898,7 +893,7 @@ fn array_elements(call: &Call, values: &[ScalarValue]) -> Result<Option<Out>> {
 
 fn array_elements_text(call: &Call, values: &[ScalarValue]) -> Result<Option<Out>> {
     let text = call.text(values, 0)?.unwrap_or_default();
-    let items = elements(text, call.kind(0), call.name)?;
+    let items = elements(text, call.kind(0))?;
     Ok(Some(Out::List(
         items
             .into_iter()

@@ -83,7 +83,7 @@ impl JsonSet {
     fn columns(&self, text: &str) -> Result<Vec<Vec<Option<String>>>> {
         match self.shape {
             Shape::Elements | Shape::ElementsText => {
-                let items = elements(text, self.kind, self.name)?;
+                let items = elements(text, self.kind)?;
                 let values = items
                     .into_iter()
                     .map(|(node, text)| match (self.shape, node.value) {
