@@ -419,6 +419,20 @@ fn set_returning_name(expr: &Expr) -> Option<&'static str> {
         .copied()
 }
 
+/// The call of the function that returns the set as an array: `generate_series` itself, the
+/// json functions' `fedgate_` forms (their own names refuse other select-list uses, which
+/// would see an array instead of rows).
+fn array_form(mut expr: Expr) -> Expr {
+    if let Expr::Function(f) = &mut expr {
+        if let Some(name) = set_returning_name(&Expr::Function(f.clone())) {
+            if name != "generate_series" {
+                f.name = ObjectName::from(vec![Ident::new(format!("fedgate_{name}"))]);
+            }
+        }
+    }
+    expr
+}
+
 fn is_generate_series(expr: &Expr) -> bool {
     set_returning_name(expr).is_some()
 }
@@ -427,14 +441,14 @@ fn unnest_item(item: &mut SelectItem) {
     match item {
         SelectItem::UnnamedExpr(expr) if is_generate_series(expr) => {
             let name = set_returning_name(expr).unwrap_or("generate_series");
-            let series = std::mem::replace(expr, Expr::Value(Value::Null.into()));
+            let series = array_form(std::mem::replace(expr, Expr::Value(Value::Null.into())));
             *item = SelectItem::ExprWithAlias {
                 expr: call("unnest", vec![series]),
                 alias: Ident::new(name),
             };
         }
         SelectItem::ExprWithAlias { expr, .. } if is_generate_series(expr) => {
-            let series = std::mem::replace(expr, Expr::Value(Value::Null.into()));
+            let series = array_form(std::mem::replace(expr, Expr::Value(Value::Null.into())));
             *expr = call("unnest", vec![series]);
         }
         _ => {}

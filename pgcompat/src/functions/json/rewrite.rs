@@ -336,8 +336,23 @@ fn rewrite_expr(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 ScalarFunction::new_udf(udf, vec![*cast.expr]),
             )))
         }
+        Expr::AggregateFunction(mut aggregate) if sorts_distinct_input(&aggregate) => {
+            // PostgreSQL's DISTINCT aggregates see their input sorted: `jsonb_agg(DISTINCT x)`
+            // is `[1, 2]`; DataFusion's DISTINCT hashes.
+            let key = aggregate.params.args[0].clone();
+            aggregate.params.order_by = vec![key.sort(true, false)];
+            Ok(Transformed::yes(Expr::AggregateFunction(aggregate)))
+        }
         other => Ok(Transformed::no(other)),
     }
+}
+
+fn sorts_distinct_input(aggregate: &datafusion::logical_expr::expr::AggregateFunction) -> bool {
+    let params = &aggregate.params;
+    matches!(aggregate.func.name(), "json_agg" | "jsonb_agg")
+        && params.distinct
+        && params.order_by.is_empty()
+        && params.args.len() == 1
 }
 
 fn is_text(data_type: &datafusion::arrow::datatypes::DataType) -> bool {

@@ -94,11 +94,14 @@ pub struct JsonFunction {
     returns: Returns,
     strict: bool,
     row: Row,
+    /// Refused with 0A000 when a call is planned.
+    refused: bool,
 }
 
 impl JsonFunction {
     fn new(name: &'static str, returns: Returns, strict: bool, row: Row) -> Self {
         Self {
+            refused: false,
             name,
             signature: Signature::one_of(
                 vec![TypeSignature::VariadicAny, TypeSignature::Nullary],
@@ -185,6 +188,22 @@ impl ScalarUDFImpl for JsonFunction {
     }
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        if self.refused {
+            return Err(refusal(self.name));
+        }
+        let (min, max) = arity(self.name);
+        if !(min..=max).contains(&args.arg_fields.len()) {
+            let types: Vec<DataType> = args
+                .arg_fields
+                .iter()
+                .map(|f| f.data_type().clone())
+                .collect();
+            return Err(pg_error_hint(
+                SqlState::UndefinedFunction,
+                crate::functions::signature_text(self.name, &types),
+                "No function matches the given name and argument types. You might need to add explicit type casts.",
+            ));
+        }
         Ok(match self.result_kind(&kinds(args.arg_fields)) {
             Some(kind) => result_field(self.name, kind),
             None => Arc::new(Field::new(self.name, self.result_type(), true)),
@@ -247,6 +266,13 @@ fn udf(name: &'static str, returns: Returns, strict: bool, row: Row) -> Arc<Scal
     )))
 }
 
+/// A function fedgate refuses (see [`refusal`]).
+fn refused(name: &'static str, returns: Returns) -> Arc<ScalarUDF> {
+    let mut function = JsonFunction::new(name, returns, true, unsupported);
+    function.refused = true;
+    Arc::new(ScalarUDF::new_from_impl(function))
+}
+
 /// Every scalar json function.
 pub fn functions() -> Vec<Arc<ScalarUDF>> {
     use Returns::*;
@@ -286,25 +312,35 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
         udf("jsonb_build_array", Jsonb, false, jsonb_build_array),
         udf("jsonb_set", Jsonb, true, jsonb_set),
         udf("jsonb_insert", Jsonb, true, jsonb_insert),
-        udf("jsonb_object_keys", TextList, true, object_keys),
-        udf("json_object_keys", TextList, true, object_keys),
-        udf("jsonb_array_elements", TextList, true, array_elements),
+        udf("fedgate_jsonb_object_keys", TextList, true, object_keys),
+        udf("fedgate_json_object_keys", TextList, true, object_keys),
         udf(
-            "jsonb_array_elements_text",
+            "fedgate_jsonb_array_elements",
+            TextList,
+            true,
+            array_elements,
+        ),
+        udf(
+            "fedgate_jsonb_array_elements_text",
             TextList,
             true,
             array_elements_text,
         ),
         udf(
-            "json_array_elements_text",
+            "fedgate_json_array_elements_text",
             TextList,
             true,
             array_elements_text,
         ),
-        udf("jsonb_path_query_array", Jsonb, true, unsupported),
-        udf("jsonb_path_query_first", Jsonb, true, unsupported),
-        udf("jsonb_path_exists", Bool, true, unsupported),
-        udf("jsonb_path_match", Bool, true, unsupported),
+        refused("jsonb_object_keys", TextList),
+        refused("json_object_keys", TextList),
+        refused("jsonb_array_elements", TextList),
+        refused("jsonb_array_elements_text", TextList),
+        refused("json_array_elements_text", TextList),
+        refused("jsonb_path_query_array", Jsonb),
+        refused("jsonb_path_query_first", Jsonb),
+        refused("jsonb_path_exists", Bool),
+        refused("jsonb_path_match", Bool),
     ]
 }
 
@@ -313,6 +349,28 @@ pub const SORT_KEY: &str = "fedgate_jsonb_sort_key";
 
 fn sort_key(call: &Call, values: &[ScalarValue]) -> Result<Option<Out>> {
     Ok(call.jsonb(values, 0)?.map(|v| Out::Bytes(v.sort_key())))
+}
+
+/// How many arguments a function takes.
+fn arity(name: &str) -> (usize, usize) {
+    match name {
+        "json_build_object" | "jsonb_build_object" | "json_build_array" | "jsonb_build_array" => {
+            (0, usize::MAX)
+        }
+        "jsonb_extract_path"
+        | "jsonb_extract_path_text"
+        | "json_extract_path"
+        | "json_extract_path_text" => (1, usize::MAX),
+        "jsonb_set" | "jsonb_insert" => (3, 4),
+        "jsonb_path_query_array"
+        | "jsonb_path_query_first"
+        | "jsonb_path_exists"
+        | "jsonb_path_match" => (2, 4),
+        "json_get" | "json_get_text" | "json_get_path" | "json_get_path_text"
+        | "jsonb_contains" | "jsonb_exists" | "jsonb_exists_any" | "jsonb_exists_all"
+        | "jsonb_concat" | "jsonb_delete" | "jsonb_delete_path" | "jsonb_compare" => (2, 2),
+        _ => (1, 1),
+    }
 }
 
 /// The function a cast of a json value to text is planned as.
@@ -351,13 +409,16 @@ fn json_to_text(call: &Call, values: &[ScalarValue]) -> Result<Option<Out>> {
 }
 
 fn unsupported(call: &Call, _: &[ScalarValue]) -> Result<Option<Out>> {
-    Err(pg_error(
-        SqlState::FeatureNotSupported,
-        format!(
-            "{} (SQL/JSON path) is not supported by fedgate's planner",
-            call.name
-        ),
-    ))
+    Err(refusal(call.name))
+}
+
+/// Why a function is refused (raised when a call is planned).
+fn refusal(name: &str) -> datafusion::error::DataFusionError {
+    let reason = match name.starts_with("jsonb_path") {
+        true => "(SQL/JSON path) is not supported by fedgate's planner",
+        false => "is supported in the select list only as a whole item, or in FROM",
+    };
+    pg_error(SqlState::FeatureNotSupported, format!("{name} {reason}"))
 }
 
 // ---- navigation ----------------------------------------------------------------------------
