@@ -154,3 +154,82 @@ impl ExprPlanner for JsonOperators {
         Ok(PlannerResult::Planned(planned))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::functions::test_support::{context, error};
+    use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+    use datafusion::execution::FunctionRegistry;
+
+    /// The first row of `sql` in a session with the json operators planned.
+    async fn row(sql: &str) -> Vec<String> {
+        let ctx = context();
+        ctx.state_ref()
+            .write()
+            .register_expr_planner(super::planner())
+            .unwrap();
+        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+        let options = FormatOptions::default().with_null("NULL");
+        batches[0]
+            .columns()
+            .iter()
+            .map(|c| {
+                ArrayFormatter::try_new(c.as_ref(), &options)
+                    .unwrap()
+                    .value(0)
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn navigation_operators() {
+        let doc = r#"jsonb_in('{"a": {"b": [10, 20]}, "s": "x"}')"#;
+        assert_eq!(
+            row(&format!(
+                "SELECT {doc} -> 'a' -> 'b' -> 1, {doc} ->> 's', {doc} #> '{{a,b}}', {doc} #>> '{{a,b,0}}', {doc} -> 'zz'"
+            ))
+            .await,
+            ["20", "x", "[10, 20]", "10", "NULL"]
+        );
+        let text = r#"json_in('{"a": {"b" :  1}}')"#;
+        assert_eq!(
+            row(&format!("SELECT {text} -> 'a'")).await,
+            [r#"{"b" :  1}"#]
+        );
+    }
+
+    #[tokio::test]
+    async fn containment_existence_and_comparison() {
+        let doc = r#"jsonb_in('{"a": 1, "b": [1, 2]}')"#;
+        assert_eq!(
+            row(&format!(
+                r#"SELECT {doc} @> '{{"b": [2]}}', '{{"a": 1}}' <@ {doc}, {doc} ? 'a', {doc} ?| ARRAY['x', 'b'], {doc} ?& ARRAY['a', 'x'], {doc} = '{{"b": [1, 2], "a": 1.0}}'"#
+            ))
+            .await,
+            ["true", "true", "true", "true", "false", "true"]
+        );
+    }
+
+    #[tokio::test]
+    async fn modification_operators() {
+        let doc = r#"jsonb_in('{"a": 1, "b": {"c": 2}}')"#;
+        assert_eq!(
+            row(&format!(
+                r#"SELECT {doc} - 'a', {doc} #- '{{b,c}}', {doc} || '{{"a": 3}}', jsonb_in('[1, 2]') - 0"#
+            ))
+            .await,
+            [r#"{"b": {"c": 2}}"#, r#"{"a": 1, "b": {}}"#, r#"{"a": 3, "b": {"c": 2}}"#, "[2]"]
+        );
+    }
+
+    #[tokio::test]
+    async fn errors_carry_postgres_codes() {
+        assert_eq!(error("SELECT jsonb_in('{\"a\": }')").await.0, "22P02");
+        assert_eq!(error("SELECT jsonb_array_length('1')").await.0, "22023");
+        assert_eq!(
+            error("SELECT jsonb_path_exists('{}', '$')").await.0,
+            "0A000"
+        );
+    }
+}
