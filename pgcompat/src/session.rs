@@ -124,6 +124,10 @@ impl PgSession {
             .with_optimizer_rules(crate::inferred_predicates::replace_push_down_filter(
                 datafusion::optimizer::Optimizer::new().rules,
             ));
+        builder
+            .expr_planners()
+            .get_or_insert_with(Vec::new)
+            .insert(0, crate::functions::json::operators::planner());
         if let Some(planner) = &planning.query_planner {
             builder = builder.with_query_planner(planner.clone());
         }
@@ -309,6 +313,7 @@ impl PgSession {
     fn prepare_query(&self, statement: &mut Statement) {
         self.resolve_names(statement);
         apply_postgres_column_names(statement);
+        crate::functions::json::rewrite::rewrite_statement(statement);
     }
 
     /// Qualifies unqualified table names along the search path (pg_catalog first).
@@ -417,8 +422,10 @@ fn path_schemas(
 
 /// DataFusion's analyzer rules with fedgate's PostgreSQL-semantics rewrites first.
 fn analyzer_rules() -> Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> {
-    let mut rules: Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> =
-        vec![Arc::new(fedgate_planner::PostgresSemantics)];
+    let mut rules: Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> = vec![
+        Arc::new(crate::functions::json::rewrite::JsonPlan),
+        Arc::new(fedgate_planner::PostgresSemantics),
+    ];
     rules.extend(datafusion::optimizer::Analyzer::new().rules);
     rules
 }

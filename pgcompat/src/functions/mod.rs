@@ -21,6 +21,7 @@
 //! - [`misc`]: `pg_typeof`, `num_nulls`/`num_nonnulls`;
 //! - [`arrays`]: `array_length` (NULL for an empty array), `cardinality`, `array_dims`,
 //!   `array_position` ... typed `integer`, `array_remove`/`array_replace` of every match;
+//! - [`json`]: the `json` and `jsonb` types, operators and functions;
 //! - [`aggregates`]: `variance`/`var_samp`/`var_pop` (numeric for exact input), `every`,
 //!   `mode() WITHIN GROUP`, `percentile_disc`.
 //!
@@ -31,6 +32,7 @@ pub mod aggregates;
 pub mod arrays;
 pub mod calendar;
 pub mod datetime;
+pub mod json;
 pub mod math;
 pub mod misc;
 pub mod number_format;
@@ -79,6 +81,7 @@ pub fn register(ctx: &SessionContext, settings: Settings) {
     for aggregate in aggregates::functions() {
         ctx.register_udaf(aggregate);
     }
+    json::register(ctx);
 }
 
 /// A PostgreSQL error raised by a function: kept through DataFusion with its SQLSTATE.

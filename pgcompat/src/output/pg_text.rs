@@ -66,7 +66,7 @@ fn converts(data_type: &DataType) -> bool {
     )
 }
 
-fn format_column(column: &ArrayRef, zone: &SessionZone) -> Result<ArrayRef, ArrowError> {
+pub(crate) fn format_column(column: &ArrayRef, zone: &SessionZone) -> Result<ArrayRef, ArrowError> {
     let strings: StringArray = match column.data_type() {
         DataType::Float32 => map(column.as_primitive::<Float32Type>(), |v| {
             format_float(f64::from(v), v.to_string(), format!("{v:e}"), 6)

@@ -305,6 +305,11 @@ mod tests {
             rewrite("SELECT '1'::int, NULL::timestamptz, DATE '2024-01-01', CAST(2 AS numeric(10, 2))"),
             "SELECT '1'::INT AS \"int4\", NULL::TIMESTAMPTZ AS \"timestamptz\", DATE '2024-01-01' AS \"date\", CAST(2 AS NUMERIC(10,2)) AS \"numeric\""
         );
+        // An inner cast names weakly: the outer cast's type wins, a column's name stays.
+        assert_eq!(
+            rewrite("SELECT '1'::text::int, x::text::int FROM t"),
+            "SELECT '1'::TEXT::INT AS \"int4\", x::TEXT::INT AS \"x\" FROM t"
+        );
         assert_eq!(
             rewrite("SELECT trim(both 'x' FROM a), substring(a FROM 2), extract(year FROM d), ts AT TIME ZONE 'UTC', (SELECT max(v) FROM u), EXISTS (SELECT 1) FROM t"),
             "SELECT TRIM(BOTH 'x' FROM a) AS \"btrim\", SUBSTRING(a FROM 2) AS \"substring\", EXTRACT(YEAR FROM d) AS \"extract\", ts AT TIME ZONE 'UTC' AS \"timezone\", (SELECT max(v) FROM u) AS \"max\", EXISTS (SELECT 1) AS \"exists\" FROM t"

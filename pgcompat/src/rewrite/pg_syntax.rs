@@ -16,7 +16,8 @@
 //!   `double precision`; DataFusion's `date_part` is an integer for most fields. Extract of
 //!   a whole-number field (year, month, day, hour, minute, dow, doy, week, quarter, ...)
 //!   becomes a cast to `numeric(20)`, `date_part(...)` a cast to `double precision`;
-//! - `generate_series(...)` as a select-list item becomes `unnest(generate_series(...))`
+//! - `generate_series(...)` (and the json set-returning functions, `jsonb_object_keys`
+//!   ...) as a select-list item becomes `unnest(generate_series(...))`
 //!   named `generate_series`: PostgreSQL returns one row per value, DataFusion's scalar
 //!   function one array;
 //! - `a IS [NOT] DISTINCT FROM b AND c` becomes `(a IS [NOT] DISTINCT FROM b) AND c`:
@@ -394,21 +395,60 @@ fn unnest_set_returning(body: &mut SetExpr) {
     }
 }
 
+/// Set-returning functions planned as scalar functions that return an array.
+const SET_RETURNING: &[&str] = &[
+    "generate_series",
+    "jsonb_object_keys",
+    "json_object_keys",
+    "jsonb_array_elements",
+    "jsonb_array_elements_text",
+    "json_array_elements_text",
+];
+
+/// The name of a select-list call of a set-returning function.
+fn set_returning_name(expr: &Expr) -> Option<&'static str> {
+    let Expr::Function(f) = expr else {
+        return None;
+    };
+    if f.over.is_some() {
+        return None;
+    }
+    SET_RETURNING
+        .iter()
+        .find(|name| named(&f.name, name))
+        .copied()
+}
+
+/// The call of the function that returns the set as an array: `generate_series` itself, the
+/// json functions' `fedgate_` forms (their own names refuse other select-list uses, which
+/// would see an array instead of rows).
+fn array_form(mut expr: Expr) -> Expr {
+    if let Expr::Function(f) = &mut expr {
+        if let Some(name) = set_returning_name(&Expr::Function(f.clone())) {
+            if name != "generate_series" {
+                f.name = ObjectName::from(vec![Ident::new(format!("fedgate_{name}"))]);
+            }
+        }
+    }
+    expr
+}
+
 fn is_generate_series(expr: &Expr) -> bool {
-    matches!(expr, Expr::Function(f) if named(&f.name, "generate_series") && f.over.is_none())
+    set_returning_name(expr).is_some()
 }
 
 fn unnest_item(item: &mut SelectItem) {
     match item {
         SelectItem::UnnamedExpr(expr) if is_generate_series(expr) => {
-            let series = std::mem::replace(expr, Expr::Value(Value::Null.into()));
+            let name = set_returning_name(expr).unwrap_or("generate_series");
+            let series = array_form(std::mem::replace(expr, Expr::Value(Value::Null.into())));
             *item = SelectItem::ExprWithAlias {
                 expr: call("unnest", vec![series]),
-                alias: Ident::new("generate_series"),
+                alias: Ident::new(name),
             };
         }
         SelectItem::ExprWithAlias { expr, .. } if is_generate_series(expr) => {
-            let series = std::mem::replace(expr, Expr::Value(Value::Null.into()));
+            let series = array_form(std::mem::replace(expr, Expr::Value(Value::Null.into())));
             *expr = call("unnest", vec![series]);
         }
         _ => {}

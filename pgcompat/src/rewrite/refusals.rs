@@ -5,6 +5,9 @@
 //! - `INTERSECT ALL` / `EXCEPT ALL`: DataFusion 55 plans them as a semi/anti join of all
 //!   left rows, which keeps every duplicate of a matching row (PostgreSQL keeps
 //!   min(m, n) for INTERSECT ALL and max(m - n, 0) for EXCEPT ALL).
+//! - a json set-returning function in FROM over a column of another FROM item
+//!   (`FROM docs d, jsonb_array_elements(d.body)`, an implicit LATERAL): DataFusion's table
+//!   functions take constants only (`crate::functions::json::sets`).
 //! - `FETCH FIRST n ROWS WITH TIES` and `FETCH FIRST n PERCENT`: no plan keeps the ties.
 //!
 //! It also raises the errors PostgreSQL's analysis raises and DataFusion's does not, with
@@ -14,8 +17,8 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, GroupByExpr, Join, JoinConstraint, JoinOperator, Query, Select, SetExpr, SetOperator,
-    SetQuantifier, Statement, Visit, Visitor,
+    Expr, FunctionArg, GroupByExpr, Join, JoinConstraint, JoinOperator, Query, Select, SetExpr,
+    SetOperator, SetQuantifier, Statement, TableFactor, Visit, Visitor,
 };
 use fedgate_adapter_api::SqlState;
 
@@ -34,7 +37,9 @@ impl Visitor for Finder {
     type Break = ();
 
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
-        let found = set_operation_refusal(&query.body).or_else(|| fetch_refusal(query));
+        let found = set_operation_refusal(&query.body)
+            .or_else(|| lateral_json_refusal(&query.body))
+            .or_else(|| fetch_refusal(query));
         self.stop_at(found)
     }
 
@@ -139,6 +144,72 @@ fn has_window_function(expr: &Expr) -> bool {
     windows.0
 }
 
+/// The json set-returning functions planned as table functions.
+const JSON_SET_FUNCTIONS: &[&str] = &[
+    "jsonb_array_elements",
+    "json_array_elements",
+    "jsonb_array_elements_text",
+    "json_array_elements_text",
+    "jsonb_each",
+    "json_each",
+    "jsonb_each_text",
+    "json_each_text",
+    "jsonb_object_keys",
+    "json_object_keys",
+];
+
+fn lateral_json_refusal(body: &SetExpr) -> Option<PgError> {
+    let SetExpr::Select(select) = body else {
+        return None;
+    };
+    let factors = select
+        .from
+        .iter()
+        .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)));
+    for factor in factors {
+        let TableFactor::Table {
+            name,
+            args: Some(args),
+            ..
+        } = factor
+        else {
+            continue;
+        };
+        let function = name.to_string().to_lowercase();
+        if JSON_SET_FUNCTIONS.contains(&function.as_str()) && refers_to_columns(&args.args) {
+            return Some(PgError::new(
+                SqlState::FeatureNotSupported,
+                format!(
+                    "{function}() over a column of another FROM item (LATERAL) is not supported outside PostgreSQL"
+                ),
+            ).with_hint("use a constant argument, or place the tables on one PostgreSQL server"));
+        }
+    }
+    None
+}
+
+fn refers_to_columns(args: &[FunctionArg]) -> bool {
+    let mut found = false;
+    for arg in args {
+        let _ = arg.visit(&mut ColumnFinder(&mut found));
+    }
+    found
+}
+
+struct ColumnFinder<'a>(&'a mut bool);
+
+impl Visitor for ColumnFinder<'_> {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+            *self.0 = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+}
+
 fn set_operation_refusal(body: &SetExpr) -> Option<PgError> {
     let SetExpr::SetOperation {
         op,
@@ -234,5 +305,17 @@ mod tests {
             "SELECT a FROM t WHERE a IN (SELECT x FROM (SELECT x, rank() OVER () AS r FROM u) s)"
         )
         .is_none());
+    }
+
+    #[test]
+    fn json_set_functions_over_other_from_items_are_refused() {
+        assert!(refused(
+            "SELECT t.value FROM docs AS d, jsonb_array_elements(d.body -> 'tags') AS t"
+        ));
+        assert!(refused("SELECT * FROM docs, jsonb_each(body)"));
+        assert!(!refused("SELECT * FROM jsonb_each('{\"a\": 1}')"));
+        assert!(!refused(
+            "SELECT * FROM jsonb_array_elements('[1]'::jsonb) AS t(x)"
+        ));
     }
 }
