@@ -151,6 +151,14 @@ impl PgSession {
         ctx.register_udf(crate::catalog::functions::pg_sleep_udf(stop.clone()));
         crate::catalog::catalog_functions::register(&ctx);
         crate::functions::register(&ctx, settings.clone());
+        ctx.register_udf(datafusion::logical_expr::ScalarUDF::new_from_impl(
+            crate::session_time::PgText::new(settings.clone()),
+        ));
+        // After DataFusion's type coercion, which adds casts the rule must see.
+        ctx.add_analyzer_rule(Arc::new(crate::session_time::SessionTime::new(
+            &ctx,
+            settings.clone(),
+        )?));
         ctx.register_udf(crate::catalog::functions::current_schemas_udf(
             path_schemas(settings.clone(), all.clone(), database),
         ));

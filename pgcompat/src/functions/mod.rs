@@ -31,6 +31,7 @@ pub mod aggregates;
 pub mod arrays;
 pub mod calendar;
 pub mod datetime;
+pub mod extract;
 pub mod math;
 pub mod misc;
 pub mod number_format;
@@ -40,6 +41,7 @@ pub mod strings;
 pub mod template;
 pub mod to_char;
 pub mod to_timestamp;
+pub mod zoned;
 
 use std::sync::Arc;
 
@@ -69,6 +71,8 @@ pub fn register(ctx: &SessionContext, settings: Settings) {
         regex::functions(),
         misc::functions(),
         arrays::functions(),
+        zoned::functions(),
+        extract::functions(),
     ];
     for function in scalars.into_iter().flatten() {
         ctx.register_udf(ScalarUDF::new_from_impl(

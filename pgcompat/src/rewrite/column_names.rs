@@ -163,9 +163,14 @@ fn figure_name(expr: &Expr) -> Option<String> {
     let name = match expr {
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => return column_name(expr),
         Expr::Function(function) => function.name.0.last()?.as_ident().map(ident_name)?,
+        // A cast's type names it unless its operand has a name of its own (a column, a
+        // function): `x::date` is `x`, `'...'::timestamptz::date` is `date`.
         Expr::Cast {
             expr, data_type, ..
-        } => return figure_name(expr).or_else(|| Some(type_name(data_type))),
+        } => match figure_name(expr) {
+            Some(name) if !is_typed_value(expr) => name,
+            _ => type_name(data_type),
+        },
         Expr::TypedString(typed) => type_name(&typed.data_type),
         Expr::Nested(inner) | Expr::Collate { expr: inner, .. } => return figure_name(inner),
         Expr::CompoundFieldAccess { root, .. } => return figure_name(root),
@@ -190,6 +195,17 @@ fn figure_name(expr: &Expr) -> Option<String> {
         _ => return None,
     };
     Some(name)
+}
+
+/// A value named only by its type (`TIMESTAMP '...'`, `'1'::int`, `INTERVAL '1 day'`):
+/// PostgreSQL's weak names, which an outer cast's type replaces.
+fn is_typed_value(expr: &Expr) -> bool {
+    match expr {
+        Expr::TypedString(_) | Expr::Interval(_) => true,
+        Expr::Cast { expr, .. } => is_typed_value(expr) || figure_name(expr).is_none(),
+        Expr::Nested(inner) => is_typed_value(inner),
+        _ => false,
+    }
 }
 
 fn postgres_name(expr: &Expr) -> String {
