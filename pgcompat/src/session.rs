@@ -154,6 +154,12 @@ impl PgSession {
         ctx.register_udf(datafusion::logical_expr::ScalarUDF::new_from_impl(
             crate::session_time::PgText::new(settings.clone()),
         ));
+        {
+            use datafusion::execution::FunctionRegistry;
+            ctx.state_ref().write().register_expr_planner(Arc::new(
+                crate::session_time::IntervalArithmetic::default(),
+            ))?;
+        }
         // After DataFusion's type coercion, which adds casts the rule must see.
         ctx.add_analyzer_rule(Arc::new(crate::session_time::SessionTime::new(
             &ctx,

@@ -13,6 +13,8 @@
 //! - `date ± interval` is a `timestamp` (DataFusion keeps a date);
 //! - intervals compare as PostgreSQL compares them (`pg_interval_key`: months as 30 days,
 //!   days as 24 hours), so `interval '1 day' = interval '24 hours'`;
+//! - a timestamp literal with more than six fractional digits is rounded to microseconds
+//!   (Arrow truncates);
 //! - `x::text` of a date, time, timestamp, interval or float is PostgreSQL's text of the
 //!   value in the session's styles (`pg_text`), not Arrow's (`2024-02-29T13:45:00`).
 
@@ -166,6 +168,9 @@ impl Rewriter<'_> {
 
     fn cast(&self, inner: &Expr, from: &DataType, to: &DataType) -> Option<Expr> {
         let cast = |e: Expr, t: &DataType| Expr::Cast(Cast::new(Box::new(e), t.clone()));
+        if let Some(rounded) = self.rounded_timestamp_literal(inner, to) {
+            return Some(rounded);
+        }
         match (from, to) {
             (DataType::Timestamp(_, None) | DataType::Date32, DataType::Timestamp(_, Some(_))) => {
                 let instant = Self::call(&self.functions.session_timestamptz, vec![inner.clone()]);
@@ -197,6 +202,44 @@ impl Rewriter<'_> {
             }
             _ => None,
         }
+    }
+
+    /// A timestamp literal with more than six fractional digits, rounded to microseconds
+    /// as PostgreSQL reads it (Arrow truncates): the text cut after six digits, plus one
+    /// microsecond when the seventh digit is 5 or more.
+    fn rounded_timestamp_literal(&self, inner: &Expr, to: &DataType) -> Option<Expr> {
+        use datafusion::common::ScalarValue;
+        let DataType::Timestamp(TimeUnit::Microsecond, _) = to else {
+            return None;
+        };
+        let text = match inner {
+            Expr::Literal(
+                ScalarValue::Utf8(Some(t))
+                | ScalarValue::LargeUtf8(Some(t))
+                | ScalarValue::Utf8View(Some(t)),
+                _,
+            ) => t,
+            _ => return None,
+        };
+        let (cut, round_up) = cut_to_microseconds(text)?;
+        let literal = Expr::Literal(ScalarValue::Utf8(Some(cut)), None);
+        let parsed = self
+            .cast(&literal, &DataType::Utf8, to)
+            .unwrap_or_else(|| Expr::Cast(Cast::new(Box::new(literal), to.clone())));
+        if !round_up {
+            return Some(parsed);
+        }
+        let one_microsecond = Expr::Literal(
+            ScalarValue::IntervalMonthDayNano(Some(
+                datafusion::arrow::datatypes::IntervalMonthDayNano::new(0, 0, 1000),
+            )),
+            None,
+        );
+        Some(Expr::BinaryExpr(BinaryExpr::new(
+            Box::new(parsed),
+            Operator::Plus,
+            Box::new(one_microsecond),
+        )))
     }
 
     fn binary(&self, binary: &BinaryExpr, left: &DataType, right: &DataType) -> Option<Expr> {
@@ -262,6 +305,28 @@ impl Rewriter<'_> {
     }
 }
 
+/// `text` with the fraction of its seconds (`HH:MM:SS.fffffff`) cut to six digits, and
+/// whether the cut-off digits round up; `None` when it has six digits or fewer.
+fn cut_to_microseconds(text: &str) -> Option<(String, bool)> {
+    let bytes = text.as_bytes();
+    let dot = (3..bytes.len()).find(|&i| {
+        bytes[i] == b'.'
+            && bytes[i - 1].is_ascii_digit()
+            && bytes[i - 2].is_ascii_digit()
+            && bytes[i - 3] == b':'
+    })?;
+    let digits = bytes[dot + 1..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if digits <= 6 {
+        return None;
+    }
+    let round_up = bytes[dot + 7] >= b'5';
+    let cut = format!("{}{}", &text[..dot + 7], &text[dot + 1 + digits..]);
+    Some((cut, round_up))
+}
+
 /// The interval type coercion makes of the integer in `date + integer` (a cast of a
 /// duration in seconds): that sum stays a date.
 fn is_day_count(expr: &Expr) -> bool {
@@ -306,6 +371,61 @@ fn has_postgres_text(data_type: &DataType) -> bool {
             | DataType::Interval(IntervalUnit::MonthDayNano)
             | DataType::Duration(_)
     )
+}
+
+/// `interval * number`, `number * interval` and `interval / number` as calls of
+/// `pg_interval_mul` / `pg_interval_div` (`crate::functions::interval_arith`): DataFusion's
+/// type coercion refuses them. An expression planner: the SQL planner asks the types of
+/// the operands while it builds the plan, before any analyzer rule runs.
+#[derive(Debug)]
+pub struct IntervalArithmetic {
+    mul: Arc<ScalarUDF>,
+    div: Arc<ScalarUDF>,
+}
+
+impl Default for IntervalArithmetic {
+    fn default() -> Self {
+        let mut functions = crate::functions::interval_arith::functions().into_iter();
+        let mut next = || {
+            Arc::new(ScalarUDF::new_from_impl(
+                functions.next().expect("mul and div"),
+            ))
+        };
+        let (mul, div) = (next(), next());
+        IntervalArithmetic { mul, div }
+    }
+}
+
+impl datafusion::logical_expr::planner::ExprPlanner for IntervalArithmetic {
+    fn plan_binary_op(
+        &self,
+        expr: datafusion::logical_expr::planner::RawBinaryExpr,
+        schema: &DFSchema,
+    ) -> Result<
+        datafusion::logical_expr::planner::PlannerResult<
+            datafusion::logical_expr::planner::RawBinaryExpr,
+        >,
+    > {
+        use datafusion::logical_expr::planner::PlannerResult;
+        use datafusion::sql::sqlparser::ast::BinaryOperator;
+        let type_of = |e: &Expr| e.get_type(schema).ok();
+        let is_interval = |e: &Expr| matches!(type_of(e), Some(DataType::Interval(_)));
+        let is_number = |e: &Expr| type_of(e).is_some_and(|t| t.is_numeric());
+        let call = |udf: &Arc<ScalarUDF>, interval: &Expr, factor: &Expr| {
+            Expr::ScalarFunction(ScalarFunction::new_udf(
+                udf.clone(),
+                vec![interval.clone(), factor.clone()],
+            ))
+        };
+        let (l, r) = (&expr.left, &expr.right);
+        let planned = match expr.op {
+            BinaryOperator::Multiply if is_interval(l) && is_number(r) => call(&self.mul, l, r),
+            BinaryOperator::Multiply if is_number(l) && is_interval(r) => call(&self.mul, r, l),
+            BinaryOperator::Divide if is_interval(l) && is_number(r) => call(&self.div, l, r),
+            _ => return Ok(PlannerResult::Original(expr)),
+        };
+        Ok(PlannerResult::Planned(planned))
+    }
 }
 
 /// `pg_text(x)`: a value as the session prints it (its `TimeZone`, `DateStyle`,

@@ -32,6 +32,7 @@ pub mod arrays;
 pub mod calendar;
 pub mod datetime;
 pub mod extract;
+pub mod interval_arith;
 pub mod math;
 pub mod misc;
 pub mod number_format;
@@ -73,6 +74,7 @@ pub fn register(ctx: &SessionContext, settings: Settings) {
         arrays::functions(),
         zoned::functions(),
         extract::functions(),
+        interval_arith::functions(),
     ];
     for function in scalars.into_iter().flatten() {
         ctx.register_udf(ScalarUDF::new_from_impl(
