@@ -237,7 +237,8 @@ fn sql_standard(mut f: IntervalFields) -> String {
     let has_positive = f.all().iter().any(|v| *v > 0);
     let has_year_month = f.year != 0 || f.mon != 0;
     let has_day_time = f.all()[2..].iter().any(|v| *v != 0);
-    let standard = !(has_negative && has_positive) && !(has_year_month && has_day_time);
+    let mixed = (has_negative && has_positive) || (has_year_month && has_day_time);
+    let standard = !mixed;
     let mut out = String::new();
     if has_negative && standard {
         out.push('-');
