@@ -12,8 +12,21 @@ use fedgate_adapter_api::SqlState;
 use super::calendar::{interval_value, timestamp_value_micros, Zone};
 use super::{is_string, no_such_function, pg_error, text_of, Eval, PgFunction};
 
-/// The fields `pg_syntax` sends here.
-pub(crate) const FRACTIONAL_FIELDS: &[&str] = &["second", "milliseconds", "microseconds", "epoch"];
+/// The fields `pg_syntax` sends here: those with fractions and the whole-number ones
+/// DataFusion's `date_part` lacks.
+pub(crate) const FIELDS: &[&str] = &[
+    "second",
+    "milliseconds",
+    "microseconds",
+    "epoch",
+    "decade",
+    "century",
+    "millennium",
+    "julian",
+    "timezone",
+    "timezone_hour",
+    "timezone_minute",
+];
 
 const PRECISION: u8 = 38;
 
@@ -56,6 +69,7 @@ fn scale(field: &str, value_type: &DataType) -> Option<i8> {
         ("second" | "epoch", _) => Some(6),
         ("milliseconds", _) => Some(3),
         ("microseconds", _) => Some(0),
+        (f, _) if FIELDS.contains(&f) => Some(0),
         _ => None,
     }
 }
@@ -67,11 +81,39 @@ fn returns(fields: &[FieldRef], scalars: &[Option<&ScalarValue>]) -> Result<Data
     };
     let field = field_of(scalars).ok_or_else(unsupported)?;
     let scale = scale(&field, value.data_type()).ok_or_else(unsupported)?;
-    match value.data_type() {
-        DataType::Date32 if field != "epoch" => Err(pg_error(
+    let not_supported = |type_name: &str| {
+        Err(pg_error(
             SqlState::FeatureNotSupported,
-            format!("unit \"{field}\" not supported for type date"),
-        )),
+            format!("unit \"{field}\" not supported for type {type_name}"),
+        ))
+    };
+    match (field.as_str(), value.data_type()) {
+        ("timezone" | "timezone_hour" | "timezone_minute", DataType::Timestamp(_, None)) => {
+            return not_supported("timestamp without time zone")
+        }
+        ("timezone" | "timezone_hour" | "timezone_minute", DataType::Date32) => {
+            return not_supported("date")
+        }
+        ("julian", DataType::Timestamp(_, None)) => {
+            return not_supported("timestamp without time zone")
+        }
+        ("julian", DataType::Timestamp(_, Some(_))) => {
+            return not_supported("timestamp with time zone")
+        }
+        _ => {}
+    }
+    match value.data_type() {
+        DataType::Date32
+            if !matches!(
+                field.as_str(),
+                "epoch" | "decade" | "century" | "millennium" | "julian"
+            ) =>
+        {
+            Err(pg_error(
+                SqlState::FeatureNotSupported,
+                format!("unit \"{field}\" not supported for type date"),
+            ))
+        }
         DataType::Date32
         | DataType::Timestamp(_, _)
         | DataType::Time64(_)
@@ -88,6 +130,11 @@ fn extract_row(args: &[ScalarValue], _: &DataType, zone: &Zone) -> Result<Scalar
     let Some(scale) = scale(&field, &value.data_type()) else {
         return Ok(ScalarValue::Null);
     };
+    if let Some(whole) = whole_field(&field, value, zone) {
+        return Ok(whole.map_or(ScalarValue::Null, |v| {
+            ScalarValue::Decimal128(Some(i128::from(v)), PRECISION, 0)
+        }));
+    }
     let Some(micros) = field_micros(&field, value, zone) else {
         return Ok(ScalarValue::Null);
     };
@@ -98,6 +145,58 @@ fn extract_row(args: &[ScalarValue], _: &DataType, zone: &Zone) -> Result<Scalar
         _ => i128::from(micros),
     };
     Ok(ScalarValue::Decimal128(Some(unscaled), PRECISION, scale))
+}
+
+/// The value of a whole-number field (`Some(None)` for NULL), `None` for the others.
+fn whole_field(field: &str, value: &ScalarValue, zone: &Zone) -> Option<Option<i64>> {
+    use super::calendar::{date2j, Tm};
+    if !matches!(
+        field,
+        "decade"
+            | "century"
+            | "millennium"
+            | "julian"
+            | "timezone"
+            | "timezone_hour"
+            | "timezone_minute"
+    ) {
+        return None;
+    }
+    if let Some((months, _, _)) = interval_value(value) {
+        let years = months / 12;
+        return Some(match field {
+            "decade" => Some(years / 10),
+            "century" => Some(years / 100),
+            "millennium" => Some(years / 1000),
+            _ => None,
+        });
+    }
+    let zoned = matches!(
+        value,
+        ScalarValue::TimestampSecond(_, Some(_))
+            | ScalarValue::TimestampMillisecond(_, Some(_))
+            | ScalarValue::TimestampMicrosecond(_, Some(_))
+            | ScalarValue::TimestampNanosecond(_, Some(_))
+    );
+    let micros = timestamp_value_micros(value)?;
+    let tm = if zoned {
+        Tm::from_timestamptz(micros, zone)
+    } else {
+        Tm::from_timestamp(micros)
+    };
+    let year = tm.year;
+    Some(Some(match field {
+        "decade" if year >= 0 => year / 10,
+        "decade" => -((8 - (year - 1)) / 10),
+        "century" if year > 0 => (year + 99) / 100,
+        "century" => -((99 - (year - 1)) / 100),
+        "millennium" if year > 0 => (year + 999) / 1000,
+        "millennium" => -((999 - (year - 1)) / 1000),
+        "julian" => date2j(tm.year, tm.mon, tm.mday),
+        "timezone" => tm.gmtoff,
+        "timezone_hour" => tm.gmtoff / 3600,
+        _ => tm.gmtoff / 60 % 60,
+    }))
 }
 
 /// The field's value in microseconds: the seconds of the minute (with fraction) for
@@ -144,7 +243,11 @@ mod tests {
              extract('epoch', INTERVAL '1 year 1 month'), \
              extract('epoch', TIMESTAMPTZ '2024-01-01 00:00:00+00'), \
              extract('second', INTERVAL '-1.5 seconds'), \
-             extract('epoch', DATE '1970-01-02')")
+             extract('epoch', DATE '1970-01-02'), \
+             extract('century', DATE '2000-12-31'), extract('millennium', DATE '2001-01-01'), \
+             extract('decade', DATE '1999-12-31'), extract('julian', DATE '2024-02-29'), \
+             extract('timezone_hour', TIMESTAMPTZ '2024-07-01 00:00:00+00'), \
+             extract('century', INTERVAL '250 years')")
         .await
         .unwrap();
         assert_eq!(
@@ -156,7 +259,13 @@ mod tests {
                 "34149600.000000",
                 "1704067200.000000",
                 "-1.500000",
-                "86400"
+                "86400",
+                "20",
+                "3",
+                "199",
+                "2460370",
+                "0",
+                "2"
             ]
         );
     }

@@ -112,9 +112,16 @@ fn rewrite_fractional_extract(expr: &mut Expr) -> bool {
         "millisecond" | "milliseconds" => "milliseconds",
         "microsecond" | "microseconds" => "microseconds",
         "epoch" => "epoch",
+        "decade" | "decades" => "decade",
+        "century" | "centuries" => "century",
+        "millennium" | "millennia" | "millenniums" => "millennium",
+        "julian" => "julian",
+        "timezone" => "timezone",
+        "timezone_hour" => "timezone_hour",
+        "timezone_minute" => "timezone_minute",
         _ => return false,
     };
-    debug_assert!(crate::functions::extract::FRACTIONAL_FIELDS.contains(&name));
+    debug_assert!(crate::functions::extract::FIELDS.contains(&name));
     let taken = std::mem::replace(expr, Expr::Value(Value::Null.into()));
     let Expr::Extract { expr: value, .. } = taken else {
         unreachable!("matched above");
