@@ -1,9 +1,11 @@
-//! `extract(field FROM x)` for the fields with fractions, as PostgreSQL 14+ computes them:
-//! `numeric` with a fixed scale (`second` 6, `milliseconds` 3, `microseconds` 0, `epoch` 6,
-//! or 0 for a date), where DataFusion's `date_part` drops the fraction (`second`) or answers
-//! a double (`epoch`). `crate::rewrite::pg_syntax` calls it as `extract('second', x)`
-//! (PostgreSQL's own `pg_catalog.extract`). Timestamps with time zone are read on the
-//! session's clock.
+//! `extract(field FROM x)` for the fields DataFusion's `date_part` gets wrong or lacks, as
+//! PostgreSQL 14+ computes them: the fields with fractions are `numeric` with a fixed scale
+//! (`second` 6, `milliseconds` 3, `microseconds` 0, `epoch` 6, or 0 for a date), where
+//! `date_part` drops the fraction (`second`) or answers a double (`epoch`); `decade`,
+//! `century`, `millennium`, `julian` (of a date) and `timezone`, `timezone_hour`,
+//! `timezone_minute` (of a timestamptz, in the session's zone) are whole numbers.
+//! `crate::rewrite::pg_syntax` calls it as `extract('second', x)` (PostgreSQL's own
+//! `pg_catalog.extract`). Timestamps with time zone are read on the session's clock.
 
 use datafusion::arrow::datatypes::{DataType, FieldRef, TimeUnit};
 use datafusion::common::{Result, ScalarValue};
