@@ -29,6 +29,7 @@ pub mod output;
 pub mod passthrough;
 pub mod rewrite;
 pub mod session;
+pub mod session_time;
 
 pub use error::PgError;
 pub use session::{PgSession, Planning};

@@ -160,6 +160,20 @@ impl PgSession {
         ctx.register_udf(crate::catalog::functions::pg_sleep_udf(stop.clone()));
         crate::catalog::catalog_functions::register(&ctx);
         crate::functions::register(&ctx, settings.clone());
+        ctx.register_udf(datafusion::logical_expr::ScalarUDF::new_from_impl(
+            crate::session_time::PgText::new(settings.clone()),
+        ));
+        {
+            use datafusion::execution::FunctionRegistry;
+            ctx.state_ref().write().register_expr_planner(Arc::new(
+                crate::session_time::IntervalArithmetic::default(),
+            ))?;
+        }
+        // After DataFusion's type coercion, which adds casts the rule must see.
+        ctx.add_analyzer_rule(Arc::new(crate::session_time::SessionTime::new(
+            &ctx,
+            settings.clone(),
+        )?));
         ctx.register_udf(crate::catalog::functions::current_schemas_udf(
             path_schemas(settings.clone(), all.clone(), database),
         ));

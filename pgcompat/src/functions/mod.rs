@@ -32,6 +32,8 @@ pub mod aggregates;
 pub mod arrays;
 pub mod calendar;
 pub mod datetime;
+pub mod extract;
+pub mod interval_arith;
 pub mod json;
 pub mod math;
 pub mod misc;
@@ -42,6 +44,7 @@ pub mod strings;
 pub mod template;
 pub mod to_char;
 pub mod to_timestamp;
+pub mod zoned;
 
 use std::sync::Arc;
 
@@ -71,6 +74,9 @@ pub fn register(ctx: &SessionContext, settings: Settings) {
         regex::functions(),
         misc::functions(),
         arrays::functions(),
+        zoned::functions(),
+        extract::functions(),
+        interval_arith::functions(),
     ];
     for function in scalars.into_iter().flatten() {
         ctx.register_udf(ScalarUDF::new_from_impl(

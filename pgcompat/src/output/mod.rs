@@ -4,3 +4,4 @@
 pub mod backend_types;
 pub mod explain;
 pub mod pg_text;
+pub mod styles;

@@ -20,6 +20,8 @@ use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 use pgwire::api::results::{FieldFormat, FieldInfo};
 
+use super::styles::{DateFormat, DateStyle, Fields, IntervalStyle};
+
 /// Replaces text-format columns of the affected types by PostgreSQL-formatted strings.
 pub fn to_postgres_text(
     batch: RecordBatch,
@@ -38,8 +40,8 @@ pub fn to_postgres_text(
     let mut out_fields = Vec::with_capacity(batch.num_columns());
     for ((field, column), info) in schema.fields().iter().zip(batch.columns()).zip(fields) {
         if info.format() == FieldFormat::Text && converts(field.data_type()) {
-            let zone = SessionZone::parse(&info.format_options().time_zone).unwrap_or_default();
-            columns.push(format_column(column, &zone)?);
+            let style = OutputStyle::from_format_options(info.format_options());
+            columns.push(format_column(column, &style)?);
             out_fields.push(Arc::new(
                 field.as_ref().clone().with_data_type(DataType::Utf8),
             ));
@@ -62,19 +64,82 @@ fn converts(data_type: &DataType) -> bool {
             | DataType::Interval(IntervalUnit::MonthDayNano)
             | DataType::Decimal128(_, _)
             | DataType::Decimal256(_, _)
+            | DataType::Duration(_)
             | DataType::Struct(_)
     )
 }
 
-pub(crate) fn format_column(column: &ArrayRef, zone: &SessionZone) -> Result<ArrayRef, ArrowError> {
+/// How a session prints values: its `TimeZone`, `DateStyle`, `IntervalStyle` and
+/// `extra_float_digits`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputStyle {
+    pub zone: SessionZone,
+    pub dates: DateStyle,
+    pub intervals: IntervalStyle,
+    pub extra_float_digits: i32,
+}
+
+impl Default for OutputStyle {
+    fn default() -> Self {
+        OutputStyle {
+            zone: SessionZone::default(),
+            dates: DateStyle::default(),
+            intervals: IntervalStyle::default(),
+            extra_float_digits: 1,
+        }
+    }
+}
+
+impl OutputStyle {
+    /// The style of a session's settings (`setting` reads one by its lower-case name).
+    pub fn from_settings(setting: impl Fn(&str) -> Option<String>) -> OutputStyle {
+        let defaults = OutputStyle::default();
+        OutputStyle {
+            zone: setting("timezone")
+                .and_then(|z| SessionZone::parse(&z))
+                .unwrap_or(defaults.zone),
+            dates: setting("datestyle").map_or(defaults.dates, |d| DateStyle::parse(&d)),
+            intervals: setting("intervalstyle")
+                .map_or(defaults.intervals, |i| IntervalStyle::parse(&i)),
+            extra_float_digits: setting("extra_float_digits")
+                .and_then(|v| v.trim().trim_matches('\'').parse().ok())
+                .unwrap_or(defaults.extra_float_digits),
+        }
+    }
+
+    fn from_format_options(options: &pgwire::types::format::FormatOptions) -> OutputStyle {
+        OutputStyle {
+            zone: SessionZone::parse(&options.time_zone).unwrap_or_default(),
+            dates: DateStyle::parse(&options.date_style),
+            intervals: IntervalStyle::parse(&options.interval_style),
+            extra_float_digits: i32::from(options.extra_float_digits),
+        }
+    }
+
+    /// A float with `digits` significant digits (15 for double precision, 6 for real)
+    /// before `extra_float_digits`.
+    fn float(&self, value: f64, shortest: String, scientific: String, digits: i32) -> String {
+        if self.extra_float_digits > 0 || !value.is_finite() {
+            return format_float(value, shortest, scientific, digits);
+        }
+        let precision = (digits + self.extra_float_digits).max(1) as usize;
+        super::styles::format_g(value, precision)
+    }
+}
+
+/// A column of one of the converted types as PostgreSQL prints it in `style`.
+pub fn format_column(column: &ArrayRef, style: &OutputStyle) -> Result<ArrayRef, ArrowError> {
+    let zone = &style.zone;
     let strings: StringArray = match column.data_type() {
         DataType::Float32 => map(column.as_primitive::<Float32Type>(), |v| {
-            format_float(f64::from(v), v.to_string(), format!("{v:e}"), 6)
+            style.float(f64::from(v), v.to_string(), format!("{v:e}"), 6)
         }),
         DataType::Float64 => map(column.as_primitive::<Float64Type>(), |v| {
-            format_float(v, v.to_string(), format!("{v:e}"), 15)
+            style.float(v, v.to_string(), format!("{v:e}"), 15)
         }),
-        DataType::Date32 => map(column.as_primitive::<Date32Type>(), format_date),
+        DataType::Date32 => map(column.as_primitive::<Date32Type>(), |d| {
+            styled_date(d, style.dates)
+        }),
         // The encoder's decimal type holds 28 digits; numeric holds many more.
         DataType::Decimal128(precision, scale) => {
             map(column.as_primitive::<Decimal128Type>(), |v| {
@@ -120,19 +185,28 @@ pub(crate) fn format_column(column: &ArrayRef, zone: &SessionZone) -> Result<Arr
                 .into_iter()
                 .map(|m| {
                     m.map(|m| match with_zone {
-                        true => format_timestamptz(m, zone),
-                        false => format_timestamp_micros(m, false),
+                        true => styled_timestamptz(m, zone, style.dates),
+                        false => styled_timestamp(m, style.dates),
                     })
                 })
                 .collect()
         }
         DataType::Interval(IntervalUnit::MonthDayNano) => {
             map(column.as_primitive::<IntervalMonthDayNanoType>(), |v| {
-                format_interval(v.months, v.days, v.nanoseconds / 1000)
+                styled_interval(
+                    i64::from(v.months),
+                    i64::from(v.days),
+                    v.nanoseconds / 1000,
+                    style.intervals,
+                )
             })
         }
+        DataType::Duration(unit) => duration_micros(column, unit)
+            .into_iter()
+            .map(|m| m.map(|m| duration_text(m, style.intervals)))
+            .collect(),
         DataType::Struct(_) => (0..column.len())
-            .map(|row| nested_value(column, row, zone))
+            .map(|row| nested_value(column, row, style))
             .collect::<Result<StringArray, ArrowError>>()?,
         other => {
             return Err(ArrowError::NotYetImplemented(format!(
@@ -148,7 +222,7 @@ pub(crate) fn format_column(column: &ArrayRef, zone: &SessionZone) -> Result<Arr
 fn nested_value(
     column: &ArrayRef,
     row: usize,
-    zone: &SessionZone,
+    style: &OutputStyle,
 ) -> Result<Option<String>, ArrowError> {
     use datafusion::arrow::util::display::array_value_to_string;
     if column.is_null(row) {
@@ -161,7 +235,7 @@ fn nested_value(
                 .columns()
                 .iter()
                 .map(|field| {
-                    nested_value(field, row, zone).map(|v| v.map(|v| quote_record_field(&v)))
+                    nested_value(field, row, style).map(|v| v.map(|v| quote_record_field(&v)))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let fields: Vec<String> = fields.into_iter().map(Option::unwrap_or_default).collect();
@@ -175,7 +249,7 @@ fn nested_value(
             };
             let items = (0..elements.len())
                 .map(|i| {
-                    nested_value(&elements, i, zone)
+                    nested_value(&elements, i, style)
                         .map(|v| v.map_or_else(|| "NULL".to_string(), |v| quote_array_element(&v)))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
@@ -192,7 +266,7 @@ fn nested_value(
             format!("\\x{bytes}")
         }
         data_type if converts(data_type) => {
-            let formatted = format_column(&column.slice(row, 1), zone)?;
+            let formatted = format_column(&column.slice(row, 1), style)?;
             formatted.as_string::<i32>().value(0).to_string()
         }
         _ => array_value_to_string(column, row)?,
@@ -368,6 +442,21 @@ impl SessionZone {
             .map(SessionZone::Named)
     }
 
+    /// The zone's abbreviation at the instant `utc` (`EST`, `LMT`), as the SQL, Postgres
+    /// and German date styles print it; empty for a fixed offset, as PostgreSQL.
+    fn abbreviation(&self, utc: &chrono::NaiveDateTime) -> String {
+        use chrono::TimeZone;
+        match self {
+            SessionZone::Named(tz) => {
+                let offset = tz.offset_from_utc_datetime(utc);
+                chrono_tz::OffsetName::abbreviation(&offset)
+                    .unwrap_or_default()
+                    .to_string()
+            }
+            SessionZone::Fixed(_) => String::new(),
+        }
+    }
+
     /// The offset from UTC, in seconds, at the instant `utc`.
     fn offset_seconds(&self, utc: &chrono::NaiveDateTime) -> i32 {
         use chrono::{Offset, TimeZone};
@@ -418,6 +507,90 @@ fn format_timestamptz(micros: i64, zone: &SessionZone) -> String {
         Some(date_time) => format!("{date_time}{zone_text} BC"),
         None => format!("{local}{zone_text}"),
     }
+}
+
+/// The local fields of `micros` (microseconds since 1970 on the clock printed).
+fn local_fields(micros: i64) -> Option<Fields> {
+    use chrono::{Datelike, Timelike};
+    let datetime = datafusion::arrow::temporal_conversions::timestamp_us_to_datetime(micros)?;
+    Some(Fields {
+        year: datetime.year(),
+        month: datetime.month(),
+        day: datetime.day(),
+        weekday: datetime.weekday().num_days_from_sunday(),
+        hour: datetime.hour(),
+        minute: datetime.minute(),
+        second: datetime.second(),
+        micros: micros.rem_euclid(1_000_000),
+    })
+}
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+fn styled_date(days: i32, style: DateStyle) -> String {
+    match (style.format, local_fields(i64::from(days) * MICROS_PER_DAY)) {
+        (DateFormat::Iso, _) | (_, None) => format_date(days),
+        (_, Some(fields)) => super::styles::format_date(&fields, style),
+    }
+}
+
+fn styled_timestamp(micros: i64, style: DateStyle) -> String {
+    match (style.format, local_fields(micros)) {
+        (DateFormat::Iso, _) | (_, None) => format_timestamp_micros(micros, false),
+        (_, Some(fields)) => super::styles::format_timestamp(&fields, style, None),
+    }
+}
+
+fn styled_timestamptz(micros: i64, zone: &SessionZone, style: DateStyle) -> String {
+    if style.format == DateFormat::Iso {
+        return format_timestamptz(micros, zone);
+    }
+    use datafusion::arrow::temporal_conversions::timestamp_us_to_datetime;
+    let Some(utc) = timestamp_us_to_datetime(micros) else {
+        return micros.to_string();
+    };
+    let local = micros + i64::from(zone.offset_seconds(&utc)) * 1_000_000;
+    let Some(fields) = local_fields(local) else {
+        return micros.to_string();
+    };
+    let abbreviation = zone.abbreviation(&utc);
+    super::styles::format_timestamp(&fields, style, Some(&abbreviation))
+}
+
+fn styled_interval(months: i64, days: i64, micros: i64, style: IntervalStyle) -> String {
+    super::styles::format_interval(months, days, micros, style).unwrap_or_else(|| {
+        format_interval(
+            i32::try_from(months).unwrap_or(i32::MAX),
+            i32::try_from(days).unwrap_or(i32::MAX),
+            micros,
+        )
+    })
+}
+
+/// The microseconds of a duration column (DataFusion's `timestamp - timestamp`).
+fn duration_micros(column: &ArrayRef, unit: &TimeUnit) -> Vec<Option<i64>> {
+    use datafusion::arrow::datatypes::{
+        DurationMicrosecondType, DurationMillisecondType, DurationNanosecondType,
+        DurationSecondType,
+    };
+    match unit {
+        TimeUnit::Second => collect(column.as_primitive::<DurationSecondType>(), |v| {
+            v.checked_mul(1_000_000)
+        }),
+        TimeUnit::Millisecond => collect(column.as_primitive::<DurationMillisecondType>(), |v| {
+            v.checked_mul(1000)
+        }),
+        TimeUnit::Microsecond => collect(column.as_primitive::<DurationMicrosecondType>(), Some),
+        TimeUnit::Nanosecond => collect(column.as_primitive::<DurationNanosecondType>(), |v| {
+            Some(v / 1000)
+        }),
+    }
+}
+
+/// `timestamp - timestamp` as PostgreSQL gives it: whole days taken out of the time
+/// (`justify_hours`), `1 day 12:00:00` rather than `36:00:00`.
+fn duration_text(micros: i64, style: IntervalStyle) -> String {
+    styled_interval(0, micros / MICROS_PER_DAY, micros % MICROS_PER_DAY, style)
 }
 
 /// PostgreSQL's `IntervalStyle = postgres` output.
@@ -514,7 +687,7 @@ mod tests {
         .with_precision_and_scale(31, 6)
         .unwrap();
         let column: ArrayRef = Arc::new(values);
-        let text = format_column(&column, &SessionZone::default()).unwrap();
+        let text = format_column(&column, &OutputStyle::default()).unwrap();
         let text = text.as_string::<i32>();
         assert_eq!(text.value(0), "214748364699999999997852.516353");
         assert_eq!(text.value(1), "-0.000005");
@@ -559,7 +732,7 @@ mod tests {
                 Arc::new(deep) as ArrayRef,
             ),
         ]));
-        let text = format_column(&record, &SessionZone::default()).unwrap();
+        let text = format_column(&record, &OutputStyle::default()).unwrap();
         let text = text.as_string::<i32>();
         assert_eq!(text.value(0), "(1,\"x y\",\"(t)\")");
         assert_eq!(text.value(1), "(,\"\",\"()\")");

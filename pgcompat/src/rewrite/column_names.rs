@@ -215,7 +215,7 @@ fn figure_name(expr: &Expr) -> Option<String> {
 fn strong_name(expr: &Expr) -> bool {
     match expr {
         Expr::Cast { expr, .. } => strong_name(expr),
-        Expr::Value(_) | Expr::TypedString(_) => false,
+        Expr::Value(_) | Expr::TypedString(_) | Expr::Interval(_) => false,
         Expr::Case { else_result, .. } => else_result.as_deref().is_some_and(strong_name),
         Expr::Nested(inner) => strong_name(inner),
         _ => true,

@@ -20,6 +20,9 @@
 //!   ...) as a select-list item becomes `unnest(generate_series(...))`
 //!   named `generate_series`: PostgreSQL returns one row per value, DataFusion's scalar
 //!   function one array;
+//! - `extract(second | milliseconds | microseconds | epoch FROM x)` becomes
+//!   `extract('second', x)` (`crate::functions::extract`): numeric with PostgreSQL's scales;
+//! - `x AT TIME ZONE z` becomes `timezone(z, x)`, PostgreSQL's function behind it;
 //! - `a IS [NOT] DISTINCT FROM b AND c` becomes `(a IS [NOT] DISTINCT FROM b) AND c`:
 //!   `IS` binds tighter than `AND`/`OR` in PostgreSQL, but sqlparser reads the whole rest
 //!   as the right operand (`a IS DISTINCT FROM (b AND c)`), which fails or, on booleans,
@@ -46,6 +49,7 @@ impl SqlStatementRewriteRule for PostgresSyntax {
             rewrite_array_subquery(expr);
             rewrite_regtype_array(expr);
             rewrite_date_part_types(expr);
+            rewrite_at_time_zone(expr);
             reassociate_is_distinct_from(expr);
             ControlFlow::<()>::Continue(())
         });
@@ -73,6 +77,9 @@ const WHOLE_NUMBER_FIELDS: &[&str] = &[
 ];
 
 fn rewrite_date_part_types(expr: &mut Expr) {
+    if rewrite_fractional_extract(expr) {
+        return;
+    }
     let data_type = match expr {
         Expr::Extract { field, .. }
             if WHOLE_NUMBER_FIELDS.contains(&field.to_string().to_ascii_lowercase().as_str()) =>
@@ -92,6 +99,53 @@ fn rewrite_date_part_types(expr: &mut Expr) {
         array: false,
         format: None,
     };
+}
+
+/// `extract(second FROM x)` (and `milliseconds`, `microseconds`, `epoch`) as
+/// `extract('second', x)`, PostgreSQL's numeric of the fractional fields
+/// (`crate::functions::extract`). True when rewritten.
+fn rewrite_fractional_extract(expr: &mut Expr) -> bool {
+    let Expr::Extract { field, .. } = expr else {
+        return false;
+    };
+    let name = match field.to_string().to_ascii_lowercase().as_str() {
+        "second" | "seconds" => "second",
+        "millisecond" | "milliseconds" => "milliseconds",
+        "microsecond" | "microseconds" => "microseconds",
+        "epoch" => "epoch",
+        "decade" | "decades" => "decade",
+        "century" | "centuries" => "century",
+        "millennium" | "millennia" | "millenniums" => "millennium",
+        "julian" => "julian",
+        "timezone" => "timezone",
+        "timezone_hour" => "timezone_hour",
+        "timezone_minute" => "timezone_minute",
+        _ => return false,
+    };
+    debug_assert!(crate::functions::extract::FIELDS.contains(&name));
+    let taken = std::mem::replace(expr, Expr::Value(Value::Null.into()));
+    let Expr::Extract { expr: value, .. } = taken else {
+        unreachable!("matched above");
+    };
+    *expr = call("extract", vec![text(name), *value]);
+    true
+}
+
+/// `x AT TIME ZONE z` as PostgreSQL's `timezone(z, x)` (`crate::functions::zoned`):
+/// DataFusion plans it as a cast to a timestamp labelled `z`, which changes nothing.
+fn rewrite_at_time_zone(expr: &mut Expr) {
+    if !matches!(expr, Expr::AtTimeZone { .. }) {
+        return;
+    }
+    let taken = std::mem::replace(expr, Expr::Value(Value::Null.into()));
+    let Expr::AtTimeZone {
+        timestamp,
+        time_zone,
+    } = taken
+    else {
+        unreachable!("matched above");
+    };
+    *expr = call("timezone", vec![*time_zone, *timestamp]);
 }
 
 /// `a IS [NOT] DISTINCT FROM <b AND c>` (an unparenthesized `AND`/`OR`/`XOR` on the

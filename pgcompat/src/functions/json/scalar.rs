@@ -18,7 +18,7 @@ use fedgate_adapter_api::SqlState;
 use super::value::{normalize_number, quoted, Json, Node};
 use super::{arg_text, jsonb_of, kinds, parse_as, result_field, text_list, Kind};
 use crate::functions::{pg_error, pg_error_hint, pg_type_name};
-use crate::output::pg_text::{format_column, SessionZone};
+use crate::output::pg_text::{format_column, OutputStyle};
 
 /// What a function returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -972,7 +972,7 @@ fn array_elements_text(call: &Call, values: &[ScalarValue]) -> Result<Option<Out
 /// A value's text as PostgreSQL prints it (dates, timestamps, floats, intervals).
 fn pg_text(value: &ScalarValue) -> Result<String> {
     let array = value.to_array()?;
-    let formatted = format_column(&array, &SessionZone::default())?;
+    let formatted = format_column(&array, &OutputStyle::default())?;
     Ok(ScalarValue::try_from_array(&formatted, 0)?.to_string())
 }
 
