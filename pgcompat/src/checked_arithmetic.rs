@@ -23,7 +23,7 @@ use datafusion::logical_expr::Operator;
 use datafusion::physical_expr::expressions::{BinaryExpr, NegativeExpr};
 use datafusion::physical_expr::{LexOrdering, PhysicalExpr, PhysicalSortExpr};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
-use datafusion::physical_plan::aggregates::{AggregateExec, PhysicalGroupBy};
+use datafusion::physical_plan::aggregates::{AggregateExec, AggregateInputMode, PhysicalGroupBy};
 use datafusion::physical_plan::filter::{FilterExec, FilterExecBuilder};
 use datafusion::physical_plan::projection::{ProjectionExec, ProjectionExpr};
 use datafusion::physical_plan::sorts::sort::SortExec;
@@ -131,6 +131,11 @@ fn checked_aggregate(
     aggregate: &AggregateExec,
     node: &Arc<dyn ExecutionPlan>,
 ) -> Result<Transformed<Arc<dyn ExecutionPlan>>> {
+    // A final aggregate merges partial states: its input is the partial aggregate, and its
+    // arguments and filters (over the original input) are not evaluated there.
+    if aggregate.mode().input_mode() != AggregateInputMode::Raw {
+        return Ok(Transformed::no(node.clone()));
+    }
     let schema = aggregate.input().schema();
     let mut changed = false;
     let mut aggr_exprs = Vec::with_capacity(aggregate.aggr_expr().len());
