@@ -52,15 +52,38 @@ impl PhysicalOptimizerRule for CheckedArithmetic {
         plan: Arc<dyn ExecutionPlan>,
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        plan.transform_up(checked_node).map(|t| t.data)
+        let before = plan.schema();
+        let checked = plan.transform_up(checked_node)?.data;
+        same_names_and_types(&before, &checked.schema())?;
+        Ok(checked)
     }
 
     fn name(&self) -> &str {
         "fedgate_checked_arithmetic"
     }
 
+    /// DataFusion's check also compares field metadata, which a rebuilt projection may
+    /// carry differently (a cast keeps its input's backend type tag); names, types and
+    /// column count are checked in [`same_names_and_types`] instead.
     fn schema_check(&self) -> bool {
-        true
+        false
+    }
+}
+
+/// The rule must not change a plan's output columns: their count, names and types.
+fn same_names_and_types(before: &Schema, after: &Schema) -> Result<()> {
+    let same = before.fields().len() == after.fields().len()
+        && before
+            .fields()
+            .iter()
+            .zip(after.fields())
+            .all(|(b, a)| b.name() == a.name() && b.data_type() == a.data_type());
+    if same {
+        Ok(())
+    } else {
+        datafusion::common::internal_err!(
+            "checked arithmetic changed the plan's columns: {before:?} became {after:?}"
+        )
     }
 }
 

@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
-use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
+use datafusion::logical_expr::{
+    create_udf, ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    TypeSignature, Volatility,
+};
 use fedgate_adapter_api::{AdapterError, SqlState};
 
 /// `version()`: PostgreSQL's format, naming fedgate (clients parse the leading version).
@@ -68,36 +71,91 @@ fn text_result(values: Vec<Option<String>>, scalar: bool) -> ColumnarValue {
 /// `current_setting(name)`: the session's value of a setting (what SHOW prints); an
 /// unknown name is PostgreSQL's error 42704.
 pub fn current_setting_udf(settings: Settings) -> ScalarUDF {
-    create_udf(
-        "current_setting",
-        vec![DataType::Utf8],
-        DataType::Utf8,
-        Volatility::Stable,
-        Arc::new(move |args: &[ColumnarValue]| {
-            let rows = rows_of(args);
-            let names = strings(&args[0], rows.unwrap_or(1))?;
-            let settings = lock(&settings);
-            let values = names
-                .into_iter()
-                .map(|name| match name {
-                    None => Ok(None),
-                    Some(name) => settings
-                        .get(&name.to_ascii_lowercase())
-                        .cloned()
-                        .map(Some)
-                        .ok_or_else(|| {
-                            datafusion::error::DataFusionError::External(Box::new(
-                                fedgate_adapter_api::AdapterError::new(
-                                    SqlState::UndefinedObject,
-                                    format!("unrecognized configuration parameter \"{name}\""),
-                                ),
-                            ))
-                        }),
-                })
-                .collect::<datafusion::error::Result<Vec<_>>>()?;
-            Ok(text_result(values, rows.is_none()))
-        }),
-    )
+    ScalarUDF::new_from_impl(CurrentSetting {
+        settings,
+        signature: Signature::one_of(
+            vec![
+                TypeSignature::Exact(vec![DataType::Utf8]),
+                TypeSignature::Exact(vec![DataType::Utf8, DataType::Boolean]),
+            ],
+            Volatility::Stable,
+        ),
+    })
+}
+
+/// `current_setting(name [, missing_ok])`: a setting's value; an unknown name is 42704,
+/// or NULL when `missing_ok` is true.
+#[derive(Debug)]
+struct CurrentSetting {
+    settings: Settings,
+    signature: Signature,
+}
+
+impl PartialEq for CurrentSetting {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.settings, &other.settings)
+    }
+}
+
+impl Eq for CurrentSetting {}
+
+impl std::hash::Hash for CurrentSetting {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        "current_setting".hash(state);
+    }
+}
+
+impl ScalarUDFImpl for CurrentSetting {
+    fn name(&self) -> &str {
+        "current_setting"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> datafusion::error::Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(
+        &self,
+        args: ScalarFunctionArgs,
+    ) -> datafusion::error::Result<ColumnarValue> {
+        let args = &args.args;
+        let rows = rows_of(args);
+        let names = strings(&args[0], rows.unwrap_or(1))?;
+        let missing_ok = match args.get(1) {
+            Some(ColumnarValue::Scalar(ScalarValue::Boolean(flag))) => flag.unwrap_or(false),
+            Some(_) => {
+                return Err(datafusion::error::DataFusionError::External(Box::new(
+                    AdapterError::new(
+                        SqlState::FeatureNotSupported,
+                        "current_setting's missing_ok must be a constant",
+                    ),
+                )))
+            }
+            None => false,
+        };
+        let settings = lock(&self.settings);
+        let values = names
+            .into_iter()
+            .map(|name| match name {
+                None => Ok(None),
+                Some(name) => match settings.get(&name.to_ascii_lowercase()) {
+                    Some(value) => Ok(Some(value.clone())),
+                    None if missing_ok => Ok(None),
+                    None => Err(datafusion::error::DataFusionError::External(Box::new(
+                        AdapterError::new(
+                            SqlState::UndefinedObject,
+                            format!("unrecognized configuration parameter \"{name}\""),
+                        ),
+                    ))),
+                },
+            })
+            .collect::<datafusion::error::Result<Vec<_>>>()?;
+        Ok(text_result(values, rows.is_none()))
+    }
 }
 
 /// `set_config(name, value, is_local)`: sets a setting for the session and returns the
