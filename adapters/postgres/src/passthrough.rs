@@ -166,7 +166,7 @@ pub(crate) async fn run(
             let outputs = type_functions(guard.client(), &columns, &formats, TypeFunction::Output)
                 .await
                 .map_err(fail)?;
-            let sql = with_send_functions(&request.sql, &outputs);
+            let sql = with_type_functions(&request.sql, &outputs);
             guard
                 .client()
                 .prepare_typed(&sql, statement.params())
@@ -188,7 +188,7 @@ pub(crate) async fn run(
             let senders = type_functions(guard.client(), &columns, &formats, TypeFunction::Send)
                 .await
                 .map_err(fail)?;
-            with_send_functions(&request.sql, &senders)
+            with_type_functions(&request.sql, &senders)
         } else {
             request.sql.clone()
         };
@@ -295,8 +295,9 @@ fn bound_values(parameters: &BoundParameters) -> Vec<BoundValue> {
         .collect()
 }
 
-/// `sql` with the columns that have a send function read through it, by position.
-fn with_send_functions(sql: &str, senders: &[Option<String>]) -> String {
+/// `sql` with the columns that have a type function (send or output) read through it, by
+/// position.
+fn with_type_functions(sql: &str, senders: &[Option<String>]) -> String {
     let names: Vec<String> = (1..=senders.len()).map(|i| format!("\"c{i}\"")).collect();
     let select: Vec<String> = names
         .iter()
@@ -516,7 +517,7 @@ mod tests {
     fn mixed_formats_read_binary_columns_through_send_functions() {
         let senders = vec![None, Some("pg_catalog.int4send".to_string())];
         assert_eq!(
-            with_send_functions("SELECT 'a', 1 -- c", &senders),
+            with_type_functions("SELECT 'a', 1 -- c", &senders),
             "SELECT q.\"c1\", pg_catalog.int4send(q.\"c2\") FROM (\nSELECT 'a', 1 -- c\n) AS q(\"c1\", \"c2\")"
         );
         assert_eq!(&bytea_from_text("\\x00ff0a").unwrap()[..], &[0, 255, 10]);

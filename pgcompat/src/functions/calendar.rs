@@ -153,6 +153,11 @@ impl Zone {
         Zone::Named(chrono_tz::UTC)
     }
 
+    /// The IANA zone `name` names (in any case).
+    pub fn named(name: &str) -> Option<Zone> {
+        crate::output::pg_text::iana_zone(name).map(Zone::Named)
+    }
+
     /// The zone of a `TimeZone` setting, as fedgate's output reads it (UTC when unknown:
     /// `SET` refuses unknown zones).
     pub fn from_setting(setting: &str) -> Zone {

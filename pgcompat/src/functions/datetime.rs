@@ -11,8 +11,6 @@
 //! `make_interval` (`days => 10`) work only as a prefix of its parameters: DataFusion does
 //! not fill skipped parameters with their defaults.
 
-use std::str::FromStr;
-
 use datafusion::arrow::datatypes::{DataType, FieldRef, TimeUnit};
 use datafusion::common::{Result, ScalarValue};
 use fedgate_adapter_api::SqlState;
@@ -464,21 +462,12 @@ fn named_zone(name: &str) -> Result<Zone> {
     if let Some(offset) = iso_offset(trimmed) {
         return Ok(Zone::Fixed(offset));
     }
-    chrono_tz::Tz::from_str(trimmed)
-        .ok()
-        .or_else(|| {
-            chrono_tz::TZ_VARIANTS
-                .iter()
-                .find(|z| z.name().eq_ignore_ascii_case(trimmed))
-                .copied()
-        })
-        .map(Zone::Named)
-        .ok_or_else(|| {
-            pg_error(
-                SqlState::InvalidParameterValue,
-                format!("time zone \"{name}\" not recognized"),
-            )
-        })
+    Zone::named(trimmed).ok_or_else(|| {
+        pg_error(
+            SqlState::InvalidParameterValue,
+            format!("time zone \"{name}\" not recognized"),
+        )
+    })
 }
 
 /// An ISO offset (`+02`, `-05:30`, `+0530`): seconds east of UTC.

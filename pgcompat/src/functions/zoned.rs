@@ -14,8 +14,6 @@
 //! - `pg_interval_key(x)`: an interval as PostgreSQL compares it, months as 30 days and
 //!   days as 24 hours, in microseconds (`interval '1 day' = interval '24 hours'`).
 
-use std::str::FromStr;
-
 use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::{Result, ScalarValue};
 use fedgate_adapter_api::SqlState;
@@ -152,21 +150,12 @@ pub(crate) fn posix_zone(name: &str) -> Result<Zone> {
     if let Some(seconds) = offset_seconds(trimmed) {
         return Ok(Zone::Fixed(-seconds));
     }
-    chrono_tz::Tz::from_str(trimmed)
-        .ok()
-        .or_else(|| {
-            chrono_tz::TZ_VARIANTS
-                .iter()
-                .find(|z| z.name().eq_ignore_ascii_case(trimmed))
-                .copied()
-        })
-        .map(Zone::Named)
-        .ok_or_else(|| {
-            pg_error(
-                SqlState::InvalidParameterValue,
-                format!("time zone \"{name}\" not recognized"),
-            )
-        })
+    Zone::named(trimmed).ok_or_else(|| {
+        pg_error(
+            SqlState::InvalidParameterValue,
+            format!("time zone \"{name}\" not recognized"),
+        )
+    })
 }
 
 /// `+05`, `-3`, `+05:30`, `5` as seconds in the sign written.

@@ -420,6 +420,16 @@ impl Default for SessionZone {
     }
 }
 
+/// The IANA zone of `name` (exact, else in any case, as PostgreSQL reads zone names).
+pub(crate) fn iana_zone(name: &str) -> Option<chrono_tz::Tz> {
+    name.parse::<chrono_tz::Tz>().ok().or_else(|| {
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .find(|tz| tz.name().eq_ignore_ascii_case(name))
+            .copied()
+    })
+}
+
 impl SessionZone {
     /// The zone a `TimeZone` setting names; `None` when PostgreSQL's zone names and offsets
     /// do not know it.
@@ -431,15 +441,7 @@ impl SessionZone {
         if let Some(offset) = fixed_offset(name) {
             return Some(SessionZone::Fixed(offset));
         }
-        let exact = name.parse::<chrono_tz::Tz>().ok();
-        exact
-            .or_else(|| {
-                chrono_tz::TZ_VARIANTS
-                    .iter()
-                    .find(|tz| tz.name().eq_ignore_ascii_case(name))
-                    .copied()
-            })
-            .map(SessionZone::Named)
+        iana_zone(name).map(SessionZone::Named)
     }
 
     /// The zone's abbreviation at the instant `utc` (`EST`, `LMT`), as the SQL, Postgres

@@ -21,6 +21,7 @@ use datafusion::sql::sqlparser::ast::{
 };
 use datafusion_pg_catalog::sql::rules::SqlStatementRewriteRule;
 
+use super::pg_syntax::call;
 use crate::functions::arrays::{ANY_EQUAL, MALFORMED_ARRAY};
 
 /// Array literal text read as PostgreSQL reads it (see the module documentation).
@@ -131,29 +132,6 @@ fn element_expr(element: Element) -> Expr {
 
 fn string(text: &str) -> Expr {
     Expr::Value(Value::SingleQuotedString(text.to_string()).into())
-}
-
-fn call(name: &str, args: Vec<Expr>) -> Expr {
-    use datafusion::sql::sqlparser::ast::{
-        Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
-    };
-    Expr::Function(Function {
-        name: ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|a| FunctionArg::Unnamed(FunctionArgExpr::Expr(a)))
-                .collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
 }
 
 /// PostgreSQL's array input (`array_in`), one dimension or more; `None` when malformed.

@@ -9,7 +9,8 @@
 //!   and NULL elements never match (both named `?column?`);
 //! - `x COLLATE "C"` (and `"POSIX"`) becomes `x`: outside PostgreSQL fedgate compares and
 //!   sorts strings by their bytes, which is what the C collation does;
-//! - an array slice without a lower bound (`a[:2]`) gets PostgreSQL's implicit one (`a[1:2]`);
+//! - an array slice without a bound (`a[:2]`, `a[2:]`) gets PostgreSQL's implicit ones
+//!   (`a[1:2]`, `a[2:2147483647]`: subscripts are int4, so that is the array's end);
 //! - `EXISTS (SELECT ... FROM ... WHERE p)` outside WHERE (in a select list, a CASE) becomes
 //!   `((SELECT count(*) FROM ... WHERE p) > 0)`: DataFusion decorrelates EXISTS only in
 //!   filters; a correlated `count(*)` is 0, never NULL, for no rows, so the value is the
@@ -22,8 +23,8 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
     visit_expressions_mut, BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, LimitClause, ObjectName, Query,
-    Select, SelectItem, SetExpr, Statement, Subscript, TableFactor, Value, VisitMut, VisitorMut,
+    FunctionArguments, GroupByExpr, Ident, LimitClause, Query, Select, SelectItem, SetExpr,
+    Statement, Subscript, TableFactor, Value, VisitMut, VisitorMut,
 };
 use datafusion_pg_catalog::sql::rules::SqlStatementRewriteRule;
 
@@ -58,7 +59,7 @@ impl VisitorMut for ClauseRewriter {
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         rewrite_operators(expr);
         strip_byte_collation(expr);
-        implicit_slice_lower_bound(expr);
+        implicit_slice_bounds(expr);
         ControlFlow::Continue(())
     }
 }
@@ -151,19 +152,21 @@ fn strip_byte_collation(expr: &mut Expr) {
     }
 }
 
-fn implicit_slice_lower_bound(expr: &mut Expr) {
+fn implicit_slice_bounds(expr: &mut Expr) {
     let Expr::CompoundFieldAccess { access_chain, .. } = expr else {
         return;
     };
     for access in access_chain {
         if let datafusion::sql::sqlparser::ast::AccessExpr::Subscript(Subscript::Slice {
             lower_bound,
+            upper_bound,
             ..
         }) = access
         {
-            if lower_bound.is_none() {
-                *lower_bound = Some(Expr::value(Value::Number("1".into(), false)));
-            }
+            let bound = |n: &str| Expr::value(Value::Number(n.into(), false));
+            lower_bound.get_or_insert_with(|| bound("1"));
+            // Subscripts are int4: the largest one reaches every array's end.
+            upper_bound.get_or_insert_with(|| bound("2147483647"));
         }
     }
 }
@@ -207,11 +210,6 @@ struct ExistsAsCount {
 
 impl VisitorMut for ExistsAsCount {
     type Break = ();
-
-    fn pre_visit_query(&mut self, _query: &mut Query) -> ControlFlow<()> {
-        // Subqueries of the item are queries of their own (visited by the outer rewriter).
-        ControlFlow::Continue(())
-    }
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         if let Expr::InSubquery {
@@ -400,21 +398,18 @@ fn counting(subquery: &Query) -> Option<Query> {
     Some(counted)
 }
 
+/// `count(*)`.
 fn count_star() -> Expr {
-    Expr::Function(Function {
-        name: ObjectName::from(vec![Ident::new("count")]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(FunctionArgumentList {
-            duplicate_treatment: None,
-            args: vec![FunctionArg::Unnamed(FunctionArgExpr::Wildcard)],
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
+    let mut count = call("count", vec![]);
+    if let Expr::Function(Function {
+        args: FunctionArguments::List(list),
+        ..
+    }) = &mut count
+    {
+        list.args
+            .push(FunctionArg::Unnamed(FunctionArgExpr::Wildcard));
+    }
+    count
 }
 
 #[cfg(test)]
@@ -467,6 +462,10 @@ mod tests {
         );
         assert!(rewritten("SELECT w COLLATE \"de_DE\" FROM words").contains("COLLATE"));
         assert_eq!(rewritten("SELECT a[:2] FROM t"), "SELECT a[1:2] FROM t");
+        assert_eq!(
+            rewritten("SELECT a[2:] FROM t"),
+            "SELECT a[2:2147483647] FROM t"
+        );
     }
 
     #[test]
