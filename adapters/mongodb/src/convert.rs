@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::builder::NullBufferBuilder;
 use datafusion::arrow::array::{
-    ArrayRef, BinaryBuilder, BooleanBuilder, Decimal128Builder, Float64Builder, Int32Builder,
-    Int64Builder, ListArray, RecordBatch, RecordBatchOptions, StringBuilder, StructArray,
-    TimestampMillisecondBuilder,
+    ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder,
+    Int32Builder, Int64Builder, ListArray, RecordBatch, RecordBatchOptions, StringBuilder,
+    StructArray, TimestampMillisecondBuilder,
 };
 use datafusion::arrow::buffer::{OffsetBuffer, ScalarBuffer};
 use datafusion::arrow::datatypes::{FieldRef, Fields, SchemaRef};
@@ -60,13 +60,22 @@ pub fn json_text(value: &Bson) -> String {
 
 /// A value that does not fit its column.
 #[derive(Debug)]
+/// Why a value of the right BSON type does not fit its column.
+enum ValueMisfit {
+    /// A decimal with too many digits for the column: its text and what is wrong.
+    /// SQLSTATE 22003 rather than 22000.
+    OutOfRange(String, String),
+    /// A date with a time of day in a field declared `date` (`column_types`): its text.
+    /// SQLSTATE 22008.
+    NotADay(String),
+}
+
 struct Mismatch {
     path: String,
     found: &'static str,
     expected: &'static str,
-    /// A value of the right kind without an exact value in the column's type (a decimal
-    /// with too many digits): its text and what is wrong. SQLSTATE 22003 rather than 22000.
-    out_of_range: Option<(String, String)>,
+    /// A value of the right kind that the column's type does not hold exactly.
+    misfit: Option<Box<ValueMisfit>>,
 }
 
 /// How a Utf8 column renders the values of its own type.
@@ -87,7 +96,10 @@ enum ValueBuilder {
     /// `Decimal128(precision, scale)`.
     Decimal(Decimal128Builder, u8, i8),
     Boolean(BooleanBuilder),
+    /// With the UTC zone (`timestamptz`), or without one for a field declared `timestamp`.
     Timestamp(TimestampMillisecondBuilder),
+    /// A field declared `date`.
+    Date(Date32Builder),
     Binary(BinaryBuilder),
     Text(StringBuilder, TextKind),
     Struct {
@@ -115,6 +127,8 @@ impl ValueBuilder {
             Shape::DateTime => {
                 Self::Timestamp(TimestampMillisecondBuilder::new().with_timezone(UTC))
             }
+            Shape::LocalTimestamp => Self::Timestamp(TimestampMillisecondBuilder::new()),
+            Shape::Date => Self::Date(Date32Builder::new()),
             Shape::Binary => Self::Binary(BinaryBuilder::new()),
             Shape::String => Self::Text(StringBuilder::new(), TextKind::String),
             Shape::ObjectId => Self::Text(StringBuilder::new(), TextKind::ObjectId),
@@ -152,7 +166,7 @@ impl ValueBuilder {
             Self::Float64(_) => "number",
             Self::Decimal(..) => "decimal, int or long",
             Self::Boolean(_) => "bool",
-            Self::Timestamp(_) => "date",
+            Self::Timestamp(_) | Self::Date(_) => "date",
             Self::Binary(_) => "binData",
             Self::Text(..) => "string",
             Self::Struct { .. } => "object",
@@ -168,6 +182,7 @@ impl ValueBuilder {
             Self::Decimal(b, ..) => b.append_null(),
             Self::Boolean(b) => b.append_null(),
             Self::Timestamp(b) => b.append_null(),
+            Self::Date(b) => b.append_null(),
             Self::Binary(b) => b.append_null(),
             Self::Text(b, _) => b.append_null(),
             Self::Struct {
@@ -199,7 +214,7 @@ impl ValueBuilder {
             path: path(),
             found: bson_type_name(value),
             expected,
-            out_of_range: None,
+            misfit: None,
         };
         match (self, value) {
             (Self::Int32(b), Bson::Int32(v)) => b.append_value(*v),
@@ -230,7 +245,10 @@ impl ValueBuilder {
                             other => json_text(other),
                         };
                         return Err(Mismatch {
-                            out_of_range: Some((text, misfit.describe(*precision, *scale))),
+                            misfit: Some(Box::new(ValueMisfit::OutOfRange(
+                                text,
+                                misfit.describe(*precision, *scale),
+                            ))),
                             ..mismatch()
                         });
                     }
@@ -238,6 +256,18 @@ impl ValueBuilder {
             }
             (Self::Boolean(b), Bson::Boolean(v)) => b.append_value(*v),
             (Self::Timestamp(b), Bson::DateTime(v)) => b.append_value(v.timestamp_millis()),
+            (Self::Date(b), Bson::DateTime(v)) => match day_of(v.timestamp_millis()) {
+                Some(day) => b.append_value(day),
+                None => {
+                    return Err(Mismatch {
+                        misfit: Some(Box::new(ValueMisfit::NotADay(
+                            v.try_to_rfc3339_string()
+                                .unwrap_or_else(|_| json_text(value)),
+                        ))),
+                        ..mismatch()
+                    })
+                }
+            },
             (Self::Binary(b), Bson::Binary(v)) => b.append_value(&v.bytes),
             (Self::Text(b, kind), value) => match (*kind, value) {
                 (TextKind::String, Bson::String(s)) => b.append_value(s),
@@ -304,6 +334,7 @@ impl ValueBuilder {
             }
             Self::Boolean(b) => Arc::new(b.finish()),
             Self::Timestamp(b) => Arc::new(b.finish()),
+            Self::Date(b) => Arc::new(b.finish()),
             Self::Binary(b) => Arc::new(b.finish()),
             Self::Text(b, _) => Arc::new(b.finish()),
             Self::Struct {
@@ -451,7 +482,20 @@ impl BatchConverter {
     }
 
     fn mismatch_error(&self, m: Mismatch, doc: &Document) -> AdapterError {
-        if let Some((value, problem)) = &m.out_of_range {
+        if let Some(ValueMisfit::NotADay(value)) = m.misfit.as_deref() {
+            return AdapterError::new(
+                SqlState::DatetimeFieldOverflow,
+                format!(
+                    "field \"{}\" of collection {}: the date {value} in document {} is not at midnight UTC, but the field is declared date (column_types)",
+                    m.path,
+                    self.namespace,
+                    document_id(doc),
+                ),
+            )
+            .with_hint("fedgate never drops a time of day; declare the field timestamp or timestamptz")
+            .for_server(&self.server);
+        }
+        if let Some(ValueMisfit::OutOfRange(value, problem)) = m.misfit.as_deref() {
             return AdapterError::new(
                 SqlState::NumericValueOutOfRange,
                 format!(
@@ -493,6 +537,16 @@ impl BatchConverter {
         )
         .for_server(&self.server)
     }
+}
+
+const MILLIS_PER_DAY: i64 = 86_400_000;
+
+/// The day (since 1970-01-01) of a BSON date at midnight UTC; `None` for another time of day.
+fn day_of(millis: i64) -> Option<i32> {
+    if millis.rem_euclid(MILLIS_PER_DAY) != 0 {
+        return None;
+    }
+    i32::try_from(millis.div_euclid(MILLIS_PER_DAY)).ok()
 }
 
 /// `value × 10^scale` when it has at most `precision` digits.
@@ -548,6 +602,52 @@ mod tests {
             .as_any()
             .downcast_ref::<T>()
             .unwrap()
+    }
+
+    #[test]
+    fn declared_dates_are_days_or_wall_clock_times() {
+        use crate::declared::DateKind;
+        use datafusion::arrow::array::Date32Array;
+        let sample =
+            [doc! {"_id": 1, "d": DateTime::from_millis(0), "w": DateTime::from_millis(0)}];
+        let schema = InferredSchema::infer(&sample)
+            .with_declared_dates(
+                "db.coll",
+                &[
+                    ("d".to_string(), DateKind::Date),
+                    ("w".to_string(), DateKind::Timestamp),
+                ],
+            )
+            .unwrap();
+        let arrow_schema = schema.arrow_schema();
+        assert_eq!(arrow_schema.field(1).data_type(), &DataType::Date32);
+        assert_eq!(
+            arrow_schema.field(2).data_type(),
+            &DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Millisecond, None)
+        );
+        let mut converter =
+            BatchConverter::new(arrow_schema.clone(), &schema.columns, "srv", "db.coll", 1);
+        let day = 19_782_i64 * 86_400_000; // 2024-02-29
+        converter
+            .append(&doc! {"_id": 2, "d": DateTime::from_millis(day), "w": DateTime::from_millis(day + 49_500_123)})
+            .unwrap();
+        converter
+            .append(&doc! {"_id": 3, "d": DateTime::from_millis(-86_400_000)})
+            .unwrap();
+        let batch = converter.finish().unwrap();
+        let days = col::<Date32Array>(&batch, "d");
+        assert_eq!((days.value(0), days.value(1)), (19_782, -1));
+        let wall = col::<TimestampMillisecondArray>(&batch, "w");
+        assert_eq!(wall.value(0), day + 49_500_123);
+        assert!(wall.is_null(1));
+
+        // A time of day in a field declared date is an error, never a dropped time.
+        let mut converter = BatchConverter::new(arrow_schema, &schema.columns, "srv", "db.coll", 1);
+        let err = converter
+            .append(&doc! {"_id": 4, "d": DateTime::from_millis(day + 1)})
+            .unwrap_err();
+        assert_eq!(err.sqlstate, SqlState::DatetimeFieldOverflow);
+        assert!(err.to_string().contains("not at midnight UTC"), "{err}");
     }
 
     #[test]

@@ -242,7 +242,9 @@ impl<'a> FilterTranslator<'a> {
         if let Some(target) = cast {
             let exact = match (&column.shape, target) {
                 (Shape::Int32, DataType::Int64 | DataType::Float64)
-                | (Shape::DateTime, DataType::Timestamp(_, _)) => true,
+                | (Shape::DateTime, DataType::Timestamp(_, _))
+                | (Shape::LocalTimestamp, DataType::Timestamp(_, None))
+                | (Shape::Date, DataType::Timestamp(_, None)) => true,
                 (Shape::Int32, DataType::Decimal128(p, s)) => i32::from(*p) - i32::from(*s) >= 10,
                 (Shape::Int64, DataType::Decimal128(p, s)) => i32::from(*p) - i32::from(*s) >= 19,
                 (
@@ -301,6 +303,16 @@ impl<'a> FilterTranslator<'a> {
             Shape::DateTime => {
                 timestamp_millis(value).map(|ms| Bson::DateTime(DateTime::from_millis(ms)))
             }
+            // The UTC wall clock of the BSON date is the column's value.
+            Shape::LocalTimestamp | Shape::Date if is_local_timestamp(value) => {
+                timestamp_millis(value).map(|ms| Bson::DateTime(DateTime::from_millis(ms)))
+            }
+            Shape::Date if column.cast.is_none() => match value {
+                ScalarValue::Date32(Some(day)) => Some(Bson::DateTime(DateTime::from_millis(
+                    i64::from(*day) * MILLIS_PER_DAY,
+                ))),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -350,6 +362,19 @@ fn string_literal(value: &ScalarValue) -> Option<&str> {
         | ScalarValue::Utf8View(Some(s)) => Some(s),
         _ => None,
     }
+}
+
+const MILLIS_PER_DAY: i64 = 86_400_000;
+
+/// A timestamp literal without a time zone (compared with a `timestamp` column's wall clock).
+fn is_local_timestamp(value: &ScalarValue) -> bool {
+    matches!(
+        value,
+        ScalarValue::TimestampSecond(_, None)
+            | ScalarValue::TimestampMillisecond(_, None)
+            | ScalarValue::TimestampMicrosecond(_, None)
+            | ScalarValue::TimestampNanosecond(_, None)
+    )
 }
 
 /// A timestamp literal as exact milliseconds since the epoch (the time zone does not change
@@ -688,6 +713,33 @@ mod tests {
         assert!(tr(cast_t.lt(lit(sub_ms))).is_none());
         // Strings are not dates in MongoDB.
         assert!(tr(col("t").gt(lit("2024-01-01"))).is_none());
+    }
+
+    #[test]
+    fn declared_dates_compare_as_bson_dates() {
+        let declared = [
+            ("t".to_string(), crate::declared::DateKind::Date),
+            ("w".to_string(), crate::declared::DateKind::Timestamp),
+        ];
+        let s = schema().with_declared_dates("db.c", &declared).unwrap();
+        let tr = |expr: Expr| {
+            FilterTranslator::new(&s, true)
+                .translate(&expr)
+                .map(|d| json(&d))
+        };
+        // 2024-02-29 is day 19782.
+        assert_eq!(
+            tr(col("t").gt_eq(lit(ScalarValue::Date32(Some(19_782))))).unwrap(),
+            r#"{"t":{"$gte":{"$date":"2024-02-29T00:00:00Z"}}}"#
+        );
+        let wall = ScalarValue::TimestampMicrosecond(Some(1_709_214_300_000_000), None);
+        assert_eq!(
+            tr(col("w").lt(lit(wall))).unwrap(),
+            r#"{"w":{"$lt":{"$date":"2024-02-29T13:45:00Z"}}}"#
+        );
+        // An instant (with a zone) is not a wall-clock time.
+        let instant = ScalarValue::TimestampMillisecond(Some(0), Some("+00:00".into()));
+        assert!(tr(col("w").lt(lit(instant))).is_none());
     }
 
     #[test]

@@ -11,9 +11,11 @@
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
+use fedgate_adapter_api::{AdapterError, Result, SqlState};
 use mongodb::bson::{Bson, Document};
 
 use crate::decimal::{DecimalValue, MAX_PRECISION};
+use crate::declared::DateKind;
 
 /// The least precision of an inferred decimal column: values up to this many digits fit
 /// even when the sample had only smaller ones (a sample seldom holds the largest value).
@@ -37,6 +39,11 @@ pub enum Shape {
     String,
     Boolean,
     DateTime,
+    /// A date field declared `date` (`column_types`): Date32, the UTC calendar day.
+    Date,
+    /// A date field declared `timestamp`: Timestamp(Millisecond) without a zone, the UTC
+    /// wall-clock time.
+    LocalTimestamp,
     /// Utf8: the 24-digit lowercase hex text.
     ObjectId,
     /// Decimal128 values (and ints) that all have an exact value in an Arrow
@@ -177,6 +184,8 @@ impl Shape {
             Shape::Double => DataType::Float64,
             Shape::Boolean => DataType::Boolean,
             Shape::DateTime => DataType::Timestamp(TimeUnit::Millisecond, Some(UTC.into())),
+            Shape::Date => DataType::Date32,
+            Shape::LocalTimestamp => DataType::Timestamp(TimeUnit::Millisecond, None),
             Shape::Binary => DataType::Binary,
             Shape::Document(fields) => DataType::Struct(struct_fields(fields)),
             Shape::Array(element) => DataType::List(Arc::new(list_item(element))),
@@ -197,7 +206,7 @@ impl Shape {
             Shape::Double => "number",
             Shape::String => "string",
             Shape::Boolean => "bool",
-            Shape::DateTime => "date",
+            Shape::DateTime | Shape::Date | Shape::LocalTimestamp => "date",
             Shape::ObjectId => "objectId",
             Shape::Decimal { .. } | Shape::DecimalText => "decimal",
             Shape::Binary => "binData",
@@ -332,6 +341,46 @@ impl InferredSchema {
         ))
     }
 
+    /// The schema with the declared types of date fields (`column_types`): a date column
+    /// (or one no sampled document had a value for) takes the declared kind; a declared field
+    /// no sampled document had becomes a nullable column at the end; a declared field that
+    /// holds other values is an error (42804) naming the field and the values seen.
+    pub fn with_declared_dates(
+        mut self,
+        collection: &str,
+        declared: &[(String, DateKind)],
+    ) -> Result<Self> {
+        for (field, kind) in declared {
+            let shape = match kind {
+                DateKind::Date => Shape::Date,
+                DateKind::Timestamp => Shape::LocalTimestamp,
+                DateKind::Timestamptz => Shape::DateTime,
+            };
+            match self.columns.iter_mut().find(|c| &c.name == field) {
+                Some(column) if matches!(column.shape, Shape::DateTime | Shape::Null) => {
+                    column.shape = shape
+                }
+                Some(column) => {
+                    return Err(AdapterError::new(
+                        SqlState::DatatypeMismatch,
+                        format!(
+                            "field \"{field}\" of collection {collection} is declared {} in column_types but holds {} values",
+                            kind.sql_name(),
+                            column.shape.describe()
+                        ),
+                    )
+                    .with_hint("column_types declares the type of BSON date fields only"))
+                }
+                None => self.columns.push(Column {
+                    name: field.clone(),
+                    shape,
+                    nullable: true,
+                }),
+            }
+        }
+        Ok(self)
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
@@ -402,6 +451,42 @@ mod tests {
         );
         assert_eq!(s.column("n").unwrap().shape, Shape::Null);
         assert_eq!(s.column("re").unwrap().shape, Shape::Json);
+    }
+
+    #[test]
+    fn declared_dates_change_date_columns_only() {
+        use crate::declared::DateKind;
+        let docs = [doc! {"_id": 1, "d": DateTime::from_millis(0), "s": "x", "n": null}];
+        let declared = |field: &str, kind| vec![(field.to_string(), kind)];
+        let schema = infer(&docs)
+            .with_declared_dates("db.c", &declared("d", DateKind::Date))
+            .unwrap()
+            .with_declared_dates("db.c", &declared("n", DateKind::Timestamp))
+            .unwrap()
+            .with_declared_dates("db.c", &declared("later", DateKind::Timestamptz))
+            .unwrap();
+        assert_eq!(
+            types(&schema)[1..],
+            [
+                ("d".to_string(), DataType::Date32, true),
+                ("s".to_string(), DataType::Utf8, true),
+                (
+                    "n".to_string(),
+                    DataType::Timestamp(TimeUnit::Millisecond, None),
+                    true
+                ),
+                (
+                    "later".to_string(),
+                    DataType::Timestamp(TimeUnit::Millisecond, Some(UTC.into())),
+                    true
+                ),
+            ]
+        );
+        let err = infer(&docs)
+            .with_declared_dates("db.c", &declared("s", DateKind::Date))
+            .unwrap_err();
+        assert_eq!(err.sqlstate, SqlState::DatatypeMismatch);
+        assert!(err.to_string().contains("holds string values"), "{err}");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //!
 //! Options: see [`options`] (`url` or `host`/`port`, `user`, `password`/`password_env`/
 //! `password_file`, `auth_source`, `database`, `sample_size`, `connect_timeout`,
-//! `include_id`). Creating a
+//! `include_id`, `column_types` ([`declared`])). Creating a
 //! backend parses the options only; the driver's client is built on first use.
 //!
 //! # Schema inference
@@ -33,7 +33,7 @@
 //! | double, or doubles and ints/longs      | Float64                                           |
 //! | string                                 | Utf8                                              |
 //! | bool                                   | Boolean                                           |
-//! | date                                   | Timestamp(Millisecond, "+00:00")                  |
+//! | date                                   | Timestamp(Millisecond, "+00:00"); Date32 or Timestamp(Millisecond) when declared `date`/`timestamp` ([`declared`]) |
 //! | objectId                               | Utf8: 24 lowercase hex digits                     |
 //! | decimal (and ints), all sampled values finite within 38 digits | Decimal128(p, s): `s` the most fraction digits seen, `p` the most integer digits seen + `s`, at least 18 |
 //! | decimal with NaN, infinities or more than 38 digits | Utf8: the exact decimal text (`1.50`, `1E+6144`) |
@@ -82,6 +82,7 @@
 
 pub mod convert;
 pub mod decimal;
+pub mod declared;
 mod error;
 pub mod exec;
 pub mod filter;
@@ -318,7 +319,13 @@ impl Backend for MongoBackend {
             .as_ref()
             .is_none_or(|c| c.locale == "simple");
         let sample = self.sample(client, schema, table).await?;
-        let inferred = InferredSchema::infer(&sample).with_id_column(self.options.id_column);
+        let inferred = InferredSchema::infer(&sample)
+            .with_id_column(self.options.id_column)
+            .with_declared_dates(
+                &format!("{schema}.{table}"),
+                &self.options.declared_types.for_collection(schema, table),
+            )
+            .map_err(|e| e.for_server(&self.server))?;
         tracing::debug!(
             server = %self.server,
             collection = %format!("{schema}.{table}"),

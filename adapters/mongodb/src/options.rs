@@ -30,6 +30,7 @@ use fedgate_adapter_api::option_values;
 use fedgate_adapter_api::{AdapterError, Result, ServerOptions};
 use mongodb::options::{ClientOptions, ConnectionString, Credential, HostInfo, ServerAddress};
 
+use crate::declared::DeclaredTypes;
 use crate::infer::IdColumn;
 
 /// Every option name the wrapper accepts.
@@ -46,6 +47,7 @@ pub const KNOWN_OPTIONS: &[&str] = &[
     "sample_size",
     "connect_timeout",
     "include_id",
+    crate::declared::OPTION,
 ];
 
 /// Databases hidden unless named in the `database` option.
@@ -77,6 +79,8 @@ pub struct MongoOptions {
     pub id_column: IdColumn,
     /// `connect_timeout` when given as an option.
     connect_timeout_option: Option<Duration>,
+    /// Types declared for BSON date fields (`column_types`).
+    pub declared_types: DeclaredTypes,
 }
 
 impl fmt::Debug for MongoOptions {
@@ -91,6 +95,7 @@ impl fmt::Debug for MongoOptions {
             .field("sample_size", &self.sample_size)
             .field("id_column", &self.id_column)
             .field("connect_timeout", &self.connect_timeout())
+            .field("column_types", &self.declared_types)
             .finish()
     }
 }
@@ -167,6 +172,7 @@ impl MongoOptions {
                 .get("connect_timeout")
                 .map(parse_connect_timeout)
                 .transpose()?,
+            declared_types: DeclaredTypes::parse(options.get(crate::declared::OPTION))?,
         })
     }
 

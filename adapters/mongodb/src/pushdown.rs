@@ -377,6 +377,8 @@ fn same_order(shape: &Shape, simple_collation: bool) -> bool {
         | Shape::Int64
         | Shape::Boolean
         | Shape::DateTime
+        | Shape::Date
+        | Shape::LocalTimestamp
         | Shape::ObjectId
         | Shape::Decimal { .. } => true,
         Shape::String => simple_collation,
@@ -1080,6 +1082,8 @@ mod tests {
             Shape::Int64,
             Shape::Boolean,
             Shape::DateTime,
+            Shape::Date,
+            Shape::LocalTimestamp,
             Shape::ObjectId,
             Shape::Decimal {
                 precision: 18,

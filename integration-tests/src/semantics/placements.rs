@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use tokio_postgres::Client;
 
 use super::{
-    load_mariadb, load_mongodb, load_postgres, tables, write_parquet, Table, MONGO_DATABASE,
-    MY_DATABASE, PARQUET_SCHEMA, PG_DATABASE,
+    load_mariadb, load_mongodb, load_postgres, tables, write_parquet, LogicalType, Table,
+    MONGO_DATABASE, MY_DATABASE, PARQUET_SCHEMA, PG_DATABASE,
 };
 use crate::{mongo_fixture, mysql_fixture, quote_ident};
 
@@ -111,7 +111,7 @@ impl Placement {
         match &self.backend {
             Backend::Postgres => crate::create_postgres_server_sql(self.name, PG_DATABASE),
             Backend::MariaDb => mysql_fixture::create_server_sql(self.name, MY_DATABASE),
-            Backend::MongoDb => mongo_fixture::create_server_sql(self.name, MONGO_DATABASE),
+            Backend::MongoDb => mongo_create_server_sql(self.name, &self.tables()),
             Backend::Parquet(root) => crate::create_files_server_sql(self.name, root),
         }
     }
@@ -126,6 +126,36 @@ impl Placement {
         };
         format!("{}.{}", quote_ident(self.name), quote_ident(schema))
     }
+}
+
+/// The MongoDB placement's server: the dataset's `date` and `timestamp` columns are BSON
+/// dates, declared with their PostgreSQL types in `column_types` as a user would.
+fn mongo_create_server_sql(name: &str, tables: &[Table]) -> String {
+    let declared: Vec<String> = tables
+        .iter()
+        .flat_map(|table| {
+            table.columns.iter().filter_map(move |column| {
+                let kind = match column.ty {
+                    LogicalType::Date => "date",
+                    LogicalType::Timestamp => "timestamp",
+                    _ => return None,
+                };
+                Some(format!("{}.{} {kind}", table.name, column.name))
+            })
+        })
+        .collect();
+    let server = mongo_fixture::create_server_sql(name, MONGO_DATABASE);
+    if declared.is_empty() {
+        return server;
+    }
+    let options_end = server
+        .rfind(')')
+        .expect("CREATE SERVER ends with its OPTIONS");
+    format!(
+        "{}, column_types {})",
+        &server[..options_end],
+        crate::quote_literal(&declared.join(", "))
+    )
 }
 
 #[cfg(test)]
@@ -151,5 +181,10 @@ mod tests {
         assert!(all[3]
             .create_server_sql()
             .contains("FOREIGN DATA WRAPPER files"));
+        let mongo = all[2].create_server_sql();
+        assert!(
+            mongo.contains("events.d date") && mongo.contains("events.ts timestamp"),
+            "{mongo}"
+        );
     }
 }
