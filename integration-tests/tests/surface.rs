@@ -5,8 +5,10 @@
 //! `fedgate_integration_tests::surface` for the file format and the comparison,
 //! `fedgate_integration_tests::semantics` for the dataset and its placements.
 //!
-//! 1. Loads the oracle (`fedgate_surface_oracle`) and each placement unless its marker says
-//!    it holds the same data; writes the Parquet files into a temporary directory.
+//! 1. Loads the oracle (`fedgate_surface_oracle`; for MongoDB, whose dates hold milliseconds,
+//!    `fedgate_surface_oracle_ms` with the timestamps cut the same way) and each placement
+//!    unless its marker says it holds the same data; writes the Parquet files into a
+//!    temporary directory.
 //! 2. Starts `fedgate` with a temporary data directory and registers one server per
 //!    placement. Per statement file it opens a session on the oracle and one per placement
 //!    (connected to the placement's database, `search_path` set to its `server.schema`,
@@ -31,7 +33,8 @@ use std::time::{Duration, Instant};
 
 use fedgate_integration_tests::gateway::{fedgate_bin, Gateway};
 use fedgate_integration_tests::semantics::{
-    self, load_oracle, placements, Placement, ORACLE_DATABASE, PLACEMENT_NAMES,
+    self, load_oracle, load_oracle_at_milliseconds, placements, Placement, ORACLE_DATABASE,
+    ORACLE_MS_DATABASE, PLACEMENT_NAMES,
 };
 use fedgate_integration_tests::surface::{
     answer, judge, known_key, load_refusals, load_statement_files, surface_dir, Answer,
@@ -144,6 +147,15 @@ async fn run(options: &Options) -> Result<(usize, usize), String> {
         "surface: oracle {ORACLE_DATABASE}: {}",
         load_oracle().await?
     );
+    if chosen
+        .iter()
+        .any(|p| p.oracle_database() == ORACLE_MS_DATABASE)
+    {
+        println!(
+            "surface: oracle {ORACLE_MS_DATABASE}: {}",
+            load_oracle_at_milliseconds().await?
+        );
+    }
     let oracle = backend::connect(ORACLE_DATABASE).await?;
     let gateway_dir = tempfile::Builder::new()
         .prefix("fedgate-surface-gw-")
@@ -310,7 +322,6 @@ impl Runner<'_> {
 
     /// Runs every entry of `file` on the oracle and each placement that holds its tables.
     async fn run_file(&mut self, file: &StatementFile, chosen: &[Placement]) -> Result<(), String> {
-        let mut oracle = Session::new(SessionTarget::Oracle, &file.settings);
         let mut sessions: Vec<Session> = chosen
             .iter()
             .filter(|p| !self.broken.contains_key(p.name()))
@@ -322,9 +333,22 @@ impl Runner<'_> {
                 Session::new(target, &file.settings)
             })
             .collect();
+        let mut oracles: Vec<Session> = Vec::new();
+        for placement in chosen {
+            let database = placement.oracle_database();
+            if !oracles
+                .iter()
+                .any(|o| o.oracle_database() == Some(database))
+            {
+                oracles.push(Session::new(
+                    SessionTarget::Oracle(database),
+                    &file.settings,
+                ));
+            }
+        }
         let before = self.tallies.clone();
         for entry in &file.entries {
-            self.run_entry(entry, &mut oracle, &mut sessions, chosen)
+            self.run_entry(entry, &mut oracles, &mut sessions, chosen)
                 .await
                 .map_err(|e| format!("{}: {e}", entry.id()))?;
         }
@@ -332,20 +356,26 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// Runs one entry on the oracle, then on the placements holding its tables at once, and
-    /// records an outcome for each (placements that could not be set up included).
+    /// Runs one entry on the oracles, then on the placements holding its tables at once, and
+    /// records an outcome for each (placements that could not be set up included); each
+    /// placement is judged against the oracle holding its data.
     async fn run_entry(
         &mut self,
         entry: &Entry,
-        oracle: &mut Session,
+        oracles: &mut [Session],
         sessions: &mut [Session],
         chosen: &[Placement],
     ) -> Result<(), String> {
         let timeout = self.options.timeout;
-        let expected = oracle
-            .answer(&entry.sql, timeout)
-            .await
-            .map_err(|e| format!("the oracle session: {e}"))?;
+        let mut expected: Vec<(&'static str, Answer)> = Vec::new();
+        for oracle in oracles.iter_mut() {
+            let database = oracle.oracle_database().unwrap_or(ORACLE_DATABASE);
+            let answer = oracle
+                .answer(&entry.sql, timeout)
+                .await
+                .map_err(|e| format!("the oracle session on {database}: {e}"))?;
+            expected.push((database, answer));
+        }
         let runs = sessions
             .iter_mut()
             .filter(|session| session.placement().is_some_and(|p| holds_tables(p, entry)))
@@ -354,7 +384,15 @@ impl Runner<'_> {
                 (name, session.answer(&entry.sql, timeout).await)
             });
         for (placement, got) in futures::future::join_all(runs).await {
-            self.record(placement, entry, &expected, got)?;
+            let database = chosen
+                .iter()
+                .find(|p| p.name() == placement)
+                .map_or(ORACLE_DATABASE, Placement::oracle_database);
+            let (_, expected) = expected
+                .iter()
+                .find(|(d, _)| *d == database)
+                .ok_or_else(|| format!("no oracle session on {database}"))?;
+            self.record(placement, entry, expected, got)?;
         }
         for placement in chosen.iter().filter(|p| holds_tables(p, entry)) {
             if let Some(why) = self.broken.get(placement.name()).cloned() {
@@ -484,12 +522,10 @@ fn holds_tables(placement: &Placement, entry: &Entry) -> bool {
 
 /// Where a session goes.
 enum SessionTarget {
-    Oracle,
+    /// The oracle database of that name.
+    Oracle(&'static str),
     /// The gateway listening on `port`, over `placement`.
-    Gateway {
-        placement: Placement,
-        port: u16,
-    },
+    Gateway { placement: Placement, port: u16 },
 }
 
 /// A session on the oracle or on the gateway over one placement, opened on first use and
@@ -504,7 +540,7 @@ struct Session {
 impl Session {
     fn new(target: SessionTarget, settings: &[String]) -> Session {
         let search_path = match &target {
-            SessionTarget::Oracle => "public".to_string(),
+            SessionTarget::Oracle(_) => "public".to_string(),
             SessionTarget::Gateway { placement, .. } => placement.search_path_entry(),
         };
         let mut setup = vec![
@@ -519,10 +555,18 @@ impl Session {
         }
     }
 
+    /// The database of an oracle session.
+    fn oracle_database(&self) -> Option<&'static str> {
+        match &self.target {
+            SessionTarget::Oracle(database) => Some(database),
+            SessionTarget::Gateway { .. } => None,
+        }
+    }
+
     /// The placement of a gateway session.
     fn placement(&self) -> Option<&Placement> {
         match &self.target {
-            SessionTarget::Oracle => None,
+            SessionTarget::Oracle(_) => None,
             SessionTarget::Gateway { placement, .. } => Some(placement),
         }
     }
@@ -552,7 +596,7 @@ impl Session {
 
     async fn open(&self, timeout: Duration) -> Result<Client, String> {
         let client = match &self.target {
-            SessionTarget::Oracle => backend::connect(ORACLE_DATABASE).await?,
+            SessionTarget::Oracle(database) => backend::connect(database).await?,
             SessionTarget::Gateway { placement, port } => {
                 connect_gateway(*port, placement.name()).await?
             }

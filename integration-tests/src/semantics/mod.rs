@@ -42,6 +42,10 @@ use crate::differential::fnv1a;
 /// The PostgreSQL database holding every table: the oracle.
 pub const ORACLE_DATABASE: &str = "fedgate_surface_oracle";
 
+/// The oracle of the placements whose backend holds timestamps in milliseconds (MongoDB):
+/// every table, with its `timestamp` values cut to milliseconds as that backend stores them.
+pub const ORACLE_MS_DATABASE: &str = "fedgate_surface_oracle_ms";
+
 /// The PostgreSQL database of the `pg` placement.
 pub const PG_DATABASE: &str = "fedgate_surface_pg";
 
@@ -70,4 +74,10 @@ pub(crate) fn fingerprint(kind: &str, generated: &str) -> String {
 /// Loads every table into the oracle database (unless it is loaded already).
 pub async fn load_oracle() -> Result<String, String> {
     load_postgres(ORACLE_DATABASE, &tables()).await
+}
+
+/// Loads every table, its timestamps cut to milliseconds, into [`ORACLE_MS_DATABASE`]
+/// (unless it is loaded already).
+pub async fn load_oracle_at_milliseconds() -> Result<String, String> {
+    load_postgres_at_milliseconds(ORACLE_MS_DATABASE, &tables()).await
 }

@@ -9,7 +9,7 @@
 //! | float8 | Double |
 //! | text / boolean | String / Boolean |
 //! | date | Date (UTC datetime) at midnight UTC |
-//! | timestamp | Date at that instant taken as UTC; BSON dates hold milliseconds, so the dataset's microseconds are cut (`.123456` is stored as `.123`) |
+//! | timestamp | Date at that instant taken as UTC; BSON dates hold milliseconds, so the dataset's microseconds are cut toward the past (`.123456` is stored as `.123`); suites compare this placement with an oracle cut the same way ([`super::ORACLE_MS_DATABASE`]) |
 //!
 //! NULL is stored both ways MongoDB users have it: as BSON `null` in the rows at even
 //! positions (the first, third, ... row) and as a missing field in the others.
@@ -39,10 +39,21 @@ pub fn bson_value(
         LogicalType::Bool => Bson::Boolean(text == "t"),
         LogicalType::Date => Bson::DateTime(utc_datetime(&format!("{text}T00:00:00Z"))?),
         LogicalType::Timestamp => {
-            Bson::DateTime(utc_datetime(&format!("{}Z", text.replacen(' ', "T", 1)))?)
+            let millis = cut_to_milliseconds(text);
+            Bson::DateTime(utc_datetime(&format!("{}Z", millis.replacen(' ', "T", 1)))?)
         }
         _ => return Err(bad(&"no BSON mapping (a PostgreSQL-only type)")),
     }))
+}
+
+/// A timestamp's text with at most three fraction digits: the digits a BSON date holds, cut
+/// toward the past as the oracle's `date_trunc('milliseconds', ...)` does (parsing the full
+/// text would round toward 1970 before it: `1900-03-01 00:00:00.000001` became `.001`).
+fn cut_to_milliseconds(text: &str) -> &str {
+    match text.find('.') {
+        Some(point) => &text[..text.len().min(point + 4)],
+        None => text,
+    }
 }
 
 fn utc_datetime(rfc3339: &str) -> Result<DateTime, String> {
@@ -134,6 +145,15 @@ mod tests {
             panic!("not a Decimal128");
         };
         assert_eq!(d.to_string(), "120000.00");
+        let Some(Bson::DateTime(before_1970)) = bson_value(
+            LogicalType::Timestamp,
+            Some("1900-03-01 00:00:00.000001"),
+            0,
+        )
+        .unwrap() else {
+            panic!("not a date");
+        };
+        assert_eq!(before_1970.timestamp_millis(), -2_203_891_200_000);
         let Some(Bson::DateTime(ts)) =
             bson_value(LogicalType::Timestamp, Some("1969-12-31 23:59:59.5"), 0).unwrap()
         else {

@@ -9,7 +9,7 @@ use tokio_postgres::Client;
 
 use super::{
     load_mariadb, load_mongodb, load_postgres, tables, write_parquet, LogicalType, Table,
-    MONGO_DATABASE, MY_DATABASE, PARQUET_SCHEMA, PG_DATABASE,
+    MONGO_DATABASE, MY_DATABASE, ORACLE_DATABASE, ORACLE_MS_DATABASE, PARQUET_SCHEMA, PG_DATABASE,
 };
 use crate::{mongo_fixture, mysql_fixture, quote_ident};
 
@@ -113,6 +113,15 @@ impl Placement {
             Backend::MariaDb => mysql_fixture::create_server_sql(self.name, MY_DATABASE),
             Backend::MongoDb => mongo_create_server_sql(self.name, &self.tables()),
             Backend::Parquet(root) => crate::create_files_server_sql(self.name, root),
+        }
+    }
+
+    /// The oracle database holding the same data as this placement: MongoDB keeps
+    /// timestamps in milliseconds, so its oracle's are cut the same way.
+    pub fn oracle_database(&self) -> &'static str {
+        match self.backend {
+            Backend::MongoDb => ORACLE_MS_DATABASE,
+            _ => ORACLE_DATABASE,
         }
     }
 

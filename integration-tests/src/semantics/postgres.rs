@@ -2,7 +2,7 @@
 //! generated DDL and `INSERT`s of the values' text, which PostgreSQL reads with each
 //! column's type input function, so the stored values are exactly the dataset's text.
 
-use super::{fingerprint, Table, MARKER_TABLE};
+use super::{fingerprint, LogicalType, Table, MARKER_TABLE};
 use crate::{backend, quote_ident, quote_literal};
 
 /// The locale of the loaded databases: byte-order collation and Unicode case mapping, what
@@ -56,10 +56,47 @@ pub fn postgres_script(tables: &[Table]) -> String {
         .collect()
 }
 
+/// `UPDATE`s that cut every `timestamp` value of `tables` to milliseconds (toward the past,
+/// as a BSON date holds them: `.999999` is `.999`, `00:00:00.000001` is `00:00:00`).
+pub fn milliseconds_script(tables: &[Table]) -> String {
+    let mut script = String::new();
+    for table in tables {
+        for column in table
+            .columns
+            .iter()
+            .filter(|c| c.ty == LogicalType::Timestamp)
+        {
+            let column = quote_ident(column.name);
+            script.push_str(&format!(
+                "UPDATE {} SET {column} = date_trunc('milliseconds', {column});\n",
+                quote_ident(table.name)
+            ));
+        }
+    }
+    script
+}
+
 /// Loads `tables` into PostgreSQL database `dbname` unless its marker says they are there
 /// (the database is recreated otherwise). Returns what it did, for the log.
 pub async fn load_postgres(dbname: &str, tables: &[Table]) -> Result<String, String> {
-    let script = postgres_script(tables);
+    load_postgres_script(dbname, tables.len(), postgres_script(tables)).await
+}
+
+/// Loads `tables` as [`load_postgres`] does, with their timestamps cut to milliseconds: the
+/// oracle of a placement whose backend holds milliseconds (MongoDB).
+pub async fn load_postgres_at_milliseconds(
+    dbname: &str,
+    tables: &[Table],
+) -> Result<String, String> {
+    let script = postgres_script(tables) + &milliseconds_script(tables);
+    load_postgres_script(dbname, tables.len(), script).await
+}
+
+async fn load_postgres_script(
+    dbname: &str,
+    table_count: usize,
+    script: String,
+) -> Result<String, String> {
     let version = fingerprint("postgres", &script);
     if postgres_marker(dbname).await.as_deref() == Some(version.as_str()) {
         return Ok(format!("up to date ({version})"));
@@ -74,7 +111,7 @@ pub async fn load_postgres(dbname: &str, tables: &[Table]) -> Result<String, Str
         ))
         .await
         .map_err(|e| format!("PostgreSQL {dbname}: {}", backend::describe(&e)))?;
-    Ok(format!("loaded {} tables ({version})", tables.len()))
+    Ok(format!("loaded {table_count} tables ({version})"))
 }
 
 /// The fingerprint a database was loaded with, when it exists and has one.
@@ -107,5 +144,10 @@ mod tests {
         assert!(insert.contains("('5', 'Legal', '4', NULL, '2020-02-29', NULL)"));
         let emp = postgres_insert(&table("emp").unwrap());
         assert!(emp.contains("'O''Brien'"), "{emp}");
+        let cut = milliseconds_script(&[table("emp").unwrap(), dept]);
+        assert_eq!(
+            cut,
+            "UPDATE \"emp\" SET \"created\" = date_trunc('milliseconds', \"created\");\n"
+        );
     }
 }
