@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod limits;
 mod wiring;
 
 use clap::Parser;
@@ -54,6 +55,18 @@ struct Options {
     /// TLS private key (PEM) of --tls-cert.
     #[arg(long, env = "FEDGATE_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Memory all running statements may use together for sorts, aggregates, joins and
+    /// buffers (e.g. 4GiB, 512MB); a statement that finds no room spills to --spill-dir or
+    /// ends with SQLSTATE 53200. Default: no limit.
+    #[arg(long, env = "FEDGATE_MEMORY_LIMIT", value_parser = limits::parse_size)]
+    memory_limit: Option<u64>,
+    /// Directory for spill files (default: the system's temporary directory).
+    #[arg(long, env = "FEDGATE_SPILL_DIR")]
+    spill_dir: Option<PathBuf>,
+    /// Space the spill files may take together (e.g. 20GiB; default 100GiB); a statement
+    /// that needs more ends with SQLSTATE 53100.
+    #[arg(long, env = "FEDGATE_SPILL_LIMIT", value_parser = limits::parse_size)]
+    spill_limit: Option<u64>,
 }
 
 /// The admin password from the environment or a file; never from the command line, where
@@ -130,7 +143,16 @@ async fn main() {
 async fn run(options: Options) -> Result<(), String> {
     let store = FileStore::open(&options.data_dir).map_err(|e| e.to_string())?;
     let wrappers = wiring::wrappers();
-    let planning = wiring::planning(&wrappers);
+    let mut planning = wiring::planning(&wrappers);
+    let limits = limits::Limits {
+        memory: options.memory_limit,
+        spill_dir: options.spill_dir.clone(),
+        spill_limit: options.spill_limit,
+    };
+    planning.runtime = limits.runtime()?;
+    if let Some(bytes) = limits.memory {
+        tracing::info!("memory limit for all statements: {bytes} bytes (spilling to disk beyond)");
+    }
     let remote_tables = Arc::new(wiring::PlannerRemoteTables);
     let catalog = Catalog::open(Arc::new(store), Arc::new(wrappers), remote_tables)
         .await

@@ -27,6 +27,7 @@ pub fn planning(wrappers: &Wrappers) -> Planning {
     Planning {
         query_planner: Some(Arc::new(FederatingQueryPlanner)),
         optimizer_rules: wrappers.optimizer_rules(),
+        runtime: None,
     }
 }
 

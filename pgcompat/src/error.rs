@@ -53,6 +53,9 @@ impl PgError {
         if let Some(known) = postgres_wording(root) {
             return known;
         }
+        if let DataFusionError::ResourcesExhausted(message) = root {
+            return resources_exhausted(message);
+        }
         if let DataFusionError::NotImplemented(message) = root {
             if let Some(unsupported) = unsupported_wording(message) {
                 return unsupported;
@@ -347,6 +350,26 @@ const POSTGRES_ONLY_TYPES: &[&str] = &[
 
 /// DataFusion's "not implemented" messages in PostgreSQL's terms, without its internal
 /// expression dumps: an unknown type, or a construct its physical planner cannot run.
+/// A statement that found no room in the memory pool (53200, PostgreSQL's `out of memory`)
+/// or in the spill directory (53100, `could not write to file`), in fedgate's words: the
+/// limits are fedgate's options, DataFusion's wording names internal operators.
+fn resources_exhausted(message: &str) -> PgError {
+    if message.contains("spilling") || message.contains("DiskManager") {
+        return PgError::new(
+            SqlState::DiskFull,
+            "could not write to temporary file: no room left for spilling",
+        )
+        .with_detail(
+            "the statement spilled more than fedgate's spill directory may hold (--spill-limit), or spilling is off",
+        )
+        .with_hint("Raise --spill-limit, or give --spill-dir a larger disk.");
+    }
+    PgError::new(SqlState::OutOfMemory, "out of memory").with_detail(
+        "the statement needs more memory than fedgate's memory limit for all running statements (--memory-limit) leaves it; sorts and aggregates spill to disk, the build side of a hash join does not",
+    )
+    .with_hint("Raise --memory-limit, or run the statement while fewer others run.")
+}
+
 fn unsupported_wording(message: &str) -> Option<PgError> {
     if let Some(type_name) = message.strip_prefix("Unsupported SQL type ") {
         let lower = type_name.trim().to_ascii_lowercase();
@@ -489,6 +512,34 @@ mod tests {
         let error = PgError::from_datafusion(&wrapped);
         assert_eq!(error.code, "3D000");
         assert_eq!(error.hint.as_deref(), Some("create it"));
+    }
+
+    #[tokio::test]
+    async fn a_full_memory_pool_is_out_of_memory_in_fedgate_words() {
+        use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+        use datafusion::prelude::SessionConfig;
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_limit(64 * 1024, 1.0)
+            .build_arc()
+            .unwrap();
+        let ctx = SessionContext::new_with_config_rt(SessionConfig::new(), runtime);
+        let sql = "SELECT a.value FROM generate_series(1, 200000) a \
+                   JOIN generate_series(1, 200000) b ON a.value = b.value";
+        let error = match ctx.sql(sql).await {
+            Err(e) => e,
+            Ok(frame) => frame
+                .collect()
+                .await
+                .expect_err("the join needs more than 64 KiB"),
+        };
+        let error = PgError::from_datafusion(&error);
+        assert_eq!(error.code, "53200");
+        assert_eq!(error.message, "out of memory");
+        assert!(error.detail.unwrap().contains("--memory-limit"));
+        let disk = PgError::from_datafusion(&DataFusionError::ResourcesExhausted(
+            "The used disk space during the spilling process has exceeded the allowable limit of 1.0 MB".into(),
+        ));
+        assert_eq!(disk.code, "53100");
     }
 
     /// The error `sql` raises in a plain DataFusion session.

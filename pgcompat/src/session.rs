@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use datafusion::catalog::CatalogProviderList;
 use datafusion::execution::context::QueryPlanner;
+use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::optimizer::OptimizerRule;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -51,12 +52,15 @@ const DEFAULT_SETTINGS: &[(&str, &str)] = &[
 ];
 
 /// What the server embedding fedgate's PostgreSQL layer adds to every session's DataFusion
-/// state: the query planner that cuts plans into remote parts, and the optimizer rules of
-/// the backends (MongoDB's pipeline pushdown).
+/// state: the query planner that cuts plans into remote parts, the optimizer rules of
+/// the backends (MongoDB's pipeline pushdown), and the runtime every session shares (one
+/// memory pool for all statements, the spill directory).
 #[derive(Clone, Default)]
 pub struct Planning {
     pub query_planner: Option<Arc<dyn QueryPlanner + Send + Sync>>,
     pub optimizer_rules: Vec<Arc<dyn OptimizerRule + Send + Sync>>,
+    /// `None`: each session gets DataFusion's default runtime (no memory limit).
+    pub runtime: Option<Arc<RuntimeEnv>>,
 }
 
 impl std::fmt::Debug for Planning {
@@ -71,6 +75,7 @@ impl std::fmt::Debug for Planning {
                     .map(|r| r.name())
                     .collect::<Vec<_>>(),
             )
+            .field("runtime", &self.runtime.is_some())
             .finish()
     }
 }
@@ -130,6 +135,9 @@ impl PgSession {
             .insert(0, crate::functions::json::operators::planner());
         if let Some(planner) = &planning.query_planner {
             builder = builder.with_query_planner(planner.clone());
+        }
+        if let Some(runtime) = &planning.runtime {
+            builder = builder.with_runtime_env(runtime.clone());
         }
         for rule in &planning.optimizer_rules {
             builder = builder.with_optimizer_rule(rule.clone());
