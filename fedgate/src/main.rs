@@ -55,6 +55,10 @@ struct Options {
     /// TLS private key (PEM) of --tls-cert.
     #[arg(long, env = "FEDGATE_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Client connections served at once; one more is refused with SQLSTATE 53300 (cancel
+    /// requests are always served).
+    #[arg(long, env = "FEDGATE_MAX_CONNECTIONS", default_value_t = fedgate_gateway::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
     /// Memory all running statements may use together for sorts, aggregates, joins and
     /// buffers (e.g. 4GiB, 512MB); a statement that finds no room spills to --spill-dir or
     /// ends with SQLSTATE 53200. Default: no limit.
@@ -178,6 +182,7 @@ async fn run(options: Options) -> Result<(), String> {
     let config = ServerConfig {
         auth: options.auth,
         tls,
+        max_connections: options.max_connections,
     };
     fedgate_gateway::serve(listener, gateway, config, shutdown_signal())
         .await

@@ -15,7 +15,7 @@ mod tls;
 mod users;
 
 pub use handler::Gateway;
-pub use server::{serve, AuthMode, ServerConfig};
+pub use server::{serve, AuthMode, ServerConfig, DEFAULT_MAX_CONNECTIONS};
 pub use tls::{load as load_tls, Tls};
 pub use users::{bootstrap_admin, set_store_md5};
 

@@ -12,6 +12,11 @@
 //! Each connection gets a unique process id and a random secret key (BackendKeyData) from
 //! [`crate::cancel::CancelRegistry`]; a CancelRequest naming both cancels its running
 //! statement.
+//!
+//! At most [`ServerConfig::max_connections`] client sessions at once: a connection over the
+//! limit still reaches the start-up packet, so a CancelRequest (which needs no session) is
+//! served, and a session start-up is refused with PostgreSQL's FATAL 53300 `sorry, too many
+//! clients already`.
 
 use std::fmt::Debug;
 use std::net::SocketAddr;
@@ -56,11 +61,26 @@ pub enum AuthMode {
 }
 
 /// What the listener needs besides the gateway.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ServerConfig {
     pub auth: AuthMode,
     /// TLS for clients that ask for it (`sslmode=require`); none when `None`.
     pub tls: Option<crate::tls::Tls>,
+    /// Client connections served at once (`--max-connections`).
+    pub max_connections: usize,
+}
+
+/// PostgreSQL's default `max_connections`.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 100;
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            auth: AuthMode::default(),
+            tls: None,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
+    }
 }
 
 /// Accepts connections until `shutdown` resolves.
@@ -73,21 +93,60 @@ pub async fn serve(
     let end_point = config.tls.as_ref().and_then(|t| t.end_point.clone());
     let tls = config.tls.map(|t| t.acceptor);
     let handlers = Arc::new(Handlers::new(gateway, config.auth, end_point.map(Arc::new)));
+    let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections));
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             _ = &mut shutdown => return Ok(()),
             accepted = listener.accept() => {
                 let (socket, _) = accepted?;
-                let handlers = handlers.clone();
+                // Held for the connection's life; `None` when every slot is taken.
+                let slot = slots.clone().try_acquire_owned().ok();
+                let connection = Arc::new(Connection {
+                    handlers: handlers.clone(),
+                    admitted: slot.is_some(),
+                });
                 let tls = tls.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = pgwire::tokio::process_socket(socket, tls, handlers).await {
+                    if let Err(e) = pgwire::tokio::process_socket(socket, tls, connection).await {
                         tracing::debug!("connection ended with error: {e}");
                     }
+                    drop(slot);
                 });
             }
         }
+    }
+}
+
+/// The handlers of one connection: the shared ones, and whether it got a session slot.
+struct Connection {
+    handlers: Arc<Handlers>,
+    admitted: bool,
+}
+
+impl PgWireServerHandlers for Connection {
+    fn simple_query_handler(&self) -> Arc<impl pgwire::api::query::SimpleQueryHandler> {
+        self.handlers.gateway.clone()
+    }
+
+    fn extended_query_handler(&self) -> Arc<impl pgwire::api::query::ExtendedQueryHandler> {
+        self.handlers.extended.clone()
+    }
+
+    /// Called once per connection: the handler keeps that connection's exchange.
+    fn startup_handler(&self) -> Arc<impl StartupHandler> {
+        Arc::new(Startup {
+            gateway: self.handlers.gateway.clone(),
+            cancel: self.handlers.cancel.registry.clone(),
+            auth: self.handlers.auth,
+            end_point: self.handlers.end_point.clone(),
+            admitted: self.admitted,
+            pending: Mutex::new(Pending::None),
+        })
+    }
+
+    fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
+        self.handlers.cancel.clone()
     }
 }
 
@@ -111,31 +170,6 @@ impl Handlers {
     }
 }
 
-impl PgWireServerHandlers for Handlers {
-    fn simple_query_handler(&self) -> Arc<impl pgwire::api::query::SimpleQueryHandler> {
-        self.gateway.clone()
-    }
-
-    fn extended_query_handler(&self) -> Arc<impl pgwire::api::query::ExtendedQueryHandler> {
-        self.extended.clone()
-    }
-
-    /// Called once per connection: the handler keeps that connection's exchange.
-    fn startup_handler(&self) -> Arc<impl StartupHandler> {
-        Arc::new(Startup {
-            gateway: self.gateway.clone(),
-            cancel: self.cancel.registry.clone(),
-            auth: self.auth,
-            end_point: self.end_point.clone(),
-            pending: Mutex::new(Pending::None),
-        })
-    }
-
-    fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
-        self.cancel.clone()
-    }
-}
-
 /// Connection start-up of one connection: authentication, then the database must be
 /// `fedgate` or a registered server.
 struct Startup {
@@ -144,6 +178,8 @@ struct Startup {
     auth: AuthMode,
     /// The TLS certificate hash for SCRAM-SHA-256-PLUS (offered on TLS connections only).
     end_point: Option<Arc<Vec<u8>>>,
+    /// Whether the connection got a slot of `max_connections`.
+    admitted: bool,
     pending: Mutex<Pending>,
 }
 
@@ -380,6 +416,13 @@ impl StartupHandler for Startup {
             }
             _ => return Ok(()),
         };
+        if !self.admitted {
+            tracing::info!(client = %client.socket_addr(), "connection refused: max_connections reached");
+            return Err(fatal(
+                SqlState::TooManyConnections,
+                "sorry, too many clients already",
+            ));
+        }
         protocol_negotiation(client, startup).await?;
         save_startup_parameters_to_metadata(client, startup);
         let user = client.metadata().get("user").cloned().unwrap_or_default();
