@@ -333,6 +333,12 @@ impl Catalog {
         !read(&self.inner.live.users).is_empty()
     }
 
+    /// Whether `user` may administer the gateway: a superuser, or anyone while no user
+    /// exists (trust for loopback clients, before the first user is created).
+    pub fn is_admin(&self, user: &str) -> bool {
+        !self.has_users() || self.user(user).is_some_and(|u| u.superuser)
+    }
+
     /// The names of the users, sorted.
     pub fn user_names(&self) -> Vec<String> {
         read(&self.inner.live.users).keys().cloned().collect()

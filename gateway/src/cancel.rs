@@ -8,6 +8,10 @@
 //! constant time; on a match it trips the slot, which cancels the statements running on
 //! that connection, and does nothing when none runs (as PostgreSQL).
 //!
+//! The registry also knows who each connection is and what it runs (a [`ConnectionInfo`]
+//! and its slot's [`SlotActivity`]): it is the gateway's [`ActivitySource`] for
+//! `pg_stat_activity` and `pg_cancel_backend`.
+//!
 //! Each statement that plans or streams rows takes an [`Interrupt`]: its slot's signal and
 //! its `statement_timeout` deadline. [`Interrupt::guard`] ends a future (planning, one
 //! FETCH step) and [`Interrupt::limit_stream`] ends a result stream with SQLSTATE 57014
@@ -18,7 +22,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use aws_lc_rs::constant_time;
@@ -35,6 +39,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use fedgate_adapter_api::SqlState;
+use fedgate_pgcompat::catalog::activity::{ActivitySource, SessionActivity};
 
 use crate::errors::from_adapter;
 
@@ -52,6 +57,17 @@ pub struct CancelRegistry {
 struct Registered {
     secret: Bytes,
     slot: Arc<CancelSlot>,
+    info: ConnectionInfo,
+}
+
+/// Who a connection is, fixed at start-up.
+#[derive(Debug, Clone)]
+pub struct ConnectionInfo {
+    pub user: String,
+    pub database: String,
+    /// The client's address and port (`None` for a Unix socket).
+    pub client: Option<(String, u16)>,
+    pub started: SystemTime,
 }
 
 /// A connection's entry in the registry; removes it when the connection ends.
@@ -82,6 +98,7 @@ impl CancelRegistry {
     pub fn register(
         self: &Arc<Self>,
         protocol: ProtocolVersion,
+        info: ConnectionInfo,
     ) -> (i32, SecretKey, Arc<CancelSlot>, Registration) {
         let secret = match protocol {
             ProtocolVersion::PROTOCOL3_0 => {
@@ -100,6 +117,7 @@ impl CancelRegistry {
         let entry = Registered {
             secret: secret.to_bytes(),
             slot: slot.clone(),
+            info,
         };
         connections.insert(pid, entry);
         let registration = Registration {
@@ -142,6 +160,37 @@ impl CancelRegistry {
     }
 }
 
+impl ActivitySource for CancelRegistry {
+    fn sessions(&self) -> Vec<SessionActivity> {
+        let mut sessions: Vec<SessionActivity> = self
+            .lock()
+            .iter()
+            .map(|(pid, entry)| {
+                let (active, activity) = entry.slot.activity();
+                SessionActivity {
+                    pid: *pid,
+                    user: entry.info.user.clone(),
+                    database: entry.info.database.clone(),
+                    application_name: activity.application_name,
+                    client: entry.info.client.clone(),
+                    backend_start: entry.info.started,
+                    query_start: activity.query_start,
+                    state_change: activity.state_change,
+                    active,
+                    query: activity.query,
+                }
+            })
+            .collect();
+        sessions.sort_by_key(|s| s.pid);
+        sessions
+    }
+
+    fn cancel(&self, pid: i32) -> bool {
+        let slot = self.lock().get(&pid).map(|entry| entry.slot.clone());
+        slot.is_some_and(|slot| slot.cancel())
+    }
+}
+
 /// pgwire's handler for CancelRequest messages, over the registry.
 #[derive(Debug, Default)]
 pub struct Canceller {
@@ -168,6 +217,17 @@ pub struct CancelSlot {
 struct SlotState {
     running: usize,
     signal: watch::Sender<bool>,
+    activity: SlotActivity,
+}
+
+/// What a connection ran last, for `pg_stat_activity`.
+#[derive(Debug, Clone, Default)]
+pub struct SlotActivity {
+    pub query: String,
+    pub query_start: Option<SystemTime>,
+    /// When the connection last became active or idle.
+    pub state_change: Option<SystemTime>,
+    pub application_name: String,
 }
 
 impl Default for CancelSlot {
@@ -176,6 +236,7 @@ impl Default for CancelSlot {
             state: Mutex::new(SlotState {
                 running: 0,
                 signal: watch::channel(false).0,
+                activity: SlotActivity::default(),
             }),
         }
     }
@@ -187,12 +248,30 @@ impl CancelSlot {
         let mut state = self.lock();
         if state.running == 0 {
             state.signal = watch::channel(false).0;
+            state.activity.state_change = Some(SystemTime::now());
         }
         state.running += 1;
         Running {
             signal: state.signal.subscribe(),
             slot: self.clone(),
         }
+    }
+
+    /// Records the statement the connection starts now and its `application_name`.
+    pub fn starting(&self, query: &str, application_name: Option<String>) {
+        let mut state = self.lock();
+        let now = SystemTime::now();
+        state.activity.query = query.to_string();
+        state.activity.query_start = Some(now);
+        if let Some(name) = application_name {
+            state.activity.application_name = name;
+        }
+    }
+
+    /// Whether a statement runs, and what the connection ran last.
+    pub fn activity(&self) -> (bool, SlotActivity) {
+        let state = self.lock();
+        (state.running > 0, state.activity.clone())
     }
 
     /// Cancels the running statements; whether any ran.
@@ -221,6 +300,9 @@ impl Drop for Running {
     fn drop(&mut self) {
         let mut state = self.slot.lock();
         state.running = state.running.saturating_sub(1);
+        if state.running == 0 {
+            state.activity.state_change = Some(SystemTime::now());
+        }
     }
 }
 
@@ -374,11 +456,43 @@ mod tests {
         assert_eq!(parse_timeout("soon"), None);
     }
 
+    fn test_info(user: &str) -> ConnectionInfo {
+        ConnectionInfo {
+            user: user.to_string(),
+            database: "fedgate".to_string(),
+            client: Some(("127.0.0.1".to_string(), 50_000)),
+            started: SystemTime::now(),
+        }
+    }
+
+    #[test]
+    fn sessions_show_what_runs() {
+        let registry = Arc::new(CancelRegistry::default());
+        let (pid, _, slot, registration) =
+            registry.register(ProtocolVersion::PROTOCOL3_0, test_info("alice"));
+        slot.starting("SELECT 1", Some("psql".to_string()));
+        let running = Interrupt::start(Some(&slot), None);
+        let sessions = registry.sessions();
+        assert_eq!(sessions.len(), 1);
+        let session = &sessions[0];
+        assert_eq!((session.pid, session.user.as_str()), (pid, "alice"));
+        assert_eq!((session.active, session.query.as_str()), (true, "SELECT 1"));
+        assert_eq!(session.application_name, "psql");
+        assert!(ActivitySource::cancel(&*registry, pid));
+        drop(running);
+        assert!(!registry.sessions()[0].active);
+        assert!(!ActivitySource::cancel(&*registry, pid), "nothing runs");
+        drop(registration);
+        assert!(registry.sessions().is_empty());
+    }
+
     #[test]
     fn pids_are_unique_and_keys_must_match() {
         let registry = Arc::new(CancelRegistry::default());
-        let (pid_a, key_a, slot_a, reg_a) = registry.register(ProtocolVersion::PROTOCOL3_0);
-        let (pid_b, key_b, _slot_b, _reg_b) = registry.register(ProtocolVersion::PROTOCOL3_2);
+        let (pid_a, key_a, slot_a, reg_a) =
+            registry.register(ProtocolVersion::PROTOCOL3_0, test_info("alice"));
+        let (pid_b, key_b, _slot_b, _reg_b) =
+            registry.register(ProtocolVersion::PROTOCOL3_2, test_info("bob"));
         assert_ne!(pid_a, pid_b);
         assert!(matches!(key_a, SecretKey::I32(_)));
         assert!(matches!(&key_b, SecretKey::Bytes(b) if b.len() == 32));

@@ -35,7 +35,7 @@ use pgwire::messages::extendedquery::{Describe, Execute, TARGET_TYPE_BYTE_PORTAL
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::types::format::FormatOptions;
 
-use crate::cancel::{parse_timeout, CancelSlot, Interrupt, Interruption};
+use crate::cancel::{parse_timeout, CancelRegistry, CancelSlot, Interrupt, Interruption};
 use crate::ddl::{parse_server_ddl, ServerDdl};
 use crate::errors::{from_adapter, from_datafusion, from_parser, user_error};
 use crate::session::Session;
@@ -84,21 +84,47 @@ pub enum Prepared {
     Passthrough(Box<PassthroughStatement>),
 }
 
+impl Prepared {
+    /// The statement's text as `pg_stat_activity` shows it (the parsed statement printed
+    /// again; a pass-through statement as sent to its server).
+    fn text(&self) -> String {
+        match self {
+            Prepared::Empty => String::new(),
+            Prepared::Ddl(_) => "<a server or user statement>".to_string(),
+            Prepared::Plan(statement, ..)
+            | Prepared::Other(statement)
+            | Prepared::Fetch(statement, _) => statement.to_string(),
+            Prepared::Passthrough(statement) => statement.target.sql.clone(),
+        }
+    }
+}
+
 /// Shared by every connection.
 pub struct Gateway {
     catalog: Catalog,
     system_tables: Arc<SystemTables>,
     planning: Planning,
+    /// Every connection's pid, cancel signal and activity.
+    cancel_registry: Arc<CancelRegistry>,
 }
 
 impl Gateway {
     /// A gateway over `catalog` whose sessions plan with `planning`.
     pub fn new(catalog: Catalog, planning: Planning) -> Self {
+        let cancel_registry = Arc::new(CancelRegistry::default());
+        let system_tables =
+            SystemTables::new(catalog.clone()).with_activity(cancel_registry.clone());
         Self {
-            system_tables: Arc::new(SystemTables::new(catalog.clone())),
+            system_tables: Arc::new(system_tables),
             catalog,
             planning,
+            cancel_registry,
         }
+    }
+
+    /// Every connection's pid, cancel signal and activity.
+    pub fn cancel_registry(&self) -> &Arc<CancelRegistry> {
+        &self.cancel_registry
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -672,6 +698,21 @@ fn format_options(session: &Session) -> FormatOptions {
     options
 }
 
+/// Records for `pg_stat_activity` the statement `client`'s connection starts now.
+/// A statement that may carry a password (`CREATE USER ... PASSWORD`, a server's options)
+/// is not shown.
+fn record_activity<C: ClientInfo + ?Sized>(client: &C, session: &Session, query: &str) {
+    if let Some(slot) = client.session_extensions().get::<Arc<CancelSlot>>() {
+        let secret = query.to_ascii_lowercase().contains("password");
+        let shown = if secret {
+            "<a statement with a password>"
+        } else {
+            query
+        };
+        slot.starting(shown, session.setting("application_name"));
+    }
+}
+
 /// The interrupt of a statement starting now on `client`'s connection: its cancel signal
 /// and `statement_timeout`.
 fn statement_interrupt<C: ClientInfo + ?Sized>(client: &C, session: &Session) -> Interrupt {
@@ -922,6 +963,7 @@ impl SimpleQueryHandler for Gateway {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let session = self.session(client)?;
+        record_activity(client, &session, query);
         let before = reported_settings(&session);
         let mut responses = self.run_text(client, query).await;
         send_notices(client, &session).await?;
@@ -1318,6 +1360,7 @@ impl ExtendedQueryHandler for ExtendedHandler {
     {
         let session = self.gateway.session(client)?;
         let prepared: &StoredStatement<Prepared> = &portal.statement;
+        record_activity(client, &session, &prepared.statement.text());
         let params = match &prepared.statement {
             Prepared::Plan(statement, plan, _) => Some(parameters::decode(
                 portal,

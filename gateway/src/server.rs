@@ -43,7 +43,7 @@ use crate::auth::{
     md5_matches, random_bytes, server_nonce, AuthError, ScramExchange, ScramVerifier,
     SCRAM_SHA_256, SCRAM_SHA_256_PLUS,
 };
-use crate::cancel::{CancelRegistry, Canceller};
+use crate::cancel::{CancelRegistry, Canceller, ConnectionInfo};
 use crate::handler::{ExtendedHandler, Gateway};
 
 /// How clients authenticate (`--auth`).
@@ -162,7 +162,9 @@ impl Handlers {
     fn new(gateway: Arc<Gateway>, auth: AuthMode, end_point: Option<Arc<Vec<u8>>>) -> Self {
         Self {
             extended: Arc::new(ExtendedHandler::new(gateway.clone())),
-            cancel: Arc::new(Canceller::default()),
+            cancel: Arc::new(Canceller {
+                registry: gateway.cancel_registry().clone(),
+            }),
             auth,
             end_point,
             gateway,
@@ -378,7 +380,17 @@ impl Startup {
         }
         tracing::debug!(user, database, "client authenticated");
         // BackendKeyData: the pid and key a CancelRequest for this connection must name.
-        let (pid, secret, slot, registration) = self.cancel.register(client.protocol_version());
+        let addr = client.socket_addr();
+        let info = ConnectionInfo {
+            user: user.to_string(),
+            database: database.to_string(),
+            client: Some((addr.ip().to_string(), addr.port())),
+            started: std::time::SystemTime::now(),
+        };
+        let (pid, secret, slot, registration) =
+            self.cancel.register(client.protocol_version(), info);
+        let application_name = client.metadata().get("application_name").cloned();
+        slot.starting("", application_name);
         client.set_pid_and_secret_key(pid, secret);
         client.session_extensions().insert(slot);
         client.session_extensions().insert(registration);

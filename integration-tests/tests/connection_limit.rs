@@ -19,7 +19,10 @@ async fn one_more_client_is_refused_and_cancel_still_works() {
     let first = gateway.connect().await.expect("first client");
     let second = gateway.connect().await.expect("second client");
 
-    let refused = gateway.connect().await.expect_err("a third client is over the limit");
+    let refused = gateway
+        .connect()
+        .await
+        .expect_err("a third client is over the limit");
     let db = refused.as_db_error().expect("a FATAL from the gateway");
     assert_eq!(db.code().code(), "53300", "{db:?}");
     assert_eq!(db.message(), "sorry, too many clients already");
@@ -32,7 +35,10 @@ async fn one_more_client_is_refused_and_cancel_still_works() {
         (first, result)
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
-    token.cancel_query(NoTls).await.expect("the cancel request is served");
+    token
+        .cancel_query(NoTls)
+        .await
+        .expect("the cancel request is served");
     let (first, result) = sleeping.await.expect("the statement's task");
     let error = result.expect_err("the statement was cancelled");
     assert_eq!(error.code().map(|c| c.code()), Some("57014"), "{error:?}");

@@ -106,7 +106,7 @@ impl PgSession {
         database: &str,
         user: &str,
     ) -> datafusion::error::Result<Self> {
-        let scoped_list = ScopedCatalogList::new(catalog_list, database, system_tables);
+        let scoped_list = ScopedCatalogList::new(catalog_list, database, system_tables.clone());
         let all: Arc<dyn CatalogProviderList> = Arc::new(scoped_list.listing_all());
         // The pg_catalog provider keeps this list; it must not own the session's slot.
         let scoped: Arc<dyn CatalogProviderList> = Arc::new(scoped_list.for_pg_catalog());
@@ -164,6 +164,13 @@ impl PgSession {
         ctx.register_udf(crate::catalog::functions::set_config_udf(settings.clone()));
         ctx.register_udf(crate::catalog::functions::to_regtype_udf());
         ctx.register_udf(crate::catalog::functions::session_user_udf(user));
+        if let Some(activity) = system_tables.activity() {
+            ctx.register_udf(crate::catalog::activity::pg_cancel_backend_udf(
+                activity.clone(),
+                user,
+                system_tables.catalog().is_admin(user),
+            ));
+        }
         let stop = crate::catalog::functions::StatementStop::default();
         ctx.register_udf(crate::catalog::functions::pg_sleep_udf(stop.clone()));
         crate::catalog::catalog_functions::register(&ctx);

@@ -1,5 +1,6 @@
 //! The system catalog a session sees and the catalog functions clients call.
 
+pub mod activity;
 pub(crate) mod catalog_functions;
 pub(crate) mod catalog_rows;
 pub(crate) mod functions;

@@ -4,6 +4,7 @@
 //!   secrets redacted (also reachable unqualified, as `fedgate_servers`).
 //! - `pg_catalog.pg_foreign_server` and `pg_catalog.pg_foreign_data_wrapper`: the same in
 //!   PostgreSQL's shape, for psql's `\des` and tools that read them.
+//! - `pg_catalog.pg_stat_activity`: the gateway's sessions (`crate::catalog::activity`).
 //! - `pg_attribute` with the backend's column types, and `pg_namespace`/`pg_class` with the
 //!   rows and columns of `crate::catalog::catalog_rows`.
 
@@ -17,21 +18,48 @@ use datafusion::catalog::{MemTable, SchemaProvider, TableProvider};
 use datafusion::error::Result;
 use fedgate_catalog::{Catalog, ServerInfo, WrapperInfo};
 
+use crate::catalog::activity::{activity_batch, ActivitySource, PG_STAT_ACTIVITY};
+
 pub const PG_CATALOG: &str = "pg_catalog";
 const FEDGATE_SERVERS: &str = "fedgate_servers";
 const PG_FOREIGN_SERVER: &str = "pg_foreign_server";
 const PG_FOREIGN_DATA_WRAPPER: &str = "pg_foreign_data_wrapper";
-const EXTRA_TABLES: &[&str] = &[FEDGATE_SERVERS, PG_FOREIGN_SERVER, PG_FOREIGN_DATA_WRAPPER];
+const EXTRA_TABLES: &[&str] = &[
+    FEDGATE_SERVERS,
+    PG_FOREIGN_SERVER,
+    PG_FOREIGN_DATA_WRAPPER,
+    PG_STAT_ACTIVITY,
+];
 
 /// Builds the extra tables from the live catalog.
 #[derive(Debug)]
 pub struct SystemTables {
     catalog: Catalog,
+    activity: Option<Arc<dyn ActivitySource>>,
 }
 
 impl SystemTables {
     pub fn new(catalog: Catalog) -> Self {
-        Self { catalog }
+        Self {
+            catalog,
+            activity: None,
+        }
+    }
+
+    /// With the sessions of the protocol layer (`pg_stat_activity`, `pg_cancel_backend`).
+    pub fn with_activity(mut self, activity: Arc<dyn ActivitySource>) -> Self {
+        self.activity = Some(activity);
+        self
+    }
+
+    /// The sessions, when the protocol layer lends them.
+    pub fn activity(&self) -> Option<&Arc<dyn ActivitySource>> {
+        self.activity.as_ref()
+    }
+
+    /// The live catalog.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
     }
 
     /// `pg_catalog` of datafusion-pg-catalog plus fedgate's tables.
@@ -52,6 +80,13 @@ impl SystemTables {
             FEDGATE_SERVERS => servers_batch(&servers)?,
             PG_FOREIGN_SERVER => foreign_server_batch(&servers, &wrappers)?,
             PG_FOREIGN_DATA_WRAPPER => wrapper_batch(&wrappers)?,
+            PG_STAT_ACTIVITY => activity_batch(
+                &self
+                    .activity
+                    .as_ref()
+                    .map(|a| a.sessions())
+                    .unwrap_or_default(),
+            )?,
             _ => return Ok(None),
         };
         let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
