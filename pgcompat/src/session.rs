@@ -106,7 +106,8 @@ impl PgSession {
         // The pg_catalog provider keeps this list; it must not own the session's slot.
         let scoped: Arc<dyn CatalogProviderList> = Arc::new(scoped_list.for_pg_catalog());
         let mut config = SessionConfig::new()
-            .with_information_schema(true)
+            // Each catalog answers `information_schema` itself (see `ScopedCatalogList`).
+            .with_information_schema(false)
             .with_create_default_catalog_and_schema(false)
             .with_default_catalog_and_schema(database, "public");
         config.options_mut().sql_parser.parse_float_as_decimal = true;
