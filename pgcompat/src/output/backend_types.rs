@@ -53,6 +53,7 @@ pub fn backend_type(field: &Field) -> Option<(Type, i32)> {
         }
         ("json", [], _) if text => Some((Type::JSON, -1)),
         ("name", [], _) if text => Some((Type::NAME, -1)),
+        ("oid", [], DataType::Int32) => Some((Type::OID, -1)),
         ("regtype", [], _) if text => Some((Type::REGTYPE, -1)),
         ("regclass", [], _) if text => Some((Type::REGCLASS, -1)),
         ("jsonb", [], _) if text => Some((Type::JSONB, -1)),
@@ -168,6 +169,7 @@ mod tests {
         assert_eq!(t(DataType::Utf8, "name"), Some((Type::NAME, -1)));
         assert_eq!(t(DataType::Utf8, "regtype"), Some((Type::REGTYPE, -1)));
         assert_eq!(t(DataType::Int32, "regtype"), None);
+        assert_eq!(t(DataType::Int32, "oid"), Some((Type::OID, -1)));
         assert_eq!(
             t(DataType::Utf8, "character varying(20)"),
             Some((Type::VARCHAR, 24))
