@@ -425,7 +425,10 @@ impl PgSession {
             format!("{}.{}", quote(&schema), quote(&table))
         };
         match relation_oid(&schema, &table) {
-            Some(oid) => Relation::Found { oid, printed },
+            Some(oid) => Relation::Found {
+                oid: Box::new(oid),
+                printed,
+            },
             None => missing(
                 SqlState::UndefinedTable,
                 format!("relation \"{text}\" does not exist"),

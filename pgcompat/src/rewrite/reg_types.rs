@@ -174,7 +174,7 @@ pub fn mark_literal_casts(statement: &mut Statement) -> bool {
 /// What the session answers for a relation name.
 pub enum Relation {
     /// Found: its OID's expression and its name as PostgreSQL prints it.
-    Found { oid: Expr, printed: String },
+    Found { oid: Box<Expr>, printed: String },
     /// Not found: the error a cast raises (`to_regclass` gives NULL).
     Missing { code: SqlState, message: String },
 }
@@ -182,7 +182,7 @@ pub enum Relation {
 /// A reg value resolved: its OID, its printed name, or why there is none.
 enum Resolved {
     Value {
-        oid: Expr,
+        oid: Box<Expr>,
         printed: String,
         kind: &'static str,
     },
@@ -203,7 +203,7 @@ impl Resolved {
     /// The value where an OID is wanted.
     fn oid(&self) -> Expr {
         match self {
-            Resolved::Value { oid, .. } => oid.clone(),
+            Resolved::Value { oid, .. } => oid.as_ref().clone(),
             Resolved::Null { .. } => cast_int(Expr::Value(Value::Null.into())),
             Resolved::Error { code, message } => Self::error_call(*code, message),
         }
@@ -244,7 +244,7 @@ fn resolved(expr: &Expr, relations: &dyn Fn(&str) -> Relation) -> Option<Resolve
     if let Some(name) = call_argument(expr, REGTYPE_IN).and_then(string_literal) {
         return Some(match crate::catalog::functions::builtin_type_oid(name) {
             Some(oid) => Resolved::Value {
-                oid: Expr::Value(Value::Number(oid.to_string(), false).into()),
+                oid: Box::new(Expr::Value(Value::Number(oid.to_string(), false).into())),
                 printed: regtype_name(oid).unwrap_or_else(|| name.to_string()),
                 kind: "regtype",
             },
@@ -569,7 +569,7 @@ mod tests {
     fn relations(name: &str) -> Relation {
         match name {
             "emp" | "public.emp" => Relation::Found {
-                oid: Expr::Value(Value::Number("16392".into(), false).into()),
+                oid: Box::new(Expr::Value(Value::Number("16392".into(), false).into())),
                 printed: "emp".into(),
             },
             other => Relation::Missing {
