@@ -16,17 +16,19 @@ use datafusion::execution::SessionStateBuilder;
 use datafusion::optimizer::OptimizerRule;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::sqlparser::ast::{
-    visit_relations_mut, CopySource, Ident, ObjectName, ObjectNamePart, Query, Statement, Visit,
-    Visitor,
+    visit_relations_mut, CopySource, Expr, Ident, ObjectName, ObjectNamePart, Query, SelectItem,
+    SetExpr, Statement, Visit, Visitor,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
+use fedgate_adapter_api::SqlState;
 
 use crate::catalog::pg_catalog::install_pg_catalog;
 use crate::catalog::scoped_catalog::ScopedCatalogList;
 use crate::catalog::system_tables::{SystemTables, PG_CATALOG};
 use crate::rewrite::column_names::apply_postgres_column_names;
 use crate::rewrite::parse::StatementParser;
+use crate::rewrite::reg_types::Relation;
 
 /// The settings a new session starts with (names lower case).
 const DEFAULT_SETTINGS: &[(&str, &str)] = &[
@@ -111,7 +113,8 @@ impl PgSession {
         // The pg_catalog provider keeps this list; it must not own the session's slot.
         let scoped: Arc<dyn CatalogProviderList> = Arc::new(scoped_list.for_pg_catalog());
         let mut config = SessionConfig::new()
-            .with_information_schema(true)
+            // Each catalog answers `information_schema` itself (see `ScopedCatalogList`).
+            .with_information_schema(false)
             .with_create_default_catalog_and_schema(false)
             .with_default_catalog_and_schema(database, "public");
         config.options_mut().sql_parser.parse_float_as_decimal = true;
@@ -163,6 +166,9 @@ impl PgSession {
         ));
         ctx.register_udf(crate::catalog::functions::set_config_udf(settings.clone()));
         ctx.register_udf(crate::catalog::functions::to_regtype_udf());
+        for udf in crate::rewrite::reg_types::udfs() {
+            ctx.register_udf(udf);
+        }
         ctx.register_udf(crate::catalog::functions::session_user_udf(user));
         if let Some(activity) = system_tables.activity() {
             ctx.register_udf(crate::catalog::activity::pg_cancel_backend_udf(
@@ -342,6 +348,7 @@ impl PgSession {
     fn prepare_query(&self, statement: &mut Statement) {
         self.resolve_names(statement);
         apply_postgres_column_names(statement);
+        crate::rewrite::reg_types::resolve(statement, &|name| self.relation(name));
         crate::functions::json::rewrite::rewrite_statement(statement);
     }
 
@@ -361,6 +368,87 @@ impl PgSession {
             }
             ControlFlow::<()>::Continue(())
         });
+    }
+
+    /// The relation a `regclass` input names (`emp`, `public.emp`, `"Emp"`), as
+    /// PostgreSQL's `regclassin` finds it: along the search path, or in the named schema of
+    /// the session's database.
+    fn relation(&self, text: &str) -> Relation {
+        let missing = |code, message: String| Relation::Missing { code, message };
+        let Some(parts) = parse_qualified_name(text) else {
+            return missing(SqlState::InvalidName, "invalid name syntax".to_string());
+        };
+        let path = self.search_path();
+        let exists = |schema: &str, table: &str| {
+            self.catalogs
+                .catalog(&self.database)
+                .and_then(|c| c.schema(schema))
+                .is_some_and(|s| s.table_exist(table))
+        };
+        let found = match parts.as_slice() {
+            [table] => self
+                .find_table(&path, &Ident::with_quote('"', table))
+                .and_then(|name| {
+                    let part = |i: usize| Some(name.0.get(i)?.as_ident()?.value.clone());
+                    Some((part(0)?, part(1)?, part(2)?))
+                }),
+            [schema, table] => exists(schema, table)
+                .then(|| (self.database.clone(), schema.clone(), table.clone())),
+            [database, schema, table] if *database == self.database => {
+                exists(schema, table).then(|| (database.clone(), schema.clone(), table.clone()))
+            }
+            [_, _, _] => {
+                return missing(
+                    SqlState::FeatureNotSupported,
+                    format!("cross-database references are not implemented: {text}"),
+                )
+            }
+            _ => {
+                return missing(
+                    SqlState::SyntaxError,
+                    format!("improper relation name (too many dotted names): {text}"),
+                )
+            }
+        };
+        let Some((catalog, schema, table)) = found else {
+            return missing(
+                SqlState::UndefinedTable,
+                format!("relation \"{text}\" does not exist"),
+            );
+        };
+        if catalog != self.database {
+            return missing(
+                SqlState::FeatureNotSupported,
+                format!(
+                    "cross-database references are not implemented: {catalog}.{schema}.{table}"
+                ),
+            );
+        }
+        let visible = self
+            .find_table(&path, &Ident::with_quote('"', &table))
+            .is_some_and(|name| {
+                name.0
+                    .get(1)
+                    .and_then(|p| p.as_ident())
+                    .map(|i| i.value.as_str())
+                    == Some(schema.as_str())
+            });
+        let quote = crate::functions::strings::quote_identifier;
+        let printed = if visible {
+            quote(&table)
+        } else {
+            format!("{}.{}", quote(&schema), quote(&table))
+        };
+        match relation_oid(&schema, &table) {
+            Some(oid) => Relation::Found {
+                oid: Box::new(oid),
+                printed,
+            },
+            None => missing(
+                SqlState::UndefinedTable,
+                format!("relation \"{text}\" does not exist"),
+            ),
+        }
     }
 
     pub(crate) fn find_table(&self, path: &[PathEntry], table: &Ident) -> Option<ObjectName> {
@@ -390,6 +478,80 @@ impl PgSession {
             }
         }
         None
+    }
+}
+
+/// The OID of relation `schema.table` of the session's database, read from `pg_class` (a
+/// scalar subquery: fedgate's relation OIDs are assigned as `pg_class` lists them).
+fn relation_oid(schema: &str, table: &str) -> Option<Expr> {
+    let literal = |v: &str| format!("'{}'", v.replace('\'', "''"));
+    let sql = format!(
+        "SELECT (SELECT max(c.oid) FROM pg_catalog.pg_class AS c \
+         JOIN pg_catalog.pg_namespace AS n ON c.relnamespace = n.oid \
+         WHERE n.nspname = {} AND c.relname = {})",
+        literal(schema),
+        literal(table)
+    );
+    let statement = Parser::parse_sql(&PostgreSqlDialect {}, &sql).ok()?.pop()?;
+    let Statement::Query(query) = statement else {
+        return None;
+    };
+    let SetExpr::Select(select) = *query.body else {
+        return None;
+    };
+    match select.projection.into_iter().next()? {
+        SelectItem::UnnamedExpr(expr) => Some(expr),
+        _ => None,
+    }
+}
+
+/// The parts of a qualified name as PostgreSQL reads it (`a.b`, `"A".b`): unquoted parts
+/// fold to lower case; `None` for invalid syntax.
+fn parse_qualified_name(text: &str) -> Option<Vec<String>> {
+    let mut parts = Vec::new();
+    let mut chars = text.trim().chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    '"' => break,
+                    c => part.push(c),
+                }
+            }
+            if part.is_empty() {
+                return None;
+            }
+        } else {
+            while let Some(c) = chars.peek().copied() {
+                if c == '.' || c.is_whitespace() {
+                    break;
+                }
+                part.extend(c.to_lowercase());
+                chars.next();
+            }
+            if part.is_empty() {
+                return None;
+            }
+        }
+        parts.push(part);
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        match chars.next() {
+            None => return Some(parts),
+            Some('.') => {
+                while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                    chars.next();
+                }
+            }
+            Some(_) => return None,
+        }
     }
 }
 
@@ -530,6 +692,20 @@ impl std::fmt::Debug for PgSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qualified_names_fold_as_postgresql_reads_them() {
+        let parts = |t: &str| parse_qualified_name(t);
+        assert_eq!(parts("emp"), Some(vec!["emp".to_string()]));
+        assert_eq!(
+            parts("Public.\"Emp\""),
+            Some(vec!["public".to_string(), "Emp".to_string()])
+        );
+        assert_eq!(parts("a . b"), Some(vec!["a".to_string(), "b".to_string()]));
+        assert_eq!(parts("a..b"), None);
+        assert_eq!(parts("\"a"), None);
+        assert_eq!(parts(""), None);
+    }
 
     #[test]
     fn search_path_entries() {

@@ -5,13 +5,17 @@
 //! the database they connected to, and `pg_database` to list every database. So catalog
 //! names (databases = servers) are all listed, while schema listings are non-empty only for
 //! the session's own database. Name resolution is not scoped: `other.schema.table` works
-//! from any database.
+//! from any database. Each catalog answers `information_schema` for itself
+//! (`crate::catalog::information_schema`): PostgreSQL's views describe one database.
 
 use std::sync::{Arc, RwLock, Weak};
 
 use datafusion::catalog::{CatalogProvider, CatalogProviderList, SchemaProvider};
 use datafusion::error::Result;
 
+use datafusion::catalog::information_schema::InformationSchemaProvider;
+
+use crate::catalog::information_schema::{InformationSchema, INFORMATION_SCHEMA};
 use crate::catalog::system_tables::{SystemTables, PG_CATALOG};
 
 /// The session's `pg_catalog` schema, once registered.
@@ -46,9 +50,8 @@ pub struct ScopedCatalogList {
 }
 
 impl ScopedCatalogList {
-    /// The same catalogs with every database's schemas listed (for `information_schema`,
-    /// which PostgreSQL scopes to one database but fedgate lets span all servers); the
-    /// `pg_catalog` registered on either is shared.
+    /// The same catalogs with every database's schemas listed (the session's list: a name
+    /// of any server resolves); the `pg_catalog` registered on either is shared.
     pub fn listing_all(&self) -> Self {
         Self {
             list_all: true,
@@ -107,7 +110,12 @@ impl CatalogProviderList for ScopedCatalogList {
     fn catalog(&self, name: &str) -> Option<Arc<dyn CatalogProvider>> {
         let inner = self.inner.catalog(name)?;
         Some(Arc::new(ScopedCatalog {
+            name: name.to_string(),
             inner,
+            list: Arc::new(Self {
+                list_all: false,
+                ..self.sharing_slot(self.pg_catalog.clone())
+            }),
             listed: self.list_all || name == self.database,
             pg_catalog: self.pg_catalog.clone(),
             system_tables: self.system_tables.clone(),
@@ -117,7 +125,11 @@ impl CatalogProviderList for ScopedCatalogList {
 
 #[derive(Debug)]
 struct ScopedCatalog {
+    name: String,
     inner: Arc<dyn CatalogProvider>,
+    /// The session's catalogs, listed as pg_class lists them (for DataFusion's views of
+    /// `information_schema`).
+    list: Arc<ScopedCatalogList>,
     listed: bool,
     pg_catalog: SlotRef,
     system_tables: Arc<SystemTables>,
@@ -146,6 +158,14 @@ impl CatalogProvider for ScopedCatalog {
     fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
         if name == PG_CATALOG {
             return self.pg_catalog();
+        }
+        if name == INFORMATION_SCHEMA {
+            let others = InformationSchemaProvider::new(self.list.clone());
+            return Some(Arc::new(InformationSchema::new(
+                &self.name,
+                self.inner.clone(),
+                Arc::new(others),
+            )));
         }
         self.inner.schema(name)
     }

@@ -5,17 +5,19 @@
 //! - `pg_catalog.pg_foreign_server` and `pg_catalog.pg_foreign_data_wrapper`: the same in
 //!   PostgreSQL's shape, for psql's `\des` and tools that read them.
 //! - `pg_catalog.pg_stat_activity`: the gateway's sessions (`crate::catalog::activity`).
-//! - `pg_attribute` with the backend's column types, and `pg_namespace`/`pg_class` with the
+//! - `pg_attribute` with the backend's column types, `attname` (and `pg_type.typname`)
+//!   described as PostgreSQL's `name`, and `pg_namespace`/`pg_class` with the
 //!   rows and columns of `crate::catalog::catalog_rows`.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::{ArrayRef, Int32Array, ListBuilder, StringArray, StringBuilder};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::{MemTable, SchemaProvider, TableProvider};
 use datafusion::error::Result;
+use fedgate_adapter_api::metadata::PG_TYPE as PG_TYPE_METADATA;
 use fedgate_catalog::{Catalog, ServerInfo, WrapperInfo};
 
 use crate::catalog::activity::{activity_batch, ActivitySource, PG_STAT_ACTIVITY};
@@ -221,8 +223,17 @@ impl SchemaProvider for ExtendedPgCatalog {
         if name == PG_ATTRIBUTE {
             if let Some(base) = self.base.table(name).await? {
                 return Ok(Some(Arc::new(BackendTypedAttributes {
+                    schema: with_name_columns(&base.schema(), name),
                     base,
                     pg_catalog: self.base.clone(),
+                })));
+            }
+        }
+        if name == PG_TYPE {
+            if let Some(base) = self.base.table(name).await? {
+                return Ok(Some(Arc::new(NameTyped {
+                    schema: with_name_columns(&base.schema(), name),
+                    base,
                 })));
             }
         }
@@ -241,6 +252,68 @@ impl SchemaProvider for ExtendedPgCatalog {
 }
 
 const PG_ATTRIBUTE: &str = "pg_attribute";
+const PG_TYPE: &str = "pg_type";
+
+/// The columns of type `name` in PostgreSQL that fedgate describes so (the others are
+/// described as `text`).
+const NAME_COLUMNS: &[(&str, &str)] = &[(PG_ATTRIBUTE, "attname"), (PG_TYPE, "typname")];
+
+/// `schema` with the `name` columns of table `table` marked as PostgreSQL's `name` type.
+fn with_name_columns(schema: &SchemaRef, table: &str) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let is_name = NAME_COLUMNS.contains(&(table, field.name().as_str()));
+            let field = field.as_ref().clone();
+            if !is_name {
+                return field;
+            }
+            let mut metadata = field.metadata().clone();
+            metadata.insert(PG_TYPE_METADATA.to_string(), "name".to_string());
+            field.with_metadata(metadata)
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// The batches of `batches` under `schema` (the same columns, marked differently).
+fn under_schema(batches: Vec<RecordBatch>, schema: &SchemaRef) -> Result<Vec<RecordBatch>> {
+    batches
+        .into_iter()
+        .map(|b| Ok(RecordBatch::try_new(schema.clone(), b.columns().to_vec())?))
+        .collect()
+}
+
+/// A `pg_catalog` table with its `name` columns described as `name`.
+#[derive(Debug)]
+struct NameTyped {
+    base: Arc<dyn TableProvider>,
+    schema: SchemaRef,
+}
+
+#[async_trait]
+impl TableProvider for NameTyped {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> datafusion::datasource::TableType {
+        self.base.table_type()
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn datafusion::catalog::Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[datafusion::logical_expr::Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn datafusion::physical_plan::ExecutionPlan>> {
+        let batches = under_schema(scan_all(&self.base, state).await?, &self.schema)?;
+        let table = MemTable::try_new(self.schema.clone(), vec![batches])?;
+        table.scan(state, projection, filters, limit).await
+    }
+}
 
 /// `pg_attribute` with the backend's column types: datafusion-pg-catalog derives
 /// `atttypid` from the Arrow type and has no `atttypmod`, so a PostgreSQL `jsonb` column
@@ -251,6 +324,8 @@ const PG_ATTRIBUTE: &str = "pg_attribute";
 #[derive(Debug)]
 struct BackendTypedAttributes {
     base: Arc<dyn TableProvider>,
+    /// The base's schema with `attname` typed `name`.
+    schema: SchemaRef,
     pg_catalog: Arc<dyn SchemaProvider>,
 }
 
@@ -271,8 +346,8 @@ fn column(batch: &RecordBatch, name: &str, data_type: &DataType) -> Result<Array
 
 #[async_trait]
 impl TableProvider for BackendTypedAttributes {
-    fn schema(&self) -> datafusion::arrow::datatypes::SchemaRef {
-        self.base.schema()
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
     }
 
     fn table_type(&self) -> datafusion::datasource::TableType {
@@ -369,9 +444,9 @@ impl TableProvider for BackendTypedAttributes {
                     debug_assert_eq!(columns[index].len(), batch.num_rows());
                 }
             }
-            batches.push(RecordBatch::try_new(schema, columns)?);
+            batches.push(RecordBatch::try_new(self.schema.clone(), columns)?);
         }
-        let table = MemTable::try_new(self.base.schema(), vec![batches])?;
+        let table = MemTable::try_new(self.schema.clone(), vec![batches])?;
         table.scan(state, projection, filters, limit).await
     }
 }
@@ -407,8 +482,10 @@ mod tests {
         ctx.register_table("items", Arc::new(table)).unwrap();
         datafusion_pg_catalog::setup_pg_catalog(&ctx, "db", EmptyContextProvider).unwrap();
         let pg_catalog = ctx.catalog("db").unwrap().schema(PG_CATALOG).unwrap();
+        let base = pg_catalog.table(PG_ATTRIBUTE).await.unwrap().unwrap();
         let attributes = BackendTypedAttributes {
-            base: pg_catalog.table(PG_ATTRIBUTE).await.unwrap().unwrap(),
+            schema: with_name_columns(&base.schema(), PG_ATTRIBUTE),
+            base,
             pg_catalog,
         };
         ctx.register_table("attrs", Arc::new(attributes)).unwrap();
@@ -427,5 +504,7 @@ mod tests {
         };
         assert_eq!(column(0), vec![1700, 3802, 25]);
         assert_eq!(column(1), vec![655366, -1, -1]);
+        let names = ctx.sql("SELECT attname FROM attrs").await.unwrap();
+        assert_eq!(names.schema().field(0).metadata()[PG_TYPE_METADATA], "name");
     }
 }

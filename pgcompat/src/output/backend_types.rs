@@ -17,7 +17,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, Int32Array, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -52,6 +52,10 @@ pub fn backend_type(field: &Field) -> Option<(Type, i32)> {
             Some((Type::OID_ARRAY, -1))
         }
         ("json", [], _) if text => Some((Type::JSON, -1)),
+        ("name", [], _) if text => Some((Type::NAME, -1)),
+        ("oid", [], DataType::Int32) => Some((Type::OID, -1)),
+        ("regtype", [], _) if text => Some((Type::REGTYPE, -1)),
+        ("regclass", [], _) if text => Some((Type::REGCLASS, -1)),
         ("jsonb", [], _) if text => Some((Type::JSONB, -1)),
         ("character varying", [], _) if text => Some((Type::VARCHAR, -1)),
         ("character varying", [n], _) if text => Some((Type::VARCHAR, n + 4)),
@@ -93,14 +97,17 @@ pub fn describe(fields: Vec<FieldInfo>, schema: &Schema) -> Vec<FieldInfo> {
         .collect()
 }
 
-/// jsonb's binary format is a version byte (1) followed by the text: prefixes the values of
-/// binary-format `jsonb` columns (their other formats' bytes are the text as it is).
-pub fn to_binary_jsonb(
+/// The binary formats of types whose values fedgate holds as text: `jsonb` is a version
+/// byte (1) followed by the text; `regtype` is the type's OID (its text is the type's name).
+/// Other formats' bytes are the text as it is.
+pub fn to_binary_formats(
     batch: RecordBatch,
     fields: &[FieldInfo],
 ) -> Result<RecordBatch, ArrowError> {
-    let needs =
-        |info: &FieldInfo| info.format() == FieldFormat::Binary && info.datatype() == &Type::JSONB;
+    let needs = |info: &FieldInfo| {
+        info.format() == FieldFormat::Binary
+            && matches!(*info.datatype(), Type::JSONB | Type::REGTYPE)
+    };
     if !fields.iter().any(needs) {
         return Ok(batch);
     }
@@ -108,24 +115,35 @@ pub fn to_binary_jsonb(
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
     let mut out_fields = Vec::with_capacity(batch.num_columns());
     for ((field, column), info) in schema.fields().iter().zip(batch.columns()).zip(fields) {
-        if needs(info) {
-            let text = datafusion::arrow::compute::cast(column, &DataType::Utf8)?;
-            let text = text
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .ok_or_else(|| ArrowError::CastError("jsonb column is not text".into()))?;
+        if !needs(info) {
+            columns.push(column.clone());
+            out_fields.push(field.clone());
+            continue;
+        }
+        let text = datafusion::arrow::compute::cast(column, &DataType::Utf8)?;
+        let text = text
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .ok_or_else(|| ArrowError::CastError("a text-held column is not text".into()))?;
+        let (array, data_type): (ArrayRef, DataType) = if info.datatype() == &Type::JSONB {
             let prefixed: StringArray = text
                 .iter()
                 .map(|v| v.map(|v| format!("\u{1}{v}")))
                 .collect();
-            columns.push(Arc::new(prefixed));
-            out_fields.push(Arc::new(
-                field.as_ref().clone().with_data_type(DataType::Utf8),
-            ));
+            (Arc::new(prefixed), DataType::Utf8)
         } else {
-            columns.push(column.clone());
-            out_fields.push(field.clone());
-        }
+            let oids: Int32Array = text
+                .iter()
+                .map(|v| v.and_then(crate::catalog::functions::builtin_type_oid))
+                .map(|oid| oid.map(|o| o as i32))
+                .collect();
+            (Arc::new(oids), DataType::Int32)
+        };
+        columns.push(array);
+        out_fields.push(Arc::new(
+            Field::new(field.name(), data_type, field.is_nullable())
+                .with_metadata(field.metadata().clone()),
+        ));
     }
     RecordBatch::try_new(Arc::new(Schema::new(out_fields)), columns)
 }
@@ -148,6 +166,10 @@ mod tests {
         let t = |d: DataType, p: &str| backend_type(&field(d, p));
         assert_eq!(t(DataType::Utf8, "jsonb"), Some((Type::JSONB, -1)));
         assert_eq!(t(DataType::Utf8, "json"), Some((Type::JSON, -1)));
+        assert_eq!(t(DataType::Utf8, "name"), Some((Type::NAME, -1)));
+        assert_eq!(t(DataType::Utf8, "regtype"), Some((Type::REGTYPE, -1)));
+        assert_eq!(t(DataType::Int32, "regtype"), None);
+        assert_eq!(t(DataType::Int32, "oid"), Some((Type::OID, -1)));
         assert_eq!(
             t(DataType::Utf8, "character varying(20)"),
             Some((Type::VARCHAR, 24))
@@ -189,7 +211,7 @@ mod tests {
         let batch = RecordBatch::try_new(schema.clone(), vec![values.clone(), values]).unwrap();
         let info = |format| FieldInfo::new("c".into(), None, None, Type::JSONB, format);
         let fields = vec![info(FieldFormat::Binary), info(FieldFormat::Text)];
-        let out = to_binary_jsonb(batch, &fields).unwrap();
+        let out = to_binary_formats(batch, &fields).unwrap();
         let col = |i: usize| {
             out.column(i)
                 .as_any()
@@ -200,5 +222,23 @@ mod tests {
         assert_eq!(col(0).value(0).as_bytes(), b"\x01{}");
         assert!(col(0).is_null(1));
         assert_eq!(col(1).value(0), "{}");
+    }
+
+    #[test]
+    fn binary_regtype_is_the_oid() {
+        let schema = Arc::new(Schema::new(vec![field(DataType::Utf8, "regtype")]));
+        let names: ArrayRef = Arc::new(StringArray::from(vec![Some("integer"), None]));
+        let batch = RecordBatch::try_new(schema, vec![names]).unwrap();
+        let fields = vec![FieldInfo::new(
+            "t".into(),
+            None,
+            None,
+            Type::REGTYPE,
+            FieldFormat::Binary,
+        )];
+        let out = to_binary_formats(batch, &fields).unwrap();
+        let oids = out.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
+        assert_eq!(oids.value(0), 23);
+        assert!(oids.is_null(1));
     }
 }

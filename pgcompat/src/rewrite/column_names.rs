@@ -168,6 +168,10 @@ fn figure_name(expr: &Expr) -> Option<String> {
         {
             return None
         }
+        // `'emp'::regclass` before the session resolves it: a cast of a literal.
+        Expr::Function(_) if literal_cast_type(expr).is_some() => {
+            return literal_cast_type(expr).map(str::to_string)
+        }
         Expr::Function(function) => function.name.0.last()?.as_ident().map(ident_name)?,
         // PostgreSQL's FigureColname: a cast's type names it unless what it casts has a
         // strong name (a column, a function): `2.5::float8::int4` is `int4`.
@@ -218,9 +222,12 @@ fn strong_name(expr: &Expr) -> bool {
         Expr::Value(_) | Expr::TypedString(_) | Expr::Interval(_) => false,
         Expr::Case { else_result, .. } => else_result.as_deref().is_some_and(strong_name),
         Expr::Nested(inner) => strong_name(inner),
+        e if literal_cast_type(e).is_some() => false,
         _ => true,
     }
 }
+
+use crate::rewrite::reg_types::literal_cast_type;
 
 fn postgres_name(expr: &Expr) -> String {
     figure_name(expr).unwrap_or_else(|| "?column?".to_string())
@@ -280,6 +287,22 @@ mod tests {
             .remove(0);
         apply_postgres_column_names(&mut statement);
         statement.to_string().replace(DUPLICATE_MARKER, "#")
+    }
+
+    #[test]
+    fn marked_reg_casts_are_named_as_casts() {
+        let mut statement = Parser::parse_sql(
+            &PostgreSqlDialect {},
+            "SELECT 'emp'::regclass, 'emp'::regclass::text, 'int8'::regtype::oid",
+        )
+        .unwrap()
+        .remove(0);
+        crate::rewrite::reg_types::mark_literal_casts(&mut statement);
+        apply_postgres_column_names(&mut statement);
+        let text = statement.to_string();
+        assert!(text.contains(") AS \"regclass\""), "{text}");
+        assert!(text.contains("::TEXT AS \"text\""), "{text}");
+        assert!(text.contains(" AS \"oid\""), "{text}");
     }
 
     #[test]

@@ -9,4 +9,5 @@ pub(crate) mod parse;
 pub(crate) mod pg_clauses;
 pub(crate) mod pg_syntax;
 pub mod refusals;
+pub(crate) mod reg_types;
 pub mod split;

@@ -85,15 +85,21 @@ impl StatementParser {
     }
 
     fn parse_with_rules(&self, text: &str) -> Result<Vec<Statement>, ParserError> {
-        let statements = match Parser::parse_sql(&PostgreSqlDialect {}, text) {
+        let mut statements = match Parser::parse_sql(&PostgreSqlDialect {}, text) {
             Ok(statements) => statements,
             // Syntax only the compatibility parser accepts is left to it; it reports errors.
             Err(_) => return self.compatibility.parse(text),
         };
+        // `'name'::regclass` is resolved by the session (`crate::rewrite::reg_types`), not by
+        // the compatibility rules.
+        let mut marked = false;
+        for statement in &mut statements {
+            marked |= crate::rewrite::reg_types::mark_literal_casts(statement);
+        }
         if statements.iter().any(reads_system_catalogs) {
             // The text is re-rendered only when a rewrite applies: the compatibility parser
             // reads some constructs only in their original spelling.
-            let mut changed = false;
+            let mut changed = marked;
             let rewritten: Vec<String> = statements
                 .into_iter()
                 .map(|s| {

@@ -12,13 +12,13 @@
 //!
 //! It also raises the errors PostgreSQL's analysis raises and DataFusion's does not, with
 //! PostgreSQL's code and words: a window function in `WHERE`, `HAVING`, `GROUP BY` or a
-//! `JOIN` condition is 42P20.
+//! `JOIN` condition is 42P20; `FOR UPDATE OF t` without a FROM item named `t` is 42P01.
 
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, FunctionArg, GroupByExpr, Join, JoinConstraint, JoinOperator, Query, Select, SetExpr,
-    SetOperator, SetQuantifier, Statement, TableFactor, Visit, Visitor,
+    Expr, FunctionArg, GroupByExpr, Ident, Join, JoinConstraint, JoinOperator, Query, Select,
+    SetExpr, SetOperator, SetQuantifier, Statement, TableFactor, Visit, Visitor,
 };
 use fedgate_adapter_api::SqlState;
 
@@ -39,7 +39,8 @@ impl Visitor for Finder {
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
         let found = set_operation_refusal(&query.body)
             .or_else(|| lateral_json_refusal(&query.body))
-            .or_else(|| fetch_refusal(query));
+            .or_else(|| fetch_refusal(query))
+            .or_else(|| unknown_locked_relation(query));
         self.stop_at(found)
     }
 
@@ -74,6 +75,66 @@ fn fetch_refusal(query: &Query) -> Option<PgError> {
         )
         .with_hint("use ONLY, or place the tables on one PostgreSQL server"),
     )
+}
+
+/// PostgreSQL's error for `FOR UPDATE OF t` when no FROM item of the query is named `t`
+/// (42P01; fedgate takes no row locks, but the statement must be as valid as on
+/// PostgreSQL).
+fn unknown_locked_relation(query: &Query) -> Option<PgError> {
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    let mut names = Vec::new();
+    for from in &select.from {
+        from_item_names(&from.relation, &mut names);
+        for join in &from.joins {
+            from_item_names(&join.relation, &mut names);
+        }
+    }
+    query.locks.iter().find_map(|lock| {
+        let wanted = lock.of.as_ref()?.0.last()?.as_ident()?;
+        let wanted = normalized(wanted);
+        (!names.contains(&wanted)).then(|| {
+            PgError::new(
+                SqlState::UndefinedTable,
+                format!(
+                    "relation \"{wanted}\" in FOR {} clause not found in FROM clause",
+                    lock.lock_type
+                ),
+            )
+        })
+    })
+}
+
+/// The names a FROM item answers to in a locking clause: its alias, else its table name.
+fn from_item_names(item: &TableFactor, names: &mut Vec<String>) {
+    match item {
+        TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
+            names.push(normalized(&a.name))
+        }
+        TableFactor::Table { name, .. } => {
+            if let Some(ident) = name.0.last().and_then(|p| p.as_ident()) {
+                names.push(normalized(ident));
+            }
+        }
+        TableFactor::NestedJoin {
+            table_with_joins, ..
+        } => {
+            from_item_names(&table_with_joins.relation, names);
+            for join in &table_with_joins.joins {
+                from_item_names(&join.relation, names);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// An identifier as PostgreSQL folds it: unquoted to lower case.
+fn normalized(ident: &Ident) -> String {
+    match ident.quote_style {
+        Some(_) => ident.value.clone(),
+        None => ident.value.to_lowercase(),
+    }
 }
 
 /// PostgreSQL's error for a window function where rows are still being chosen.
@@ -317,5 +378,21 @@ mod tests {
         assert!(!refused(
             "SELECT * FROM jsonb_array_elements('[1]'::jsonb) AS t(x)"
         ));
+    }
+
+    #[test]
+    fn locking_clauses_name_from_items() {
+        let (code, message) = error_of("SELECT id FROM emp FOR UPDATE OF dept").unwrap();
+        assert_eq!(code, SqlState::UndefinedTable);
+        assert_eq!(
+            message,
+            "relation \"dept\" in FOR UPDATE clause not found in FROM clause"
+        );
+        assert!(error_of("SELECT 1 FROM emp e FOR SHARE OF emp").is_some());
+        assert!(error_of("SELECT 1 FROM emp FOR UPDATE OF EMP").is_none());
+        assert!(
+            error_of("SELECT 1 FROM pg.public.emp e JOIN dept d ON true FOR UPDATE OF d").is_none()
+        );
+        assert!(error_of("SELECT 1 FROM emp FOR UPDATE").is_none());
     }
 }
