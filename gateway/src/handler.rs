@@ -859,6 +859,7 @@ async fn encode_stream(
             let batch = batch.and_then(|b| {
                 let b = conform_to_schema(b, &declared)?;
                 let b = fedgate_pgcompat::output::pg_text::to_postgres_text(b, &encoder_fields)?;
+                let b = backend_types::to_binary_numeric(b, &encoder_fields)?;
                 backend_types::to_binary_jsonb(b, &encoder_fields).map_err(Into::into)
             });
             let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send + Sync> = match batch {
