@@ -9,16 +9,25 @@
 //!   significant digits: `7.0 / 2` is `3.5000000000000000`, `1 / 3.0`
 //!   `0.33333333333333333333`, `salary / 12` `10000.0000000000000000`), where DataFusion
 //!   gives the column a fixed scale and truncates (`0.3333`);
-//! - `CASE`, `coalesce`, `greatest` and `least` whose results differ in scale: PostgreSQL
-//!   keeps the scale of the value chosen (`coalesce(1, 2.5)` is `1`, `greatest(salary,
-//!   60000)` is `60000` where the integer wins), DataFusion the common type's (`1.0`).
+//! - `avg` of integers or numerics (of an aggregate or a window right below the output):
+//!   PostgreSQL's is `numeric_div(sum, count)`; the sum and the count are added to the
+//!   aggregate or window and divided so (DataFusion's avg is `float8` for integers and
+//!   truncated to 4 more digits for decimals);
+//! - `CASE`, `coalesce`, `greatest` and `least` whose results differ in scale, and
+//!   `lag`/`lead` with a default of another scale: PostgreSQL keeps the scale of the value
+//!   chosen (`coalesce(1, 2.5)` is `1`, `greatest(salary, 60000)` is `60000` where the
+//!   integer wins, `lag(salary, 2, 0)` is `0`), DataFusion the common type's (`1.0`);
+//! - `float8::numeric`: PostgreSQL reads the float's 15 significant digits (`0.1`,
+//!   `1e-12` is `0.000000000001`), DataFusion rounds to the unconstrained numeric's 10
+//!   digits.
 //!
 //! The rewrite applies to the statement's output columns only (the projection under the
 //! final `ORDER BY`/`LIMIT`, for columns the ordering does not use), where the value is not
 //! computed on; and only when every operand's scale is its PostgreSQL display scale: table
 //! columns, literals, `+ - *` of those, integer/decimal casts, `sum`/`min`/`max` of those
 //! (traced through the plan). A quotient of an average, of another quotient or of a float
-//! keeps DataFusion's answer.
+//! keeps DataFusion's answer, and so do values the final `ORDER BY` sorts on (ordering
+//! text would be wrong) and `UNION`/`VALUES` rows of different scales.
 //!
 //! Runs as an analyzer rule before type coercion: the branches of a `CASE` or the
 //! arguments of `coalesce` still have their own types (`1` is an integer, not `1.0`).
@@ -692,5 +701,126 @@ fn computed_exact(expr: &Expr, input: &LogicalPlan) -> bool {
         }
         "lag" | "lead" => args.len() < 3 && args.first().is_some_and(|a| exact(a, input)),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{Decimal128Array, Int64Array, RecordBatch};
+    use datafusion::arrow::datatypes::{Field, Schema};
+    use datafusion::arrow::util::display::array_value_to_string;
+    use datafusion::execution::session_state::SessionStateBuilder;
+    use datafusion::prelude::SessionContext;
+
+    /// A session with PostgreSQL's rules and this one, and a table `emp` of two rows
+    /// (`salary numeric(12,2)`, `bonus bigint`).
+    fn test_context() -> SessionContext {
+        let mut rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![
+            Arc::new(fedgate_planner::PostgresSemantics),
+            Arc::new(NumericDisplay::default()),
+        ];
+        rules.extend(datafusion::optimizer::Analyzer::new().rules);
+        // Decimal literals are numerics, as in the gateway's sessions.
+        let mut config = datafusion::prelude::SessionConfig::new();
+        config.options_mut().sql_parser.parse_float_as_decimal = true;
+        let state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_default_features()
+            .with_analyzer_rules(rules)
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("salary", DataType::Decimal128(12, 2), false),
+            Field::new("bonus", DataType::Int64, false),
+        ]));
+        let salaries = Decimal128Array::from(vec![12_000_000, 9_999_999_999])
+            .with_precision_and_scale(12, 2)
+            .unwrap();
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(salaries),
+                Arc::new(Int64Array::from(vec![10_000, 0])),
+            ],
+        )
+        .unwrap();
+        ctx.register_batch("emp", batch).unwrap();
+        ctx
+    }
+
+    /// The first column of `sql`: its type, whether it is marked `numeric`, its values.
+    async fn first_column(sql: &str) -> (DataType, bool, Vec<String>) {
+        let frame = test_context().sql(sql).await.unwrap();
+        let batches = frame.collect().await.unwrap();
+        let schema = batches[0].schema();
+        let field = schema.field(0);
+        let marked = field.metadata().get(PG_TYPE).map(String::as_str) == Some("numeric");
+        let values = batches
+            .iter()
+            .flat_map(|b| {
+                let column = b.column(0).clone();
+                (0..b.num_rows()).map(move |i| array_value_to_string(&column, i).unwrap())
+            })
+            .collect();
+        (field.data_type().clone(), marked, values)
+    }
+
+    /// Expectations from PostgreSQL 15, over the same two rows ordered by salary.
+    #[tokio::test]
+    async fn output_values_have_postgres_scales() {
+        let cases = [
+            (
+                "SELECT salary / 12 FROM emp ORDER BY salary",
+                vec!["10000.0000000000000000", "8333333.332500000000"],
+            ),
+            (
+                "SELECT avg(salary) OVER () FROM emp ORDER BY salary",
+                vec!["50059999.995000000000", "50059999.995000000000"],
+            ),
+            ("SELECT avg(salary) FROM emp", vec!["50059999.995000000000"]),
+            (
+                "SELECT CASE WHEN bonus > 0 THEN 1 ELSE 2.5 END FROM emp ORDER BY salary",
+                vec!["1", "2.5"],
+            ),
+            (
+                "SELECT greatest(salary, 60000) FROM emp ORDER BY salary",
+                vec!["120000.00", "99999999.99"],
+            ),
+            (
+                "SELECT lag(salary, 1, 0) OVER (ORDER BY salary) FROM emp ORDER BY salary",
+                vec!["0", "120000.00"],
+            ),
+            ("SELECT 1 / 3::numeric", vec!["0.33333333333333333333"]),
+            ("SELECT coalesce(1, 2.5)", vec!["1"]),
+        ];
+        for (sql, expected) in cases {
+            let (data_type, marked, values) = first_column(sql).await;
+            assert_eq!(values, expected, "{sql}");
+            assert_eq!((data_type, marked), (DataType::Utf8, true), "{sql}");
+        }
+    }
+
+    /// Where the value is computed on or sorted by, it stays a decimal.
+    #[tokio::test]
+    async fn values_used_further_stay_decimals() {
+        for sql in [
+            "SELECT salary / 12 AS m FROM emp ORDER BY m",
+            "SELECT avg(salary) / 2 FROM emp",
+            "SELECT m FROM (SELECT salary / 12 AS m FROM emp) AS t WHERE m > 0",
+        ] {
+            let (data_type, marked, _) = first_column(sql).await;
+            assert!(is_decimal(&data_type) && !marked, "{sql}: {data_type}");
+        }
+    }
+
+    #[tokio::test]
+    async fn zero_divisor_fails_as_postgres() {
+        let frame = test_context()
+            .sql("SELECT salary / (bonus - bonus) FROM emp")
+            .await
+            .unwrap();
+        let error = frame.collect().await.unwrap_err().to_string();
+        assert!(error.contains("division by zero"), "{error}");
     }
 }
