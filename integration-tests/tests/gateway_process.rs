@@ -486,6 +486,80 @@ async fn parameter_types_from_casts() {
     terminate_cleanly(&mut gateway);
 }
 
+/// A `numeric` value in binary format, shown as text: PostgreSQL's binary numeric is
+/// digit count, base-10000 weight, sign and display scale, then the base-10000 digits.
+struct BinaryNumeric(String);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for BinaryNumeric {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let word = |i: usize| i16::from_be_bytes([raw[2 * i], raw[2 * i + 1]]);
+        let (count, weight, sign, scale) = (word(0), word(1), word(2), word(3));
+        let digits: Vec<i16> = (0..count as usize).map(|i| word(4 + i)).collect();
+        let group = |position: i16| {
+            let index = weight - position;
+            usize::try_from(index)
+                .ok()
+                .and_then(|i| digits.get(i))
+                .map_or(0, |d| *d)
+        };
+        let whole: String = (0..=weight.max(0))
+            .rev()
+            .map(|p| format!("{:04}", group(p)))
+            .collect();
+        let whole = whole.trim_start_matches('0');
+        let whole = if whole.is_empty() { "0" } else { whole };
+        let groups = (scale + 3) / 4;
+        let fraction: String = (1..=groups).map(|p| format!("{:04}", group(-p))).collect();
+        let fraction = &fraction[..scale as usize];
+        let sign = if sign == 0x4000 { "-" } else { "" };
+        let point = if scale > 0 { "." } else { "" };
+        Ok(BinaryNumeric(format!("{sign}{whole}{point}{fraction}")))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::NUMERIC
+    }
+}
+
+/// Quotients with PostgreSQL's digits are `numeric` in binary format too (the extended
+/// protocol's results are binary here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numeric_quotients_in_binary_format() {
+    let data = data_dir();
+    let mut gateway = start(data.path());
+    let client = connect(&gateway).await;
+    let sql = "SELECT 1 / 3::numeric, 7.0 / 2, coalesce(1, 2.5)";
+    let statement = client.prepare(sql).await.unwrap_or_else(|e| {
+        panic!(
+            "prepare {sql}: {}\n{}",
+            backend::describe(&e),
+            gateway.logs()
+        )
+    });
+    let types: Vec<_> = statement
+        .columns()
+        .iter()
+        .map(|c| c.type_().clone())
+        .collect();
+    assert_eq!(
+        types,
+        [Type::NUMERIC, Type::NUMERIC, Type::NUMERIC],
+        "{sql}"
+    );
+    let row = client
+        .query_one(&statement, &[])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {}\n{}", backend::describe(&e), gateway.logs()));
+    let values: Vec<String> = (0..3).map(|i| row.get::<_, BinaryNumeric>(i).0).collect();
+    assert_eq!(
+        values,
+        ["0.33333333333333333333", "3.5000000000000000", "1"],
+        "{sql}"
+    );
+    drop(client);
+    terminate_cleanly(&mut gateway);
+}
+
 /// The password given to the postgres server in the secret test.
 const SECRET: &str = "sekrit-do-not-print-42";
 

@@ -25,6 +25,7 @@ pub mod checked_float;
 pub mod error;
 pub mod functions;
 pub mod inferred_predicates;
+pub mod numeric_display;
 pub mod output;
 pub mod passthrough;
 pub mod rewrite;

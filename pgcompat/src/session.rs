@@ -616,6 +616,7 @@ fn analyzer_rules() -> Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + 
     let mut rules: Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> = vec![
         Arc::new(crate::functions::json::rewrite::JsonPlan),
         Arc::new(fedgate_planner::PostgresSemantics),
+        Arc::new(crate::numeric_display::NumericDisplay::default()),
     ];
     rules.extend(datafusion::optimizer::Analyzer::new().rules);
     rules

@@ -25,7 +25,7 @@ use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, Operator};
 use fedgate_adapter_api::{AdapterError, SqlState};
 
 /// DataFusion's type of PostgreSQL's unconstrained `numeric`.
-pub(crate) const UNCONSTRAINED_NUMERIC: DataType = DataType::Decimal128(38, 10);
+pub const UNCONSTRAINED_NUMERIC: DataType = DataType::Decimal128(38, 10);
 
 /// A call that fails as PostgreSQL would on `expr`, an arithmetic between constants;
 /// `None` when `expr` is not one or PostgreSQL computes it.

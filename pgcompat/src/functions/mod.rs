@@ -19,6 +19,8 @@
 //! - [`strings`]: `format`, `quote_literal`, `quote_ident`, `quote_nullable`;
 //! - [`regex`]: `regexp_matches`, `regexp_split_to_array`, `regexp_substr`;
 //! - [`misc`]: `pg_typeof`, `num_nulls`/`num_nonnulls`;
+//! - [`numeric_text`]: numerics printed with the display scale PostgreSQL gives each value
+//!   (quotients), for `crate::numeric_display`;
 //! - [`arrays`]: `array_length` (NULL for an empty array), `cardinality`, `array_dims`,
 //!   `array_position` ... typed `integer`, `array_remove`/`array_replace` of every match;
 //! - [`json`]: the `json` and `jsonb` types, operators and functions;
@@ -39,6 +41,7 @@ pub mod math;
 pub mod misc;
 pub mod number_format;
 pub mod numeric;
+pub mod numeric_text;
 pub mod regex;
 pub mod strings;
 pub mod template;
@@ -73,6 +76,7 @@ pub fn register(ctx: &SessionContext, settings: Settings) {
         strings::functions(),
         regex::functions(),
         misc::functions(),
+        numeric_text::functions(),
         arrays::functions(),
         zoned::functions(),
         extract::functions(),
@@ -166,6 +170,9 @@ pub struct PgFunction {
     eval: Eval,
     /// The session's settings (its `TimeZone`), for [`Eval::Zoned`] functions.
     session: Option<Settings>,
+    /// The PostgreSQL type of the result, where its Arrow type does not say it (a
+    /// `fedgate.pg_type` mark on the result field).
+    pg_type: Option<&'static str>,
 }
 
 impl PgFunction {
@@ -177,7 +184,14 @@ impl PgFunction {
             returns,
             eval,
             session: None,
+            pg_type: None,
         }
+    }
+
+    /// A function whose result is PostgreSQL's `pg_type`, held as another Arrow type.
+    pub(crate) fn with_pg_type(mut self, pg_type: &'static str) -> Self {
+        self.pg_type = Some(pg_type);
+        self
     }
 
     /// The session whose settings the function reads.
@@ -260,7 +274,14 @@ impl ScalarUDFImpl for PgFunction {
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
         let data_type = (self.returns)(args.arg_fields, args.scalar_arguments)?;
-        Ok(Arc::new(Field::new(self.name, data_type, true)))
+        let field = Field::new(self.name, data_type, true);
+        Ok(Arc::new(match self.pg_type {
+            Some(pg_type) => field.with_metadata(std::collections::HashMap::from([(
+                fedgate_adapter_api::metadata::PG_TYPE.to_string(),
+                pg_type.to_string(),
+            )])),
+            None => field,
+        }))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

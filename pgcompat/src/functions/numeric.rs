@@ -111,6 +111,61 @@ fn nbase_weight(value: &BigDecimal) -> i64 {
     }
 }
 
+/// PostgreSQL's base-10000 weight of a value's first non-zero digit group and that group
+/// (`0` and `0` for zero): `120000.00` is `12|0000` (weight 1, first group 12), `0.5` is
+/// `0.5000` (weight -1, first group 5000).
+fn nbase_first_group(value: &BigDecimal) -> (i64, BigInt) {
+    if value.is_zero() {
+        return (0, BigInt::zero());
+    }
+    let weight = nbase_weight(value);
+    let (digits, scale) = value.as_bigint_and_exponent();
+    let shift = 4 * weight + scale;
+    let group = if shift >= 0 {
+        digits.abs() / BigInt::from(10).pow(shift as u32)
+    } else {
+        digits.abs() * BigInt::from(10).pow((-shift) as u32)
+    };
+    (weight, group)
+}
+
+/// The most digits after the point PostgreSQL's numeric results get.
+const MAX_DISPLAY_SCALE: i64 = 1000;
+
+/// The scale of `a / b` (PostgreSQL's `select_div_scale`): at least 16 significant digits
+/// of the quotient, whose weight is estimated from the first digit groups of the operands,
+/// and at least the display scale of each operand (a value's scale as it is held here).
+pub fn division_scale(a: &BigDecimal, b: &BigDecimal) -> i64 {
+    let (weight_a, first_a) = nbase_first_group(a);
+    let (weight_b, first_b) = nbase_first_group(b);
+    let mut quotient_weight = weight_a - weight_b;
+    if first_a <= first_b {
+        quotient_weight -= 1;
+    }
+    (MIN_SIG_DIGITS - quotient_weight * 4)
+        .max(dscale(a))
+        .max(dscale(b))
+        .clamp(0, MAX_DISPLAY_SCALE)
+}
+
+/// `a / b` as PostgreSQL's `numeric_div` computes it: rounded half away from zero to
+/// [`division_scale`] digits, which it keeps as its scale; `None` when `b` is zero.
+pub fn divide(a: &BigDecimal, b: &BigDecimal) -> Option<BigDecimal> {
+    if b.is_zero() {
+        return None;
+    }
+    let scale = division_scale(a, b);
+    let (a_digits, a_scale) = a.as_bigint_and_exponent();
+    let (b_digits, b_scale) = b.as_bigint_and_exponent();
+    let shift = scale + b_scale - a_scale;
+    let (numerator, denominator) = if shift >= 0 {
+        (a_digits * BigInt::from(10).pow(shift as u32), b_digits)
+    } else {
+        (a_digits, b_digits * BigInt::from(10).pow((-shift) as u32))
+    };
+    Some(BigDecimal::new(div_round(&numerator, &denominator), scale))
+}
+
 /// PostgreSQL's estimate of the decimal weight of `ln(v)` (`estimate_ln_dweight`).
 fn estimate_ln_dweight(value: &BigDecimal) -> i64 {
     if !value.is_positive() {
@@ -216,8 +271,8 @@ impl Fixed {
     }
 }
 
-/// `a / b` rounded to the nearest integer.
-fn div_round(a: &BigInt, b: &BigInt) -> BigInt {
+/// `a / b` rounded to the nearest integer (half away from zero).
+pub(crate) fn div_round(a: &BigInt, b: &BigInt) -> BigInt {
     let twice = a * 2;
     let q: BigInt = &twice / b;
     let q = if q.sign() == Sign::Minus {
@@ -489,6 +544,36 @@ mod tests {
     fn text(result: Result<(BigDecimal, i64)>) -> String {
         let (value, scale) = result.unwrap();
         super::super::number_format::decimal_text(&value.with_scale(scale))
+    }
+
+    /// Quotients and scales from PostgreSQL 15 (`SELECT a / b`).
+    #[test]
+    fn division_as_postgres() {
+        let quotient = |a: &str, b: &str| {
+            super::super::number_format::decimal_text(&divide(&d(a), &d(b)).unwrap())
+        };
+        assert_eq!(quotient("7.0", "2"), "3.5000000000000000");
+        assert_eq!(quotient("1", "3"), "0.33333333333333333333");
+        assert_eq!(quotient("2", "3"), "0.66666666666666666667");
+        assert_eq!(quotient("10", "4"), "2.5000000000000000");
+        assert_eq!(quotient("2", "3.0"), "0.66666666666666666667");
+        assert_eq!(quotient("100", "7.000"), "14.2857142857142857");
+        assert_eq!(quotient("120000.00", "12"), "10000.0000000000000000");
+        assert_eq!(quotient("1440000.00", "100"), "14400.000000000000");
+        assert_eq!(quotient("0.000000", "3"), "0.00000000000000000000");
+        assert_eq!(
+            quotient("12000000.00", "100843283.19"),
+            "0.11899652233050227805"
+        );
+        assert_eq!(quotient("-2", "3"), "-0.66666666666666666667");
+        assert_eq!(quotient("-0.0000001", "3"), "-0.000000033333333333333333");
+        assert_eq!(quotient("1", "-7"), "-0.14285714285714285714");
+        assert_eq!(quotient("0.5", "0.5"), "1.00000000000000000000");
+        assert_eq!(
+            quotient("99999999999999.999999", "7"),
+            "14285714285714.285714"
+        );
+        assert_eq!(divide(&d("1"), &d("0.00")), None);
     }
 
     /// Expectations from PostgreSQL 15.

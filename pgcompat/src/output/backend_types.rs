@@ -60,6 +60,7 @@ pub fn backend_type(field: &Field) -> Option<(Type, i32)> {
         ("character varying", [], _) if text => Some((Type::VARCHAR, -1)),
         ("character varying", [n], _) if text => Some((Type::VARCHAR, n + 4)),
         ("character", [n], _) if text => Some((Type::BPCHAR, n + 4)),
+        ("numeric", [], _) if text => Some((Type::NUMERIC, -1)),
         ("numeric", [p, s], DataType::Decimal128(dp, ds))
             if *p == i32::from(*dp) && *s == i32::from(*ds) =>
         {
@@ -144,6 +145,57 @@ pub fn to_binary_formats(
             Field::new(field.name(), data_type, field.is_nullable())
                 .with_metadata(field.metadata().clone()),
         ));
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(out_fields)), columns)
+}
+
+/// Numeric text columns (values with PostgreSQL's per-value display scale, see
+/// `crate::numeric_display`) in binary format: the values as a decimal column of the
+/// largest scale among them, which arrow-pg encodes as binary `numeric` (same values; the
+/// binary format carries that one scale).
+pub fn to_binary_numeric(
+    batch: RecordBatch,
+    fields: &[FieldInfo],
+) -> Result<RecordBatch, ArrowError> {
+    let needs = |info: &FieldInfo, field: &Field| {
+        info.format() == FieldFormat::Binary
+            && info.datatype() == &Type::NUMERIC
+            && field.data_type() == &DataType::Utf8
+    };
+    let schema = batch.schema();
+    if !schema.fields().iter().zip(fields).any(|(f, i)| needs(i, f)) {
+        return Ok(batch);
+    }
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    let mut out_fields = Vec::with_capacity(batch.num_columns());
+    for ((field, column), info) in schema.fields().iter().zip(batch.columns()).zip(fields) {
+        if needs(info, field) {
+            let text = column
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| ArrowError::CastError("numeric column is not text".into()))?;
+            let scale = text
+                .iter()
+                .flatten()
+                .map(|v| v.split_once('.').map_or(0, |(_, f)| f.len()))
+                .max()
+                .unwrap_or(0);
+            let scale = i8::try_from(scale).map_err(|_| {
+                ArrowError::CastError("numeric scale beyond the binary encoder's".into())
+            })?;
+            let data_type = DataType::Decimal128(38, scale);
+            let options = datafusion::arrow::compute::CastOptions {
+                safe: false,
+                ..Default::default()
+            };
+            let decimal =
+                datafusion::arrow::compute::cast_with_options(column, &data_type, &options)?;
+            columns.push(decimal);
+            out_fields.push(Arc::new(field.as_ref().clone().with_data_type(data_type)));
+        } else {
+            columns.push(column.clone());
+            out_fields.push(field.clone());
+        }
     }
     RecordBatch::try_new(Arc::new(Schema::new(out_fields)), columns)
 }
