@@ -900,12 +900,8 @@ async fn encode_stream(
             let batch = batch.and_then(|b| {
                 let b = conform_to_schema(b, &declared)?;
                 let b = fedgate_pgcompat::output::pg_text::to_postgres_text(b, &encoder_fields)?;
-<<<<<<< HEAD
-                backend_types::to_binary_formats(b, &encoder_fields).map_err(Into::into)
-=======
                 let b = backend_types::to_binary_numeric(b, &encoder_fields)?;
-                backend_types::to_binary_jsonb(b, &encoder_fields).map_err(Into::into)
->>>>>>> numscale
+                backend_types::to_binary_formats(b, &encoder_fields).map_err(Into::into)
             });
             let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send + Sync> = match batch {
                 Ok(batch) => arrow_pg::datatypes::encode_recordbatch(encoder_fields.clone(), batch),
