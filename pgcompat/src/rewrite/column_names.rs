@@ -168,6 +168,8 @@ fn figure_name(expr: &Expr) -> Option<String> {
         {
             return None
         }
+        // The literal rewrite's reading of a date literal: named as the literal would be.
+        Expr::Function(function) if is_datestyle_input(function) => return None,
         Expr::Function(function) => function.name.0.last()?.as_ident().map(ident_name)?,
         // PostgreSQL's FigureColname: a cast's type names it unless what it casts has a
         // strong name (a column, a function): `2.5::float8::int4` is `int4`.
@@ -216,10 +218,17 @@ fn strong_name(expr: &Expr) -> bool {
     match expr {
         Expr::Cast { expr, .. } => strong_name(expr),
         Expr::Value(_) | Expr::TypedString(_) | Expr::Interval(_) => false,
+        Expr::Function(function) if is_datestyle_input(function) => false,
         Expr::Case { else_result, .. } => else_result.as_deref().is_some_and(strong_name),
         Expr::Nested(inner) => strong_name(inner),
         _ => true,
     }
+}
+
+/// `pg_datestyle_input('02/03/2024')`, which stands for a literal
+/// (`crate::rewrite::literals`).
+fn is_datestyle_input(function: &datafusion::sql::sqlparser::ast::Function) -> bool {
+    function.name.to_string() == crate::functions::date_input::DATESTYLE_INPUT
 }
 
 fn postgres_name(expr: &Expr) -> String {

@@ -22,6 +22,10 @@
 //!   function one array;
 //! - `extract(second | milliseconds | microseconds | epoch FROM x)` becomes
 //!   `extract('second', x)` (`crate::functions::extract`): numeric with PostgreSQL's scales;
+//! - `regexp_split_to_table(...)` as a select-list item becomes
+//!   `unnest(regexp_split_to_array(...))`, like `generate_series`;
+//! - the call forms of `crate::rewrite::function_forms` (`OVERLAPS`, `substring(x FROM
+//!   ...)`, named `make_interval` arguments, `IS NORMALIZED`);
 //! - `x AT TIME ZONE z` becomes `timezone(z, x)`, PostgreSQL's function behind it;
 //! - `a IS [NOT] DISTINCT FROM b AND c` becomes `(a IS [NOT] DISTINCT FROM b) AND c`:
 //!   `IS` binds tighter than `AND`/`OR` in PostgreSQL, but sqlparser reads the whole rest
@@ -51,6 +55,7 @@ impl SqlStatementRewriteRule for PostgresSyntax {
             rewrite_date_part_types(expr);
             rewrite_at_time_zone(expr);
             reassociate_is_distinct_from(expr);
+            crate::rewrite::function_forms::rewrite(expr);
             ControlFlow::<()>::Continue(())
         });
         let _ = statement.visit(&mut SetReturningSelectItems);
@@ -195,7 +200,7 @@ fn is_logical_op(op: &BinaryOperator) -> bool {
 }
 
 /// True when `name`'s last part is `wanted` (any case): `unnest`, `pg_catalog.unnest`.
-fn named(name: &ObjectName, wanted: &str) -> bool {
+pub(crate) fn named(name: &ObjectName, wanted: &str) -> bool {
     name.0
         .last()
         .and_then(|part| part.as_ident())
@@ -457,6 +462,7 @@ const SET_RETURNING: &[&str] = &[
     "jsonb_array_elements",
     "jsonb_array_elements_text",
     "json_array_elements_text",
+    "regexp_split_to_table",
 ];
 
 /// The name of a select-list call of a set-returning function.
@@ -479,8 +485,13 @@ fn set_returning_name(expr: &Expr) -> Option<&'static str> {
 fn array_form(mut expr: Expr) -> Expr {
     if let Expr::Function(f) = &mut expr {
         if let Some(name) = set_returning_name(&Expr::Function(f.clone())) {
-            if name != "generate_series" {
-                f.name = ObjectName::from(vec![Ident::new(format!("fedgate_{name}"))]);
+            let array_name = match name {
+                "generate_series" => None,
+                "regexp_split_to_table" => Some("regexp_split_to_array".to_string()),
+                json => Some(format!("fedgate_{json}")),
+            };
+            if let Some(array_name) = array_name {
+                f.name = ObjectName::from(vec![Ident::new(array_name)]);
             }
         }
     }
