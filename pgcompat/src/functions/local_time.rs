@@ -1,5 +1,6 @@
 //! `localtimestamp` and `localtime` (and their `(precision)` forms): the statement's start
-//! time on the clock of the session's `TimeZone`, as `timestamp` and `time`. Like `now()`,
+//! time on the clock of the session's `TimeZone`, as `timestamp` and `time`;
+//! `statement_timestamp()`, the same instant as a `timestamptz`. Like `now()`,
 //! the value is fixed when the statement is planned (the simplifier replaces the call by a
 //! constant), so every row and every use in a statement see the same time.
 
@@ -21,6 +22,7 @@ use crate::catalog::functions::Settings;
 enum Kind {
     Timestamp,
     Time,
+    Statement,
 }
 
 /// `localtimestamp` or `localtime` of one session.
@@ -40,6 +42,10 @@ impl LocalTime {
         Self::new(Kind::Time, settings)
     }
 
+    pub fn statement(settings: Settings) -> Self {
+        Self::new(Kind::Statement, settings)
+    }
+
     fn new(kind: Kind, settings: Settings) -> Self {
         Self {
             kind,
@@ -52,6 +58,7 @@ impl LocalTime {
         match self.kind {
             Kind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
             Kind::Time => DataType::Time64(TimeUnit::Microsecond),
+            Kind::Statement => super::timestamptz_type(),
         }
     }
 
@@ -64,6 +71,9 @@ impl LocalTime {
         match self.kind {
             Kind::Timestamp => ScalarValue::TimestampMicrosecond(Some(local), None),
             Kind::Time => ScalarValue::Time64Microsecond(Some(local.rem_euclid(USECS_PER_DAY))),
+            Kind::Statement => {
+                super::calendar::timestamptz_scalar(round_to_precision(micros, precision))
+            }
         }
     }
 }
@@ -100,6 +110,7 @@ impl ScalarUDFImpl for LocalTime {
         match self.kind {
             Kind::Timestamp => "localtimestamp",
             Kind::Time => "localtime",
+            Kind::Statement => "statement_timestamp",
         }
     }
 
@@ -161,11 +172,11 @@ mod tests {
     async fn local_times_are_the_session_clock() {
         let values = row_in(
             "Asia/Tokyo",
-            "SELECT localtimestamp = timezone('Asia/Tokyo', now()), \
+            "SELECT localtimestamp = timezone('Asia/Tokyo', now()), statement_timestamp() = now(), \
              localtime IS NOT NULL, localtimestamp(0) IS NOT NULL",
         )
         .await
         .unwrap();
-        assert_eq!(values, ["true", "true", "true"]);
+        assert_eq!(values, ["true", "true", "true", "true"]);
     }
 }

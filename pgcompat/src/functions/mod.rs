@@ -19,7 +19,9 @@
 //!   `make_interval`, `isfinite`;
 //! - [`math`]: `mod`, `div`, `sign`, `ceiling`, `trim_scale`, `width_bucket`, `round`, and
 //!   `ln`/`log`/`sqrt`/`exp`/`power` with PostgreSQL's domain errors;
-//! - [`strings`]: `format`, `quote_literal`, `quote_ident`, `quote_nullable`;
+//! - [`concat`]: `concat`, `concat_ws` with PostgreSQL's value texts; [`letter_case`]:
+//!   `upper`, `lower` letter by letter;
+//! - [`strings`]: `to_hex`, `clock_timestamp`, `format`, `quote_literal`, `quote_ident`, `quote_nullable`;
 //! - [`bytes`]: `substring` of text, bytea and by pattern, `get_byte`, `set_byte`,
 //!   `convert_to`; [`unicode`]: `unistr`, `normalize`, `is_normalized`;
 //! - [`regex`]: `regexp_matches`, `regexp_split_to_array`, `regexp_substr`;
@@ -37,11 +39,13 @@ pub mod aggregates;
 pub mod arrays;
 pub mod bytes;
 pub mod calendar;
+pub mod concat;
 pub mod date_input;
 pub mod datetime;
 pub mod extract;
 pub mod interval_arith;
 pub mod json;
+pub mod letter_case;
 pub mod local_time;
 pub mod math;
 pub mod misc;
@@ -93,6 +97,8 @@ pub fn register(ctx: &SessionContext, settings: Settings) {
         unicode::functions(),
         overlaps::functions(),
         date_input::functions(),
+        concat::functions(),
+        letter_case::functions(),
     ];
     for function in scalars.into_iter().flatten() {
         ctx.register_udf(ScalarUDF::new_from_impl(
@@ -104,6 +110,9 @@ pub fn register(ctx: &SessionContext, settings: Settings) {
         settings.clone(),
     )));
     ctx.register_udf(ScalarUDF::new_from_impl(local_time::LocalTime::time(
+        settings.clone(),
+    )));
+    ctx.register_udf(ScalarUDF::new_from_impl(local_time::LocalTime::statement(
         settings.clone(),
     )));
     for aggregate in aggregates::functions() {
