@@ -22,6 +22,8 @@
 //!   function one array;
 //! - `extract(second | milliseconds | microseconds | epoch FROM x)` becomes
 //!   `extract('second', x)` (`crate::functions::extract`): numeric with PostgreSQL's scales;
+//! - `FROM generate_series(...) AS g` names its column `g` (`AS g(g)`), as PostgreSQL
+//!   names a one-column function's column after the alias;
 //! - `regexp_split_to_table(...)` as a select-list item becomes
 //!   `unnest(regexp_split_to_array(...))`, like `generate_series`;
 //! - the call forms of `crate::rewrite::function_forms` (`OVERLAPS`, `substring(x FROM
@@ -437,6 +439,35 @@ impl VisitorMut for SetReturningSelectItems {
         unnest_set_returning(query.body.as_mut());
         ControlFlow::Continue(())
     }
+
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        name_series_column(factor);
+        ControlFlow::Continue(())
+    }
+}
+
+/// `FROM generate_series(...) AS g` names its column `g` in PostgreSQL (a function that
+/// returns one column takes the alias as the column's name); DataFusion's column is
+/// `value`. The alias gets the column name: `AS g(g)`.
+fn name_series_column(factor: &mut TableFactor) {
+    let TableFactor::Table {
+        name,
+        args: Some(_),
+        alias: Some(alias),
+        ..
+    } = factor
+    else {
+        return;
+    };
+    if named(name, "generate_series") && alias.columns.is_empty() {
+        let column = alias.name.clone();
+        alias
+            .columns
+            .push(datafusion::sql::sqlparser::ast::TableAliasColumnDef {
+                name: column,
+                data_type: None,
+            });
+    }
 }
 
 fn unnest_set_returning(body: &mut SetExpr) {
@@ -528,6 +559,18 @@ mod tests {
         PostgresSyntax
             .rewrite(crate::rewrite::parse::plain_statement(sql))
             .to_string()
+    }
+
+    #[test]
+    fn series_alias_names_its_column() {
+        assert_eq!(
+            rewritten("SELECT g FROM generate_series(1, 3) AS g"),
+            "SELECT g FROM generate_series(1, 3) AS g (g)"
+        );
+        assert_eq!(
+            rewritten("SELECT x FROM generate_series(1, 3) AS g(x)"),
+            "SELECT x FROM generate_series(1, 3) AS g (x)"
+        );
     }
 
     #[test]
