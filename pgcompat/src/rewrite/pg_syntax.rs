@@ -670,9 +670,10 @@ mod tests {
             rewritten("SELECT pg_catalog.generate_series(1, 3) AS g UNION ALL SELECT 4"),
             "SELECT unnest(pg_catalog.generate_series(1, 3)) AS g UNION ALL SELECT 4"
         );
+        // In FROM it stays a table function (its column named after the alias).
         assert_eq!(
             rewritten("SELECT g FROM generate_series(1, 3) AS g"),
-            "SELECT g FROM generate_series(1, 3) AS g"
+            "SELECT g FROM generate_series(1, 3) AS g (g)"
         );
     }
 }
