@@ -495,6 +495,19 @@ impl<'a> ExprRenderer<'a> {
         let args = &function.args;
         match function.func.name() {
             "substr" | "substring" => {
+                // fedgate's `substring` also takes bytea and a regular expression
+                // (`substring(x FROM '[0-9]+')`): those stay in fedgate.
+                let binary = matches!(
+                    self.type_of(args.first()?),
+                    Some(DataType::Binary | DataType::LargeBinary | DataType::BinaryView)
+                );
+                let pattern = matches!(
+                    self.type_of(args.get(1)?),
+                    Some(DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+                );
+                if binary || pattern {
+                    return None;
+                }
                 let arguments = args
                     .iter()
                     .map(|a| self.expr(a))

@@ -50,6 +50,7 @@ pub(crate) fn functions() -> Vec<PgFunction> {
             replace_row,
         ),
         f("array_fill", coerce_fill, fill_returns, fill_row),
+        f("trim_array", coerce_trim, same_list_returns, trim_array_row),
         f(ANY_EQUAL, coerce_elements, bool_returns, any_equal_row),
         f(
             MALFORMED_ARRAY,
@@ -170,6 +171,15 @@ fn coerce_position(types: &[DataType]) -> Result<Vec<DataType>> {
         coerced[2] = DataType::Int64;
     }
     Ok(coerced)
+}
+
+/// The array as it is, the count as `bigint`.
+fn coerce_trim(types: &[DataType]) -> Result<Vec<DataType>> {
+    Ok(types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| if i == 1 { DataType::Int64 } else { t.clone() })
+        .collect())
 }
 
 fn int_returns(fields: &[FieldRef], _: &[Option<&ScalarValue>]) -> Result<DataType> {
@@ -391,6 +401,32 @@ fn remove_row(args: &[ScalarValue], return_type: &DataType) -> Result<ScalarValu
     list_of(&list_field(return_type)?, &kept)
 }
 
+/// `trim_array(a, n)`: `a` without its last `n` elements (of the first dimension);
+/// 2202E when `n` is negative or more than the elements.
+fn trim_array_row(args: &[ScalarValue], return_type: &DataType) -> Result<ScalarValue> {
+    let (Some(items), Some(count)) = (elements(&args[0]), int_of(&args[1])) else {
+        return ScalarValue::try_from(return_type);
+    };
+    let length = items.len();
+    let keep = usize::try_from(count)
+        .ok()
+        .and_then(|count| length.checked_sub(count))
+        .ok_or_else(|| {
+            pg_error(
+                SqlState::ArraySubscriptError,
+                format!("number of elements to trim must be between 0 and {length}"),
+            )
+        })?;
+    let kept = items.slice(0, keep);
+    let offsets = OffsetBuffer::from_lengths([kept.len()]);
+    Ok(ScalarValue::List(Arc::new(ListArray::try_new(
+        list_field(return_type)?,
+        offsets,
+        kept,
+        None,
+    )?)))
+}
+
 fn replace_row(args: &[ScalarValue], return_type: &DataType) -> Result<ScalarValue> {
     let Some(items) = flat_elements(&args[0])? else {
         return ScalarValue::try_from(return_type);
@@ -521,6 +557,23 @@ mod tests {
 
     async fn values(sql: &str) -> Vec<String> {
         row(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// PostgreSQL 15: `trim_array(ARRAY[1,2,3], 1)` is `{1,2}`, trimming all is `{}`, and
+    /// trimming more than there is 2202E.
+    #[tokio::test]
+    async fn trim_array_as_postgres() {
+        assert_eq!(
+            values("SELECT trim_array(make_array(1, 2, 3), 1), trim_array(make_array(1, 2), 2), trim_array(make_array('a'), 0)").await,
+            ["[1, 2]", "[]", "[a]"]
+        );
+        assert_eq!(
+            error("SELECT trim_array(make_array(1, 2, 3), 4)").await,
+            (
+                "2202E".to_string(),
+                "number of elements to trim must be between 0 and 3".to_string()
+            )
+        );
     }
 
     /// Expectations from PostgreSQL 15 (`'{}'::int[]` is `make_array()` of integers here).

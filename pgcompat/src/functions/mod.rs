@@ -12,11 +12,18 @@
 //!   [`number_format`] for numbers (`9,999.99`, `FM`, `PR`, `EEEE`, `RN`);
 //! - [`to_timestamp`]: `to_date(text, text)`, `to_timestamp(text, text)`,
 //!   `to_timestamp(float8)`;
+//! - [`truncate`]: `date_trunc` of timestamps, timestamptz (in a zone) and intervals;
+//! - [`date_input`]: numeric dates in `DateStyle` order; [`overlaps`]: `OVERLAPS`;
+//!   [`local_time`]: `localtimestamp`, `localtime`;
 //! - [`datetime`]: `age`, `justify_*`, `make_timestamp`, `make_timestamptz`,
 //!   `make_interval`, `isfinite`;
 //! - [`math`]: `mod`, `div`, `sign`, `ceiling`, `trim_scale`, `width_bucket`, `round`, and
 //!   `ln`/`log`/`sqrt`/`exp`/`power` with PostgreSQL's domain errors;
-//! - [`strings`]: `format`, `quote_literal`, `quote_ident`, `quote_nullable`;
+//! - [`concat`]: `concat`, `concat_ws` with PostgreSQL's value texts; [`letter_case`]:
+//!   `upper`, `lower` letter by letter;
+//! - [`strings`]: `to_hex`, `clock_timestamp`, `format`, `quote_literal`, `quote_ident`, `quote_nullable`;
+//! - [`bytes`]: `substring` of text, bytea and by pattern, `get_byte`, `set_byte`,
+//!   `convert_to`; [`unicode`]: `unistr`, `normalize`, `is_normalized`;
 //! - [`regex`]: `regexp_matches`, `regexp_split_to_array`, `regexp_substr`;
 //! - [`misc`]: `pg_typeof`, `num_nulls`/`num_nonnulls`;
 //! - [`numeric_text`]: numerics printed with the display scale PostgreSQL gives each value
@@ -32,21 +39,29 @@
 
 pub mod aggregates;
 pub mod arrays;
+pub mod bytes;
 pub mod calendar;
+pub mod concat;
+pub mod date_input;
 pub mod datetime;
 pub mod extract;
 pub mod interval_arith;
 pub mod json;
+pub mod letter_case;
+pub mod local_time;
 pub mod math;
 pub mod misc;
 pub mod number_format;
 pub mod numeric;
 pub mod numeric_text;
+pub mod overlaps;
 pub mod regex;
 pub mod strings;
 pub mod template;
 pub mod to_char;
 pub mod to_timestamp;
+pub mod truncate;
+pub mod unicode;
 pub mod zoned;
 
 use std::sync::Arc;
@@ -81,6 +96,13 @@ pub fn register(ctx: &SessionContext, settings: Settings) {
         zoned::functions(),
         extract::functions(),
         interval_arith::functions(),
+        truncate::functions(),
+        bytes::functions(),
+        unicode::functions(),
+        overlaps::functions(),
+        date_input::functions(),
+        concat::functions(),
+        letter_case::functions(),
     ];
     for function in scalars.into_iter().flatten() {
         ctx.register_udf(ScalarUDF::new_from_impl(
@@ -88,10 +110,36 @@ pub fn register(ctx: &SessionContext, settings: Settings) {
         ));
     }
     ctx.register_udf(ScalarUDF::new_from_impl(misc::PgTypeof::new()));
+    ctx.register_udf(ScalarUDF::new_from_impl(local_time::LocalTime::timestamp(
+        settings.clone(),
+    )));
+    ctx.register_udf(ScalarUDF::new_from_impl(local_time::LocalTime::time(
+        settings.clone(),
+    )));
+    ctx.register_udf(ScalarUDF::new_from_impl(local_time::LocalTime::statement(
+        settings.clone(),
+    )));
     for aggregate in aggregates::functions() {
         ctx.register_udaf(aggregate);
     }
     json::register(ctx);
+}
+
+/// The value of the session setting `name` (lower-case), if the session has one.
+pub(crate) fn session_setting(settings: Option<&Settings>, name: &str) -> Option<String> {
+    settings.and_then(|s| {
+        s.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
+    })
+}
+
+/// The session's `TimeZone` (UTC without a session).
+pub(crate) fn session_zone(settings: Option<&Settings>) -> Zone {
+    session_setting(settings, "timezone")
+        .map(|name| Zone::from_setting(&name))
+        .unwrap_or_else(Zone::utc)
 }
 
 /// A PostgreSQL error raised by a function: kept through DataFusion with its SQLSTATE.
@@ -152,6 +200,11 @@ pub(crate) enum Eval {
         strict: bool,
         row: fn(&[ScalarValue], &DataType, &Zone) -> Result<ScalarValue>,
     },
+    /// Row by row, with the session's settings (`DateStyle`).
+    Settings {
+        strict: bool,
+        row: fn(&[ScalarValue], &DataType, Option<&Settings>) -> Result<ScalarValue>,
+    },
 }
 
 /// The result type of a call: from the arguments' fields and the values of the constant
@@ -202,15 +255,7 @@ impl PgFunction {
 
     /// The session's time zone (UTC without a session).
     fn zone(&self) -> Zone {
-        let setting = self.session.as_ref().and_then(|s| {
-            s.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get("timezone")
-                .cloned()
-        });
-        setting
-            .map(|name| Zone::from_setting(&name))
-            .unwrap_or_else(Zone::utc)
+        session_zone(self.session.as_ref())
     }
 
     /// A function whose result may change between calls (`age(x)` reads the clock).
@@ -301,6 +346,16 @@ impl ScalarUDFImpl for PgFunction {
                     args.return_type(),
                     strict,
                     &|values: &[ScalarValue], t: &DataType| row(values, t, &zone),
+                )
+            }
+            Eval::Settings { strict, row } => {
+                let settings = self.session.as_ref();
+                map_rows(
+                    &args.args,
+                    args.number_rows,
+                    args.return_type(),
+                    strict,
+                    &|values: &[ScalarValue], t: &DataType| row(values, t, settings),
                 )
             }
         }

@@ -261,6 +261,18 @@ fn compile(pattern: &str, options: Options) -> Result<Regex> {
     Ok(regex)
 }
 
+/// `substring(text FROM pattern)`: the part of `text` the first parenthesized
+/// subexpression matched, or the whole match when the pattern has none; `None` when the
+/// pattern does not match (or the subexpression took no part in the match).
+pub(crate) fn substring_match(text: &str, pattern: &str) -> Result<Option<String>> {
+    let regex = compile(pattern, parse_flags("", None)?.0)?;
+    let Some(captures) = regex.captures(text) else {
+        return Ok(None);
+    };
+    let group = if regex.captures_len() > 1 { 1 } else { 0 };
+    Ok(captures.get(group).map(|m| m.as_str().to_string()))
+}
+
 fn flags_at(args: &[ScalarValue], index: usize) -> &str {
     args.get(index).and_then(text_of).unwrap_or_default()
 }

@@ -24,6 +24,35 @@ use super::{
 pub(crate) fn functions() -> Vec<PgFunction> {
     vec![
         PgFunction::new(
+            "to_hex",
+            |types| Ok(types.to_vec()),
+            to_hex_returns,
+            Eval::Rows {
+                strict: true,
+                row: to_hex_row,
+            },
+        ),
+        PgFunction::new(
+            "clock_timestamp",
+            |types| Ok(types.to_vec()),
+            |fields, _| {
+                if fields.is_empty() {
+                    Ok(super::timestamptz_type())
+                } else {
+                    Err(no_such_function("clock_timestamp", fields))
+                }
+            },
+            Eval::Rows {
+                strict: false,
+                row: |_, _| {
+                    Ok(super::calendar::timestamptz_scalar(
+                        chrono::Utc::now().timestamp_micros(),
+                    ))
+                },
+            },
+        )
+        .volatile(),
+        PgFunction::new(
             "format",
             coerce_format,
             format_returns,
@@ -99,6 +128,26 @@ fn coerce_text(types: &[DataType]) -> Result<Vec<DataType>> {
             }
         })
         .collect())
+}
+
+/// `to_hex(integer)` works on 32 bits, `to_hex(bigint)` on 64 (`to_hex(-1)` is
+/// `ffffffff`).
+fn to_hex_returns(fields: &[FieldRef], _: &[Option<&ScalarValue>]) -> Result<DataType> {
+    match fields {
+        [f] if f.data_type().is_integer() => Ok(DataType::Utf8),
+        _ => Err(no_such_function("to_hex", fields)),
+    }
+}
+
+fn to_hex_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue> {
+    Ok(match &args[0] {
+        ScalarValue::Int64(Some(v)) => text(format!("{:x}", *v as u64)),
+        ScalarValue::UInt64(Some(v)) => text(format!("{v:x}")),
+        other => match super::int_of(other) {
+            Some(v) => text(format!("{:x}", v as i32 as u32)),
+            None => ScalarValue::Utf8(None),
+        },
+    })
 }
 
 fn format_returns(fields: &[FieldRef], _: &[Option<&ScalarValue>]) -> Result<DataType> {
@@ -586,6 +635,16 @@ mod tests {
 
     async fn values(sql: &str) -> Vec<String> {
         row(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// PostgreSQL 15: `to_hex(255)` is `ff`, `to_hex(-1)` (an integer) `ffffffff`,
+    /// `to_hex(-1::bigint)` `ffffffffffffffff`.
+    #[tokio::test]
+    async fn to_hex_like_postgres() {
+        assert_eq!(
+            values("SELECT to_hex(CAST(255 AS INT)), to_hex(CAST(-1 AS INT)) AS a, to_hex(CAST(-1 AS BIGINT)) AS b, clock_timestamp() IS NOT NULL").await,
+            ["ff", "ffffffff", "ffffffffffffffff", "true"]
+        );
     }
 
     #[test]

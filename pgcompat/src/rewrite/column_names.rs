@@ -172,6 +172,8 @@ fn figure_name(expr: &Expr) -> Option<String> {
         Expr::Function(_) if literal_cast_type(expr).is_some() => {
             return literal_cast_type(expr).map(str::to_string)
         }
+        // The literal rewrite's reading of a date literal: named as the literal would be.
+        Expr::Function(function) if is_datestyle_input(function) => return None,
         Expr::Function(function) => function.name.0.last()?.as_ident().map(ident_name)?,
         // PostgreSQL's FigureColname: a cast's type names it unless what it casts has a
         // strong name (a column, a function): `2.5::float8::int4` is `int4`.
@@ -220,6 +222,7 @@ fn strong_name(expr: &Expr) -> bool {
     match expr {
         Expr::Cast { expr, .. } => strong_name(expr),
         Expr::Value(_) | Expr::TypedString(_) | Expr::Interval(_) => false,
+        Expr::Function(function) if is_datestyle_input(function) => false,
         Expr::Case { else_result, .. } => else_result.as_deref().is_some_and(strong_name),
         Expr::Nested(inner) => strong_name(inner),
         e if literal_cast_type(e).is_some() => false,
@@ -228,6 +231,11 @@ fn strong_name(expr: &Expr) -> bool {
 }
 
 use crate::rewrite::reg_types::literal_cast_type;
+/// `pg_datestyle_input('02/03/2024')`, which stands for a literal
+/// (`crate::rewrite::literals`).
+fn is_datestyle_input(function: &datafusion::sql::sqlparser::ast::Function) -> bool {
+    function.name.to_string() == crate::functions::date_input::DATESTYLE_INPUT
+}
 
 fn postgres_name(expr: &Expr) -> String {
     figure_name(expr).unwrap_or_else(|| "?column?".to_string())

@@ -10,7 +10,8 @@
 //!   without seconds (`'2024-02-29 13:45'::timestamp`, `TIMESTAMPTZ '2024-02-29 13:45+02'`),
 //!   `'epoch'`, `'20240229'`, month names (`'Feb 29 2024'`, `'29 February 2024'`). The text
 //!   becomes ISO (`2024-02-29 13:45:00`); other text is left for DataFusion to read or
-//!   refuse;
+//!   refuse; numeric dates (`'02/03/2024'`) are read in the session's `DateStyle` order by
+//!   `pg_datestyle_input` (`crate::functions::date_input`) before the cast;
 //! - numbers beyond DataFusion's decimal range (`1e299`, `1e-200`): PostgreSQL reads them as
 //!   `numeric`; DataFusion reads every non-integer literal as a decimal here and fails on a
 //!   scale or precision it cannot hold. They become `double precision`, the closest type
@@ -22,6 +23,9 @@ use datafusion::sql::sqlparser::ast::{
     visit_expressions_mut, CastKind, DataType, Expr, Statement, Value, ValueWithSpan,
 };
 use datafusion_pg_catalog::sql::rules::SqlStatementRewriteRule;
+
+use crate::functions::date_input::{is_numeric_date, DATESTYLE_INPUT};
+use crate::rewrite::pg_syntax::call;
 
 /// The rewrite rule (see the module documentation).
 #[derive(Debug, Default)]
@@ -59,6 +63,10 @@ fn rewrite_expr(expr: &mut Expr) {
                 if let Some(text) = string_literal_mut(inner) {
                     if let Some(iso) = iso_datetime(text, date_only) {
                         *text = iso;
+                    } else if is_numeric_date(text) {
+                        let literal =
+                            std::mem::replace(&mut **inner, Expr::Value(Value::Null.into()));
+                        **inner = call(DATESTYLE_INPUT, vec![literal]);
                     }
                 }
             }
@@ -77,6 +85,15 @@ fn rewrite_expr(expr: &mut Expr) {
             if let Value::SingleQuotedString(text) = &mut typed.value.value {
                 if let Some(iso) = iso_datetime(text, date_only) {
                     *text = iso;
+                } else if is_numeric_date(text) {
+                    let literal = Expr::Value(Value::SingleQuotedString(text.clone()).into());
+                    *expr = Expr::Cast {
+                        kind: CastKind::Cast,
+                        expr: Box::new(call(DATESTYLE_INPUT, vec![literal])),
+                        data_type: typed.data_type.clone(),
+                        array: false,
+                        format: None,
+                    };
                 }
             }
         }
@@ -136,6 +153,12 @@ fn iso_datetime(text: &str, date_only: bool) -> Option<String> {
             .ok()
             .map(|date| date.format("%Y-%m-%d").to_string())
     })
+}
+
+/// The text with `:00` seconds added to a `YYYY-MM-DD HH:MM` time (see
+/// [`add_missing_seconds`]), or as it is.
+pub(crate) fn with_seconds(text: &str) -> String {
+    add_missing_seconds(text).unwrap_or_else(|| text.to_string())
 }
 
 /// `YYYY-MM-DD HH:MM` (or `T`, and a zone or anything after) with `:00` seconds added.
@@ -337,6 +360,14 @@ mod tests {
         PostgresLiterals
             .rewrite(crate::rewrite::parse::plain_statement(sql))
             .to_string()
+    }
+
+    #[test]
+    fn numeric_dates_are_read_in_datestyle_order() {
+        assert_eq!(
+            rewritten("SELECT '02/03/2024'::date, DATE '13/02/2024'"),
+            "SELECT pg_datestyle_input('02/03/2024')::DATE, CAST(pg_datestyle_input('13/02/2024') AS DATE)"
+        );
     }
 
     #[test]

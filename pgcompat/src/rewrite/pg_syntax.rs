@@ -22,6 +22,12 @@
 //!   function one array;
 //! - `extract(second | milliseconds | microseconds | epoch FROM x)` becomes
 //!   `extract('second', x)` (`crate::functions::extract`): numeric with PostgreSQL's scales;
+//! - `FROM generate_series(...) AS g` names its column `g` (`AS g(g)`), as PostgreSQL
+//!   names a one-column function's column after the alias;
+//! - `regexp_split_to_table(...)` as a select-list item becomes
+//!   `unnest(regexp_split_to_array(...))`, like `generate_series`;
+//! - the call forms of `crate::rewrite::function_forms` (`OVERLAPS`, `substring(x FROM
+//!   ...)`, named `make_interval` arguments, `IS NORMALIZED`);
 //! - `x AT TIME ZONE z` becomes `timezone(z, x)`, PostgreSQL's function behind it;
 //! - `a IS [NOT] DISTINCT FROM b AND c` becomes `(a IS [NOT] DISTINCT FROM b) AND c`:
 //!   `IS` binds tighter than `AND`/`OR` in PostgreSQL, but sqlparser reads the whole rest
@@ -51,6 +57,7 @@ impl SqlStatementRewriteRule for PostgresSyntax {
             rewrite_date_part_types(expr);
             rewrite_at_time_zone(expr);
             reassociate_is_distinct_from(expr);
+            crate::rewrite::function_forms::rewrite(expr);
             ControlFlow::<()>::Continue(())
         });
         let _ = statement.visit(&mut SetReturningSelectItems);
@@ -195,7 +202,7 @@ fn is_logical_op(op: &BinaryOperator) -> bool {
 }
 
 /// True when `name`'s last part is `wanted` (any case): `unnest`, `pg_catalog.unnest`.
-fn named(name: &ObjectName, wanted: &str) -> bool {
+pub(crate) fn named(name: &ObjectName, wanted: &str) -> bool {
     name.0
         .last()
         .and_then(|part| part.as_ident())
@@ -432,6 +439,35 @@ impl VisitorMut for SetReturningSelectItems {
         unnest_set_returning(query.body.as_mut());
         ControlFlow::Continue(())
     }
+
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        name_series_column(factor);
+        ControlFlow::Continue(())
+    }
+}
+
+/// `FROM generate_series(...) AS g` names its column `g` in PostgreSQL (a function that
+/// returns one column takes the alias as the column's name); DataFusion's column is
+/// `value`. The alias gets the column name: `AS g(g)`.
+fn name_series_column(factor: &mut TableFactor) {
+    let TableFactor::Table {
+        name,
+        args: Some(_),
+        alias: Some(alias),
+        ..
+    } = factor
+    else {
+        return;
+    };
+    if named(name, "generate_series") && alias.columns.is_empty() {
+        let column = alias.name.clone();
+        alias
+            .columns
+            .push(datafusion::sql::sqlparser::ast::TableAliasColumnDef {
+                name: column,
+                data_type: None,
+            });
+    }
 }
 
 fn unnest_set_returning(body: &mut SetExpr) {
@@ -457,6 +493,7 @@ const SET_RETURNING: &[&str] = &[
     "jsonb_array_elements",
     "jsonb_array_elements_text",
     "json_array_elements_text",
+    "regexp_split_to_table",
 ];
 
 /// The name of a select-list call of a set-returning function.
@@ -479,8 +516,13 @@ fn set_returning_name(expr: &Expr) -> Option<&'static str> {
 fn array_form(mut expr: Expr) -> Expr {
     if let Expr::Function(f) = &mut expr {
         if let Some(name) = set_returning_name(&Expr::Function(f.clone())) {
-            if name != "generate_series" {
-                f.name = ObjectName::from(vec![Ident::new(format!("fedgate_{name}"))]);
+            let array_name = match name {
+                "generate_series" => None,
+                "regexp_split_to_table" => Some("regexp_split_to_array".to_string()),
+                json => Some(format!("fedgate_{json}")),
+            };
+            if let Some(array_name) = array_name {
+                f.name = ObjectName::from(vec![Ident::new(array_name)]);
             }
         }
     }
@@ -517,6 +559,18 @@ mod tests {
         PostgresSyntax
             .rewrite(crate::rewrite::parse::plain_statement(sql))
             .to_string()
+    }
+
+    #[test]
+    fn series_alias_names_its_column() {
+        assert_eq!(
+            rewritten("SELECT g FROM generate_series(1, 3) AS g"),
+            "SELECT g FROM generate_series(1, 3) AS g (g)"
+        );
+        assert_eq!(
+            rewritten("SELECT x FROM generate_series(1, 3) AS g(x)"),
+            "SELECT x FROM generate_series(1, 3) AS g (x)"
+        );
     }
 
     #[test]
@@ -616,9 +670,10 @@ mod tests {
             rewritten("SELECT pg_catalog.generate_series(1, 3) AS g UNION ALL SELECT 4"),
             "SELECT unnest(pg_catalog.generate_series(1, 3)) AS g UNION ALL SELECT 4"
         );
+        // In FROM it stays a table function (its column named after the alias).
         assert_eq!(
             rewritten("SELECT g FROM generate_series(1, 3) AS g"),
-            "SELECT g FROM generate_series(1, 3) AS g"
+            "SELECT g FROM generate_series(1, 3) AS g (g)"
         );
     }
 }
