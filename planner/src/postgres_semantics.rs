@@ -43,6 +43,12 @@
 //! - `VALUES` columns whose values are all integer literals that fit `int4` are `int4`, as
 //!   in PostgreSQL (DataFusion types them `Int64`), so `sum(x)` over them is `bigint`.
 //!
+//! - `x > ALL (SELECT y FROM t ...)` (any `ANY`/`ALL` over a subquery) compares `x` with
+//!   each row in an `EXISTS` that DataFusion decorrelates by the subquery's column names:
+//!   where `x` comes from a relation of the same name (`salary > ALL (SELECT salary FROM
+//!   emp ...)` over `emp`), `x` was read as the subquery's own column and every answer was
+//!   wrong. The subquery gets a name of its own ([`SET_COMPARISON_ALIAS`]) first.
+//!
 //! Runs as the first analyzer rule, before type coercion, so the rewritten expressions are
 //! coerced like any other.
 
@@ -57,7 +63,7 @@ use datafusion::logical_expr::expr::{
 };
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{lit, when, Expr, ExprSchemable, LogicalPlan};
-use datafusion::logical_expr::{BinaryExpr, Operator, Union, Values};
+use datafusion::logical_expr::{BinaryExpr, Operator, SubqueryAlias, Union, Values};
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
 /// The analyzer rule (see the module documentation).
@@ -203,7 +209,30 @@ fn has_recursive_query(plan: &LogicalPlan) -> Result<bool> {
     Ok(found)
 }
 
+/// The name a quantified comparison's subquery gets (see the module documentation).
+pub const SET_COMPARISON_ALIAS: &str = "__pg_quantified";
+
+/// `x op ANY|ALL (subquery)` with the subquery renamed [`SET_COMPARISON_ALIAS`], so the
+/// comparison DataFusion builds never confuses `x` with the subquery's column.
+fn rename_set_comparison_subquery(expr: Expr) -> Result<Transformed<Expr>> {
+    let Expr::SetComparison(mut comparison) = expr else {
+        return Ok(Transformed::no(expr));
+    };
+    let plan = &comparison.subquery.subquery;
+    let named = matches!(plan.as_ref(), LogicalPlan::SubqueryAlias(alias)
+        if alias.alias.table() == SET_COMPARISON_ALIAS);
+    if named {
+        return Ok(Transformed::no(Expr::SetComparison(comparison)));
+    }
+    let alias = SubqueryAlias::try_new(Arc::clone(plan), SET_COMPARISON_ALIAS)?;
+    comparison.subquery.subquery = Arc::new(LogicalPlan::SubqueryAlias(alias));
+    Ok(Transformed::yes(Expr::SetComparison(comparison)))
+}
+
 fn rewrite(expr: Expr, schema: &DFSchema, int4_literals: bool) -> Result<Transformed<Expr>> {
+    if matches!(expr, Expr::SetComparison(_)) {
+        return rename_set_comparison_subquery(expr);
+    }
     if let Expr::ScalarFunction(function) = &expr {
         if let Some(error) = crate::number_rules::text_argument_error(function, schema) {
             return Ok(Transformed::yes(error));
@@ -719,6 +748,17 @@ mod tests {
                 (0..b.num_rows()).map(move |i| array_value_to_string(&column, i).unwrap())
             })
             .collect()
+    }
+
+    #[tokio::test]
+    async fn quantified_subquery_over_the_same_table() {
+        // PostgreSQL: 1.5 > 0 and 0 is not; NULL and an empty set follow its three values.
+        let above = "SELECT n FROM t WHERE n > ALL (SELECT n FROM t WHERE n = 0)";
+        assert_eq!(values(above).await, ["1.500000"]);
+        let any = "SELECT n FROM t WHERE n < ANY (SELECT n FROM t) ORDER BY n";
+        assert_eq!(values(any).await, ["0.000000"]);
+        let empty = "SELECT n FROM t WHERE n > ALL (SELECT n FROM t WHERE false) ORDER BY n";
+        assert_eq!(values(empty).await.len(), 2);
     }
 
     #[tokio::test]

@@ -12,6 +12,10 @@
 //!   compatibility rule spells `array_contains(array, x)` (two-valued), is planned as
 //!   `pg_any_equal` (`crate::functions::arrays`), PostgreSQL's three-valued answer, named
 //!   `?column?` as in PostgreSQL.
+//! - [`SubqueryMembership`] (before the compatibility rules): `x = ANY (SELECT ...)` is
+//!   `x IN (SELECT ...)` and `x <> ALL (SELECT ...)` is `x NOT IN (SELECT ...)` in
+//!   PostgreSQL; they are planned so, as the compatibility rule would spell them
+//!   `array_contains(subquery, x)`, which takes an array, not a set of rows.
 
 use std::ops::ControlFlow;
 
@@ -36,6 +40,48 @@ impl SqlStatementRewriteRule for PostgresArrayLiterals {
         });
         statement
     }
+}
+
+/// `= ANY`/`<> ALL` over a subquery as `[NOT] IN` (see the module documentation).
+#[derive(Debug, Default)]
+pub struct SubqueryMembership;
+
+impl SqlStatementRewriteRule for SubqueryMembership {
+    fn rewrite(&self, mut statement: Statement) -> Statement {
+        let _ = visit_expressions_mut(&mut statement, |expr| {
+            if let Some(membership) = subquery_membership(expr) {
+                *expr = membership;
+            }
+            ControlFlow::<()>::Continue(())
+        });
+        statement
+    }
+}
+
+/// `x = ANY (subquery)` as `x IN (subquery)`, `x <> ALL (subquery)` as `x NOT IN (subquery)`.
+fn subquery_membership(expr: &Expr) -> Option<Expr> {
+    let (left, right, negated) = match expr {
+        Expr::AnyOp {
+            left,
+            compare_op: BinaryOperator::Eq,
+            right,
+            ..
+        } => (left, right, false),
+        Expr::AllOp {
+            left,
+            compare_op: BinaryOperator::NotEq,
+            right,
+        } => (left, right, true),
+        _ => return None,
+    };
+    let Expr::Subquery(subquery) = right.as_ref() else {
+        return None;
+    };
+    Some(Expr::InSubquery {
+        expr: left.clone(),
+        subquery: subquery.clone(),
+        negated,
+    })
 }
 
 /// Operators read as PostgreSQL reads them (see the module documentation).
@@ -305,6 +351,17 @@ mod tests {
         assert_eq!(parse_array("1,2}"), None);
         assert_eq!(parse_array("{1,,2}"), None);
         assert_eq!(parse_array("{1} x"), None);
+    }
+
+    #[test]
+    fn subquery_quantifiers_as_membership() {
+        let statement = plain_statement(
+            "SELECT 1 = ANY (SELECT 2), 1 <> ALL (SELECT 2), 1 > ALL (SELECT 2), 1 = ANY (ARRAY[2])",
+        );
+        assert_eq!(
+            SubqueryMembership.rewrite(statement).to_string(),
+            "SELECT 1 IN (SELECT 2), 1 NOT IN (SELECT 2), 1 > ALL(SELECT 2), 1 = ANY(ARRAY[2])"
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ use datafusion_pg_catalog::sql::rules::{
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use crate::rewrite::literals::PostgresLiterals;
-use crate::rewrite::numbers::{PostgresArrayLiterals, PostgresOperators};
+use crate::rewrite::numbers::{PostgresArrayLiterals, PostgresOperators, SubqueryMembership};
 use crate::rewrite::pg_clauses::PostgresClauses;
 use crate::rewrite::pg_syntax::PostgresSyntax;
 
@@ -51,6 +51,7 @@ impl StatementParser {
     pub fn new() -> Self {
         let safe_rules: Vec<Arc<dyn SqlStatementRewriteRule>> = vec![
             Arc::new(PostgresArrayLiterals),
+            Arc::new(SubqueryMembership),
             Arc::new(AliasDuplicatedProjectionRewrite),
             Arc::new(ResolveUnqualifiedIdentifier),
             Arc::new(RewriteArrayAnyAllOperation),
