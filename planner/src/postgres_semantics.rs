@@ -291,9 +291,43 @@ fn rewrite(expr: Expr, schema: &DFSchema, int4_literals: bool) -> Result<Transfo
                 crate::number_rules::constant_error(&expr, schema).unwrap_or(expr),
             ))
         }
-        Expr::Column(column) if is_unsigned_window_result(column, schema) => Ok(Transformed::yes(
-            Expr::Cast(Cast::new(Box::new(expr.clone()), DataType::Int64)),
-        )),
+        Expr::Column(column) if is_unsigned_window_result(column, schema) => {
+            // ntile() is int4 in PostgreSQL, the others bigint.
+            let to = if column.name.starts_with("ntile(") {
+                DataType::Int32
+            } else {
+                DataType::Int64
+            };
+            Ok(Transformed::yes(Expr::Cast(Cast::new(
+                Box::new(expr.clone()),
+                to,
+            ))))
+        }
+        Expr::WindowFunction(window) if window.fun.name() == "sum" => {
+            Ok(match window_sum_of_bigint(window, schema) {
+                Some(e) => Transformed::yes(e),
+                None => Transformed::no(expr),
+            })
+        }
+        Expr::BinaryExpr(binary) if real_meets_other_number(binary, schema) => {
+            // real with an integer or numeric is double precision in PostgreSQL (its
+            // operators take float8 there); DataFusion keeps Float32.
+            let widen = |e: &Expr| Box::new(Expr::Cast(Cast::new(Box::new(e.clone()), DataType::Float64)));
+            Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
+                widen(&binary.left),
+                binary.op,
+                widen(&binary.right),
+            ))))
+        }
+        Expr::ScalarFunction(function)
+            if matches!(function.func.name(), "concat" | "concat_ws")
+                && function
+                    .args
+                    .iter()
+                    .any(|a| matches!(a.get_type(schema), Ok(DataType::Boolean))) =>
+        {
+            Ok(Transformed::yes(concat_of_booleans(function, schema)))
+        }
         Expr::Literal(ScalarValue::Int64(Some(value)), metadata) if int4_literals => {
             Ok(match i32::try_from(*value) {
                 Ok(small) => Transformed::yes(Expr::Literal(
@@ -623,6 +657,62 @@ fn sum_of_bigint(aggregate: &AggregateFunction, schema: &DFSchema) -> Option<Exp
     Some(Expr::AggregateFunction(rewritten))
 }
 
+/// `sum(bigint) OVER (...)` summed as `numeric`, like the aggregate (see [`sum_of_bigint`]).
+fn window_sum_of_bigint(
+    window: &datafusion::logical_expr::expr::WindowFunction,
+    schema: &DFSchema,
+) -> Option<Expr> {
+    let [argument] = window.params.args.as_slice() else {
+        return None;
+    };
+    if !matches!(
+        argument.get_type(schema),
+        Ok(DataType::Int64 | DataType::UInt64)
+    ) {
+        return None;
+    }
+    let mut rewritten = window.clone();
+    rewritten.params.args = vec![Expr::Cast(Cast::new(
+        Box::new(argument.clone()),
+        DataType::Decimal128(38, 0),
+    ))];
+    Some(Expr::WindowFunction(Box::new(rewritten)))
+}
+
+/// Whether an arithmetic operator has a `real` (Float32) operand and an integer or
+/// `numeric` one: PostgreSQL computes that in double precision.
+fn real_meets_other_number(binary: &BinaryExpr, schema: &DFSchema) -> bool {
+    let arithmetic = matches!(
+        binary.op,
+        Operator::Plus | Operator::Minus | Operator::Multiply | Operator::Divide
+    );
+    let (Ok(left), Ok(right)) = (binary.left.get_type(schema), binary.right.get_type(schema))
+    else {
+        return false;
+    };
+    let other = |t: &DataType| t.is_integer() || matches!(t, DataType::Decimal128(..));
+    arithmetic
+        && ((left == DataType::Float32 && other(&right))
+            || (right == DataType::Float32 && other(&left)))
+}
+
+/// `concat`/`concat_ws` with boolean arguments as PostgreSQL's text of them (`t`, `f`);
+/// DataFusion writes `true`, `false`.
+fn concat_of_booleans(function: &ScalarFunction, schema: &DFSchema) -> Expr {
+    let args = function
+        .args
+        .iter()
+        .map(|a| match a.get_type(schema) {
+            Ok(DataType::Boolean) => when(a.clone(), lit("t"))
+                .when(Expr::Not(Box::new(a.clone())), lit("f"))
+                .end()
+                .unwrap_or_else(|_| a.clone()),
+            _ => a.clone(),
+        })
+        .collect();
+    Expr::ScalarFunction(ScalarFunction::new_udf(Arc::clone(&function.func), args))
+}
+
 /// `CAST(rint(value) AS to)` for a float `value`: the nearest integer, halves to even.
 fn round_half_even_then_cast(value: Expr, to: DataType) -> Expr {
     use datafusion::functions::math::{floor, round};
@@ -759,6 +849,37 @@ mod tests {
         assert_eq!(values(any).await, ["0.000000"]);
         let empty = "SELECT n FROM t WHERE n > ALL (SELECT n FROM t WHERE false) ORDER BY n";
         assert_eq!(values(empty).await.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn window_types_as_postgres() {
+        let sum = "SELECT sum(i) OVER (ORDER BY n ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM t";
+        assert_eq!(
+            one_value(sum).await,
+            (DataType::Decimal128(38, 0), "18446744073709551614".to_string())
+        );
+        let ntile = "SELECT ntile(2) OVER (ORDER BY n) FROM t";
+        assert_eq!(one_value(ntile).await, (DataType::Int32, "1".to_string()));
+        let rank = "SELECT rank() OVER (ORDER BY n) FROM t";
+        assert_eq!(one_value(rank).await.0, DataType::Int64);
+    }
+
+    #[tokio::test]
+    async fn real_with_other_numbers_is_double_precision() {
+        let (data_type, value) = one_value("SELECT CAST(10 AS REAL) / 3").await;
+        assert_eq!(data_type, DataType::Float64);
+        assert_eq!(value, "3.3333333333333335");
+        let real = "SELECT CAST(1 AS REAL) + CAST(2 AS REAL)";
+        assert_eq!(one_value(real).await.0, DataType::Float32);
+    }
+
+    #[tokio::test]
+    async fn concat_writes_booleans_as_postgres() {
+        assert_eq!(
+            one_value("SELECT concat('a', true, false, NULL)").await.1,
+            "atf"
+        );
+        assert_eq!(one_value("SELECT concat_ws('-', 'a', 1 > 2)").await.1, "a-f");
     }
 
     #[tokio::test]

@@ -21,6 +21,7 @@ use datafusion_pg_catalog::sql::rules::{
 };
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
+use crate::rewrite::integer_sources::{RecursiveLiterals, SeriesTables};
 use crate::rewrite::literals::PostgresLiterals;
 use crate::rewrite::numbers::{PostgresArrayLiterals, PostgresOperators, SubqueryMembership};
 use crate::rewrite::pg_clauses::PostgresClauses;
@@ -64,6 +65,8 @@ impl StatementParser {
             Arc::new(FixVersionColumnName),
             Arc::new(PostgresLiterals),
             Arc::new(PostgresOperators),
+            Arc::new(SeriesTables),
+            Arc::new(RecursiveLiterals),
         ];
         Self {
             compatibility: PostgresCompatibilityParser::new(),
