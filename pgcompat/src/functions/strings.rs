@@ -1,4 +1,11 @@
-//! PostgreSQL's `format`, `quote_literal`, `quote_ident` and `quote_nullable`.
+//! PostgreSQL's `format`, `quote_literal`, `quote_ident`, `quote_nullable`, `upper` and
+//! `lower`.
+//!
+//! `upper`/`lower` map each character by itself, as PostgreSQL does with the C library's
+//! `towupper`/`towlower` (C.UTF-8): `upper('straße')` is `STRAßE` (Unicode's full mapping,
+//! DataFusion's, gives `STRASSE`), `lower('İ')` is `i`, a final `Σ` is `σ`. A character
+//! whose Unicode uppercase is several characters stays as it is (a few Greek letters with
+//! iota subscript, which the C library maps to a titlecase letter, differ).
 //!
 //! `format(formatstr, ...)` understands `%s`, `%I` (identifier, quoted when needed),
 //! `%L` (literal, `NULL` unquoted), `%%`, positions (`%2$s`), the `-` flag and widths
@@ -23,6 +30,24 @@ use super::{
 
 pub(crate) fn functions() -> Vec<PgFunction> {
     vec![
+        PgFunction::new(
+            "upper",
+            coerce_text,
+            case_returns,
+            Eval::Rows {
+                strict: true,
+                row: upper_row,
+            },
+        ),
+        PgFunction::new(
+            "lower",
+            coerce_text,
+            case_returns,
+            Eval::Rows {
+                strict: true,
+                row: lower_row,
+            },
+        ),
         PgFunction::new(
             "format",
             coerce_format,
@@ -114,6 +139,39 @@ fn one_argument_returns(fields: &[FieldRef], _: &[Option<&ScalarValue>]) -> Resu
     } else {
         Err(no_such_function("quote_literal", fields))
     }
+}
+
+fn case_returns(fields: &[FieldRef], _: &[Option<&ScalarValue>]) -> Result<DataType> {
+    match fields {
+        [field] if is_string(field.data_type()) || field.data_type() == &DataType::Null => {
+            Ok(DataType::Utf8)
+        }
+        _ => Err(no_such_function("upper", fields)),
+    }
+}
+
+/// One character's uppercase, kept when Unicode's is several characters.
+fn upper_char(c: char) -> char {
+    let mut mapped = c.to_uppercase();
+    match (mapped.next(), mapped.next()) {
+        (Some(single), None) => single,
+        _ => c,
+    }
+}
+
+/// One character's lowercase: the first of Unicode's (only `İ` has more, `i` + a dot).
+fn lower_char(c: char) -> char {
+    c.to_lowercase().next().unwrap_or(c)
+}
+
+fn upper_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue> {
+    let value = value_text(&args[0])?.unwrap_or_default();
+    Ok(text(value.chars().map(upper_char).collect::<String>()))
+}
+
+fn lower_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue> {
+    let value = value_text(&args[0])?.unwrap_or_default();
+    Ok(text(value.chars().map(lower_char).collect::<String>()))
 }
 
 /// A value as PostgreSQL's text output prints it (`None` for NULL).
@@ -593,6 +651,15 @@ mod tests {
         let mut sorted = QUOTED_KEYWORDS.to_vec();
         sorted.sort_unstable();
         assert_eq!(sorted, QUOTED_KEYWORDS);
+    }
+
+    /// Expectations from PostgreSQL 15 (C.UTF-8).
+    #[tokio::test]
+    async fn case_mapping_as_postgres() {
+        assert_eq!(
+            values("SELECT upper('straße'), lower('İstanbul'), lower('ΣΑΣ'), upper('école'), upper(NULL)").await,
+            ["STRAßE", "istanbul", "σασ", "ÉCOLE", "NULL"]
+        );
     }
 
     /// Expectations from PostgreSQL 15.

@@ -10,4 +10,5 @@ pub(crate) mod parse;
 pub(crate) mod pg_clauses;
 pub(crate) mod pg_syntax;
 pub mod refusals;
+pub(crate) mod similar;
 pub mod split;
