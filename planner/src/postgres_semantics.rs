@@ -312,7 +312,12 @@ fn rewrite(expr: Expr, schema: &DFSchema, int4_literals: bool) -> Result<Transfo
         Expr::BinaryExpr(binary) if real_meets_other_number(binary, schema) => {
             // real with an integer or numeric is double precision in PostgreSQL (its
             // operators take float8 there); DataFusion keeps Float32.
-            let widen = |e: &Expr| Box::new(Expr::Cast(Cast::new(Box::new(e.clone()), DataType::Float64)));
+            let widen = |e: &Expr| {
+                Box::new(Expr::Cast(Cast::new(
+                    Box::new(e.clone()),
+                    DataType::Float64,
+                )))
+            };
             Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
                 widen(&binary.left),
                 binary.op,
@@ -856,7 +861,10 @@ mod tests {
         let sum = "SELECT sum(i) OVER (ORDER BY n ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM t";
         assert_eq!(
             one_value(sum).await,
-            (DataType::Decimal128(38, 0), "18446744073709551614".to_string())
+            (
+                DataType::Decimal128(38, 0),
+                "18446744073709551614".to_string()
+            )
         );
         let ntile = "SELECT ntile(2) OVER (ORDER BY n) FROM t";
         assert_eq!(one_value(ntile).await, (DataType::Int32, "1".to_string()));
@@ -879,7 +887,10 @@ mod tests {
             one_value("SELECT concat('a', true, false, NULL)").await.1,
             "atf"
         );
-        assert_eq!(one_value("SELECT concat_ws('-', 'a', 1 > 2)").await.1, "a-f");
+        assert_eq!(
+            one_value("SELECT concat_ws('-', 'a', 1 > 2)").await.1,
+            "a-f"
+        );
     }
 
     #[tokio::test]

@@ -89,7 +89,9 @@ fn series_table(factor: &TableFactor) -> Option<TableFactor> {
             _ => None,
         })
         .collect::<Option<_>>()?;
-    if !is_series || !(2..=3).contains(&arguments.len()) || !arguments.iter().all(|a| int4_constant(a))
+    if !is_series
+        || !(2..=3).contains(&arguments.len())
+        || !arguments.iter().all(|a| int4_constant(a))
     {
         return None;
     }
@@ -227,8 +229,11 @@ mod tests {
             series("SELECT x FROM generate_series(1, 5) AS g(x)"),
             "SELECT x FROM (SELECT CAST(value AS INTEGER) AS generate_series FROM generate_series(1, 5)) AS g (x)"
         );
-        assert!(series("SELECT * FROM generate_series(5, 7) WITH ORDINALITY AS g(v, i)")
-            .contains("row_number() OVER () AS ordinality FROM generate_series(5, 7)) AS g (v, i)"));
+        assert!(
+            series("SELECT * FROM generate_series(5, 7) WITH ORDINALITY AS g(v, i)").contains(
+                "row_number() OVER () AS ordinality FROM generate_series(5, 7)) AS g (v, i)"
+            )
+        );
     }
 
     #[test]
@@ -250,6 +255,11 @@ mod tests {
             "WITH RECURSIVE n (x) AS (SELECT CAST(1 AS INTEGER) AS \"?column?\" UNION ALL SELECT x + 1 FROM n WHERE x < 10) SELECT x FROM n"
         );
         let plain = "WITH n AS (SELECT 1 UNION ALL SELECT 2) SELECT * FROM n";
-        assert_eq!(RecursiveLiterals.rewrite(plain_statement(plain)).to_string(), plain);
+        assert_eq!(
+            RecursiveLiterals
+                .rewrite(plain_statement(plain))
+                .to_string(),
+            plain
+        );
     }
 }

@@ -114,7 +114,10 @@ mod tests {
 
     #[test]
     fn patterns_translate_as_postgres() {
-        assert_eq!(similar_to_regex("%(b|d)%", Some('\\')), "(?s)^(?:.*(?:b|d).*)$");
+        assert_eq!(
+            similar_to_regex("%(b|d)%", Some('\\')),
+            "(?s)^(?:.*(?:b|d).*)$"
+        );
         assert_eq!(similar_to_regex("[0-9]+", Some('\\')), "(?s)^(?:[0-9]+)$");
         assert_eq!(similar_to_regex("a_c.d", Some('\\')), "(?s)^(?:a.c\\.d)$");
         assert_eq!(similar_to_regex("100#%", Some('#')), "(?s)^(?:100\\%)$");
