@@ -203,6 +203,7 @@ fn figure_name(expr: &Expr) -> Option<String> {
             _ => "case".to_string(),
         },
         Expr::Exists { negated: false, .. } => "exists".to_string(),
+        Expr::Tuple(_) => "row".to_string(),
         Expr::Array(array) if array.named => "array".to_string(),
         Expr::Interval(_) => "interval".to_string(),
         Expr::Subquery(query) => return subquery_name(query),
@@ -338,6 +339,14 @@ mod tests {
         );
         assert_eq!(client_name("count\u{1}2"), "count");
         assert_eq!(client_name("count"), "count");
+    }
+
+    #[test]
+    fn row_values_are_named_row() {
+        assert_eq!(
+            rewrite("SELECT (1, 'a'), (SELECT (2, 'b'))"),
+            "SELECT (1, 'a') AS \"row\", (SELECT (2, 'b')) AS \"row#2\""
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub(crate) mod catalog_subqueries;
 pub(crate) mod catalog_vectors;
 pub(crate) mod column_names;
+pub(crate) mod continued_strings;
 pub(crate) mod integer_sources;
 pub(crate) mod literals;
 pub(crate) mod numbers;

@@ -88,6 +88,8 @@ impl StatementParser {
     }
 
     fn parse_with_rules(&self, text: &str) -> Result<Vec<Statement>, ParserError> {
+        let joined = crate::rewrite::continued_strings::join_continued_strings(text);
+        let text = joined.as_ref();
         let statements = match Parser::parse_sql(&PostgreSqlDialect {}, text) {
             Ok(statements) => statements,
             // Syntax only the compatibility parser accepts is left to it; it reports errors.
