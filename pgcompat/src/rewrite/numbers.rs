@@ -12,6 +12,8 @@
 //!   compatibility rule spells `array_contains(array, x)` (two-valued), is planned as
 //!   `pg_any_equal` (`crate::functions::arrays`), PostgreSQL's three-valued answer, named
 //!   `?column?` as in PostgreSQL.
+//! - A string constant compared with a boolean constant (`true = 't'`) is read as a
+//!   boolean, as PostgreSQL reads an untyped constant (DataFusion finds no common type);
 //! - [`SubqueryMembership`] (before the compatibility rules): `x = ANY (SELECT ...)` is
 //!   `x IN (SELECT ...)` and `x <> ALL (SELECT ...)` is `x NOT IN (SELECT ...)` in
 //!   PostgreSQL; they are planned so, as the compatibility rule would spell them
@@ -92,6 +94,7 @@ impl SqlStatementRewriteRule for PostgresOperators {
     fn rewrite(&self, mut statement: Statement) -> Statement {
         let _ = visit_expressions_mut(&mut statement, |expr| {
             bind_minus_before_power(expr);
+            boolean_text_comparison(expr);
             rename_any_equal(expr);
             ControlFlow::<()>::Continue(())
         });
@@ -272,6 +275,48 @@ fn parse_unquoted(chars: &[char], at: &mut usize) -> Option<Element> {
     })
 }
 
+/// `true = 't'` (either side, any comparison) with the string constant cast to boolean.
+fn boolean_text_comparison(expr: &mut Expr) {
+    let Expr::BinaryOp { left, op, right } = expr else {
+        return;
+    };
+    let compares = matches!(
+        op,
+        BinaryOperator::Eq
+            | BinaryOperator::NotEq
+            | BinaryOperator::Lt
+            | BinaryOperator::LtEq
+            | BinaryOperator::Gt
+            | BinaryOperator::GtEq
+    );
+    let constant = |e: &Expr, boolean: bool| match e {
+        Expr::Value(v) => match &v.value {
+            Value::Boolean(_) => boolean,
+            Value::SingleQuotedString(_) => !boolean,
+            _ => false,
+        },
+        _ => false,
+    };
+    let as_boolean = |e: &mut Box<Expr>| {
+        let text = std::mem::replace(e.as_mut(), Expr::Value(Value::Null.into()));
+        **e = Expr::Cast {
+            kind: datafusion::sql::sqlparser::ast::CastKind::Cast,
+            expr: Box::new(text),
+            data_type: DataType::Boolean,
+            array: false,
+            format: None,
+        };
+    };
+    if !compares {
+        return;
+    }
+    if constant(left, true) && constant(right, false) {
+        as_boolean(right);
+    } else if constant(left, false) && constant(right, true) {
+        as_boolean(left);
+    }
+}
+
 /// `-a ^ b` as `(-a) ^ b`, down the left side of a `^` chain (`-2 ^ 3 ^ 2` is 64).
 fn bind_minus_before_power(expr: &mut Expr) {
     if let Some(rebound) = minus_into_power(expr) {
@@ -361,6 +406,15 @@ mod tests {
         assert_eq!(
             SubqueryMembership.rewrite(statement).to_string(),
             "SELECT 1 IN (SELECT 2), 1 NOT IN (SELECT 2), 1 > ALL(SELECT 2), 1 = ANY(ARRAY[2])"
+        );
+    }
+
+    #[test]
+    fn text_constants_compared_with_booleans_are_booleans() {
+        let statement = plain_statement("SELECT true = 't', 'no' < false, 'a' = 'b', 1 = 't'");
+        assert_eq!(
+            PostgresOperators.rewrite(statement).to_string(),
+            "SELECT true = CAST('t' AS BOOLEAN), CAST('no' AS BOOLEAN) < false, 'a' = 'b', 1 = 't'"
         );
     }
 
