@@ -1,5 +1,5 @@
 //! PostgreSQL's `format`, `quote_literal`, `quote_ident`, `quote_nullable`, `upper` and
-//! `lower`.
+//! `lower`, and `chr`.
 //!
 //! `upper`/`lower` map each character by itself, as PostgreSQL does with the C library's
 //! `towupper`/`towlower` (C.UTF-8): `upper('straße')` is `STRAßE` (Unicode's full mapping,
@@ -30,6 +30,15 @@ use super::{
 
 pub(crate) fn functions() -> Vec<PgFunction> {
     vec![
+        PgFunction::new(
+            "chr",
+            coerce_chr,
+            chr_returns,
+            Eval::Rows {
+                strict: true,
+                row: chr_row,
+            },
+        ),
         PgFunction::new(
             "upper",
             coerce_text,
@@ -147,6 +156,63 @@ fn case_returns(fields: &[FieldRef], _: &[Option<&ScalarValue>]) -> Result<DataT
             Ok(DataType::Utf8)
         }
         _ => Err(no_such_function("upper", fields)),
+    }
+}
+
+fn coerce_chr(types: &[DataType]) -> Result<Vec<DataType>> {
+    Ok(types
+        .iter()
+        .map(|t| {
+            if t.is_integer() || t == &DataType::Null {
+                DataType::Int64
+            } else {
+                t.clone()
+            }
+        })
+        .collect())
+}
+
+fn chr_returns(fields: &[FieldRef], _: &[Option<&ScalarValue>]) -> Result<DataType> {
+    match fields {
+        [field] if field.data_type() == &DataType::Int64 => Ok(DataType::Utf8),
+        _ => Err(no_such_function("chr", fields)),
+    }
+}
+
+/// The character with code point `n`, with PostgreSQL's errors for 0, negative numbers,
+/// surrogates and numbers beyond Unicode.
+fn chr_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue> {
+    let ScalarValue::Int64(Some(code)) = args[0] else {
+        return Ok(ScalarValue::Utf8(None));
+    };
+    if code == 0 {
+        return Err(pg_error(
+            SqlState::ProgramLimitExceeded,
+            "null character not permitted",
+        ));
+    }
+    if code < 0 {
+        return Err(pg_error(
+            SqlState::InvalidParameterValue,
+            "character number must be positive",
+        ));
+    }
+    let Ok(code) = u32::try_from(code) else {
+        return Err(pg_error(
+            SqlState::ProgramLimitExceeded,
+            format!("requested character too large for encoding: {code}"),
+        ));
+    };
+    match char::from_u32(code) {
+        Some(c) => Ok(text(c.to_string())),
+        None if code > 0x10FFFF => Err(pg_error(
+            SqlState::ProgramLimitExceeded,
+            format!("requested character too large for encoding: {code}"),
+        )),
+        None => Err(pg_error(
+            SqlState::ProgramLimitExceeded,
+            format!("requested character not valid for encoding: {code}"),
+        )),
     }
 }
 
@@ -651,6 +717,28 @@ mod tests {
         let mut sorted = QUOTED_KEYWORDS.to_vec();
         sorted.sort_unstable();
         assert_eq!(sorted, QUOTED_KEYWORDS);
+    }
+
+    /// Expectations from PostgreSQL 15.
+    #[tokio::test]
+    async fn chr_as_postgres() {
+        assert_eq!(values("SELECT chr(65), chr(233)").await, ["A", "é"]);
+        assert_eq!(
+            error("SELECT chr(0)").await,
+            (
+                "54000".to_string(),
+                "null character not permitted".to_string()
+            )
+        );
+        assert_eq!(error("SELECT chr(-1)").await.0, "22023");
+        assert_eq!(
+            error("SELECT chr(55296)").await.1,
+            "requested character not valid for encoding: 55296"
+        );
+        assert_eq!(
+            error("SELECT chr(1114112)").await.1,
+            "requested character too large for encoding: 1114112"
+        );
     }
 
     /// Expectations from PostgreSQL 15 (C.UTF-8).
