@@ -147,6 +147,24 @@ fn postgres_wording(error: &DataFusionError) -> Option<PgError> {
     if let Some(known) = number_wording(&message) {
         return Some(known);
     }
+    let original = strip_prefixes(&error.to_string());
+    if let Some(known) = input_wording(&original) {
+        return Some(known);
+    }
+    if let Some(known) = signature_wording(&original) {
+        return Some(known);
+    }
+    if let DataFusionError::SchemaError(schema_error, _) = error {
+        if let SchemaError::DuplicateQualifiedField { qualifier, .. } = schema_error.as_ref() {
+            return Some(PgError::new(
+                SqlState::DuplicateAlias,
+                format!(
+                    "table name \"{}\" specified more than once",
+                    qualifier.table()
+                ),
+            ));
+        }
+    }
     if let Some(known) = planning_wording(&message) {
         return Some(known);
     }
@@ -207,6 +225,150 @@ fn number_wording(message: &str) -> Option<PgError> {
         return None;
     };
     Some(PgError::new(state, text))
+}
+
+/// PostgreSQL's name of a type as DataFusion's cast errors spell it.
+fn postgres_type_name(arrow: &str) -> String {
+    let arrow = arrow.trim();
+    for list in ["List(", "LargeList(", "FixedSizeList("] {
+        if let Some(element) = arrow.strip_prefix(list) {
+            let element = element.strip_suffix(')').unwrap_or(element);
+            return format!("{}[]", postgres_type_name(element));
+        }
+    }
+    let name = match arrow.split('(').next().unwrap_or(arrow) {
+        "Int16" => "smallint",
+        "Int32" => "integer",
+        "Int64" => "bigint",
+        "Float32" => "real",
+        "Float64" => "double precision",
+        "Decimal128" | "Decimal256" => "numeric",
+        "Boolean" => "boolean",
+        "Date32" | "Date64" => "date",
+        "Time32" | "Time64" => "time",
+        "Timestamp" => "timestamp",
+        "Interval" => "interval",
+        "Utf8" | "Utf8View" | "LargeUtf8" => "text",
+        "Binary" | "BinaryView" | "LargeBinary" => "bytea",
+        _ => "unknown",
+    };
+    name.to_string()
+}
+
+/// Whether `text` has the shape of a date or a time of day, only with a field out of range
+/// (`2024-02-30`, `25:00`): PostgreSQL's 22008 rather than 22007.
+fn date_time_shaped(text: &str) -> bool {
+    let date = text.len() == 10
+        && text.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    let time = text.split(':').count() >= 2
+        && text
+            .split(':')
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    date || time
+}
+
+/// A text that is not a value of the type it is cast to, in PostgreSQL's words:
+/// `invalid input syntax for type integer: "a"` (22P02; 22007 for dates and times, 22008
+/// for a date or time with a field out of range).
+fn input_wording(message: &str) -> Option<PgError> {
+    if let Some(rest) =
+        message.strip_prefix("Parser error: Invalid input syntax for type interval: ")
+    {
+        return Some(PgError::new(
+            SqlState::InvalidDatetimeFormat,
+            format!("invalid input syntax for type interval: {rest}"),
+        ));
+    }
+    if let Some(rest) = message.strip_prefix("Parser error: Error parsing timestamp from '") {
+        let value = rest.split("': ").next()?;
+        return Some(PgError::new(
+            SqlState::InvalidDatetimeFormat,
+            format!("invalid input syntax for type timestamp: \"{value}\""),
+        ));
+    }
+    let rest = message.strip_prefix("Cast error: Cannot cast string '")?;
+    let (value, rest) = rest.rsplit_once("' to value of ")?;
+    let type_name = postgres_type_name(rest.strip_suffix(" type")?);
+    let temporal = matches!(type_name.as_str(), "date" | "time" | "timestamp");
+    if temporal && date_time_shaped(value) {
+        return Some(PgError::new(
+            SqlState::DatetimeFieldOverflow,
+            format!("date/time field value out of range: \"{value}\""),
+        ));
+    }
+    let state = if temporal {
+        SqlState::InvalidDatetimeFormat
+    } else {
+        SqlState::InvalidTextRepresentation
+    };
+    Some(PgError::new(
+        state,
+        format!("invalid input syntax for type {type_name}: \"{value}\""),
+    ))
+}
+
+/// A function called with arguments it has no form for, in PostgreSQL's words
+/// (`function sum(text) does not exist`), from DataFusion's signature errors.
+fn signature_wording(message: &str) -> Option<PgError> {
+    let name_start = message.find("Function '")? + "Function '".len();
+    let name = message[name_start..].split('\'').next()?;
+    if !message.contains("failed to match any signature")
+        && !message.contains("No function matches")
+    {
+        return None;
+    }
+    let listed = message
+        .split("argument types '")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .and_then(|call| {
+            call.split_once('(')
+                .map(|(_, args)| args.trim_end_matches(')').to_string())
+        });
+    let types: Vec<String> = match &listed {
+        Some(args) => split_type_list(args)
+            .into_iter()
+            .map(postgres_type_name)
+            .collect(),
+        None => {
+            let received = message.split("(DataType: ").nth(1)?;
+            vec![postgres_type_name(received.split(')').next()?)]
+        }
+    };
+    Some(
+        PgError::new(
+            SqlState::UndefinedFunction,
+            format!("function {name}({}) does not exist", types.join(", ")),
+        )
+        .with_hint(
+            "No function matches the given name and argument types. You might need to add explicit type casts.",
+        ),
+    )
+}
+
+/// The types of a list `Int32, List(Decimal128(2, 2))`, split at its top-level commas.
+fn split_type_list(list: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, c) in list.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(list[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(list[start..].trim());
+    parts
 }
 
 /// Planning errors PostgreSQL reports with other codes than DataFusion's kind suggests.
@@ -501,6 +663,60 @@ mod tests {
         ];
         for (sql, expected) in cases {
             assert_eq!(code_of(sql).await, expected, "{sql}");
+        }
+    }
+
+    #[tokio::test]
+    async fn inputs_and_signatures_in_postgres_words() {
+        let cases = [
+            (
+                "SELECT CAST('x' AS BIGINT)",
+                "22P02",
+                "invalid input syntax for type bigint: \"x\"",
+            ),
+            (
+                "SELECT CAST('2024-02-30' AS DATE)",
+                "22008",
+                "date/time field value out of range: \"2024-02-30\"",
+            ),
+            (
+                "SELECT CAST('25:00' AS TIME)",
+                "22008",
+                "date/time field value out of range: \"25:00\"",
+            ),
+            (
+                "SELECT CAST('soon' AS DATE)",
+                "22007",
+                "invalid input syntax for type date: \"soon\"",
+            ),
+            (
+                "SELECT CAST('not a date' AS TIMESTAMP)",
+                "22007",
+                "invalid input syntax for type timestamp: \"not a date\"",
+            ),
+            (
+                "SELECT CAST('garbage' AS INTERVAL)",
+                "22007",
+                "invalid input syntax for type interval: \"garbage\"",
+            ),
+            (
+                "SELECT sum(x) FROM (VALUES ('a')) AS v(x)",
+                "42883",
+                "function sum(text) does not exist",
+            ),
+            (
+                "SELECT * FROM t AS e JOIN t AS e ON true",
+                "42712",
+                "table name \"e\" specified more than once",
+            ),
+        ];
+        for (sql, code, message) in cases {
+            let error = error_of(sql).await;
+            assert_eq!(
+                (error.code.code(), error.message.as_str()),
+                (code, message),
+                "{sql}"
+            );
         }
     }
 

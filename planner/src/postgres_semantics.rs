@@ -43,6 +43,12 @@
 //! - `VALUES` columns whose values are all integer literals that fit `int4` are `int4`, as
 //!   in PostgreSQL (DataFusion types them `Int64`), so `sum(x)` over them is `bigint`.
 //!
+//! - `x > ALL (SELECT y FROM t ...)` (any `ANY`/`ALL` over a subquery) compares `x` with
+//!   each row in an `EXISTS` that DataFusion decorrelates by the subquery's column names:
+//!   where `x` comes from a relation of the same name (`salary > ALL (SELECT salary FROM
+//!   emp ...)` over `emp`), `x` was read as the subquery's own column and every answer was
+//!   wrong. The subquery gets a name of its own ([`SET_COMPARISON_ALIAS`]) first.
+//!
 //! Runs as the first analyzer rule, before type coercion, so the rewritten expressions are
 //! coerced like any other.
 
@@ -57,7 +63,7 @@ use datafusion::logical_expr::expr::{
 };
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{lit, when, Expr, ExprSchemable, LogicalPlan};
-use datafusion::logical_expr::{BinaryExpr, Operator, Union, Values};
+use datafusion::logical_expr::{BinaryExpr, Operator, SubqueryAlias, Union, Values};
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
 /// The analyzer rule (see the module documentation).
@@ -203,7 +209,30 @@ fn has_recursive_query(plan: &LogicalPlan) -> Result<bool> {
     Ok(found)
 }
 
+/// The name a quantified comparison's subquery gets (see the module documentation).
+pub const SET_COMPARISON_ALIAS: &str = "__pg_quantified";
+
+/// `x op ANY|ALL (subquery)` with the subquery renamed [`SET_COMPARISON_ALIAS`], so the
+/// comparison DataFusion builds never confuses `x` with the subquery's column.
+fn rename_set_comparison_subquery(expr: Expr) -> Result<Transformed<Expr>> {
+    let Expr::SetComparison(mut comparison) = expr else {
+        return Ok(Transformed::no(expr));
+    };
+    let plan = &comparison.subquery.subquery;
+    let named = matches!(plan.as_ref(), LogicalPlan::SubqueryAlias(alias)
+        if alias.alias.table() == SET_COMPARISON_ALIAS);
+    if named {
+        return Ok(Transformed::no(Expr::SetComparison(comparison)));
+    }
+    let alias = SubqueryAlias::try_new(Arc::clone(plan), SET_COMPARISON_ALIAS)?;
+    comparison.subquery.subquery = Arc::new(LogicalPlan::SubqueryAlias(alias));
+    Ok(Transformed::yes(Expr::SetComparison(comparison)))
+}
+
 fn rewrite(expr: Expr, schema: &DFSchema, int4_literals: bool) -> Result<Transformed<Expr>> {
+    if matches!(expr, Expr::SetComparison(_)) {
+        return rename_set_comparison_subquery(expr);
+    }
     if let Expr::ScalarFunction(function) = &expr {
         if let Some(error) = crate::number_rules::text_argument_error(function, schema) {
             return Ok(Transformed::yes(error));
@@ -262,9 +291,48 @@ fn rewrite(expr: Expr, schema: &DFSchema, int4_literals: bool) -> Result<Transfo
                 crate::number_rules::constant_error(&expr, schema).unwrap_or(expr),
             ))
         }
-        Expr::Column(column) if is_unsigned_window_result(column, schema) => Ok(Transformed::yes(
-            Expr::Cast(Cast::new(Box::new(expr.clone()), DataType::Int64)),
-        )),
+        Expr::Column(column) if is_unsigned_window_result(column, schema) => {
+            // ntile() is int4 in PostgreSQL, the others bigint.
+            let to = if column.name.starts_with("ntile(") {
+                DataType::Int32
+            } else {
+                DataType::Int64
+            };
+            Ok(Transformed::yes(Expr::Cast(Cast::new(
+                Box::new(expr.clone()),
+                to,
+            ))))
+        }
+        Expr::WindowFunction(window) if window.fun.name() == "sum" => {
+            Ok(match window_sum_of_bigint(window, schema) {
+                Some(e) => Transformed::yes(e),
+                None => Transformed::no(expr),
+            })
+        }
+        Expr::BinaryExpr(binary) if real_meets_other_number(binary, schema) => {
+            // real with an integer or numeric is double precision in PostgreSQL (its
+            // operators take float8 there); DataFusion keeps Float32.
+            let widen = |e: &Expr| {
+                Box::new(Expr::Cast(Cast::new(
+                    Box::new(e.clone()),
+                    DataType::Float64,
+                )))
+            };
+            Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
+                widen(&binary.left),
+                binary.op,
+                widen(&binary.right),
+            ))))
+        }
+        Expr::ScalarFunction(function)
+            if matches!(function.func.name(), "concat" | "concat_ws")
+                && function
+                    .args
+                    .iter()
+                    .any(|a| matches!(a.get_type(schema), Ok(DataType::Boolean))) =>
+        {
+            Ok(Transformed::yes(concat_of_booleans(function, schema)))
+        }
         Expr::Literal(ScalarValue::Int64(Some(value)), metadata) if int4_literals => {
             Ok(match i32::try_from(*value) {
                 Ok(small) => Transformed::yes(Expr::Literal(
@@ -594,6 +662,62 @@ fn sum_of_bigint(aggregate: &AggregateFunction, schema: &DFSchema) -> Option<Exp
     Some(Expr::AggregateFunction(rewritten))
 }
 
+/// `sum(bigint) OVER (...)` summed as `numeric`, like the aggregate (see [`sum_of_bigint`]).
+fn window_sum_of_bigint(
+    window: &datafusion::logical_expr::expr::WindowFunction,
+    schema: &DFSchema,
+) -> Option<Expr> {
+    let [argument] = window.params.args.as_slice() else {
+        return None;
+    };
+    if !matches!(
+        argument.get_type(schema),
+        Ok(DataType::Int64 | DataType::UInt64)
+    ) {
+        return None;
+    }
+    let mut rewritten = window.clone();
+    rewritten.params.args = vec![Expr::Cast(Cast::new(
+        Box::new(argument.clone()),
+        DataType::Decimal128(38, 0),
+    ))];
+    Some(Expr::WindowFunction(Box::new(rewritten)))
+}
+
+/// Whether an arithmetic operator has a `real` (Float32) operand and an integer or
+/// `numeric` one: PostgreSQL computes that in double precision.
+fn real_meets_other_number(binary: &BinaryExpr, schema: &DFSchema) -> bool {
+    let arithmetic = matches!(
+        binary.op,
+        Operator::Plus | Operator::Minus | Operator::Multiply | Operator::Divide
+    );
+    let (Ok(left), Ok(right)) = (binary.left.get_type(schema), binary.right.get_type(schema))
+    else {
+        return false;
+    };
+    let other = |t: &DataType| t.is_integer() || matches!(t, DataType::Decimal128(..));
+    arithmetic
+        && ((left == DataType::Float32 && other(&right))
+            || (right == DataType::Float32 && other(&left)))
+}
+
+/// `concat`/`concat_ws` with boolean arguments as PostgreSQL's text of them (`t`, `f`);
+/// DataFusion writes `true`, `false`.
+fn concat_of_booleans(function: &ScalarFunction, schema: &DFSchema) -> Expr {
+    let args = function
+        .args
+        .iter()
+        .map(|a| match a.get_type(schema) {
+            Ok(DataType::Boolean) => when(a.clone(), lit("t"))
+                .when(Expr::Not(Box::new(a.clone())), lit("f"))
+                .end()
+                .unwrap_or_else(|_| a.clone()),
+            _ => a.clone(),
+        })
+        .collect();
+    Expr::ScalarFunction(ScalarFunction::new_udf(Arc::clone(&function.func), args))
+}
+
 /// `CAST(rint(value) AS to)` for a float `value`: the nearest integer, halves to even.
 fn round_half_even_then_cast(value: Expr, to: DataType) -> Expr {
     use datafusion::functions::math::{floor, round};
@@ -719,6 +843,54 @@ mod tests {
                 (0..b.num_rows()).map(move |i| array_value_to_string(&column, i).unwrap())
             })
             .collect()
+    }
+
+    #[tokio::test]
+    async fn quantified_subquery_over_the_same_table() {
+        // PostgreSQL: 1.5 > 0 and 0 is not; NULL and an empty set follow its three values.
+        let above = "SELECT n FROM t WHERE n > ALL (SELECT n FROM t WHERE n = 0)";
+        assert_eq!(values(above).await, ["1.500000"]);
+        let any = "SELECT n FROM t WHERE n < ANY (SELECT n FROM t) ORDER BY n";
+        assert_eq!(values(any).await, ["0.000000"]);
+        let empty = "SELECT n FROM t WHERE n > ALL (SELECT n FROM t WHERE false) ORDER BY n";
+        assert_eq!(values(empty).await.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn window_types_as_postgres() {
+        let sum = "SELECT sum(i) OVER (ORDER BY n ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM t";
+        assert_eq!(
+            one_value(sum).await,
+            (
+                DataType::Decimal128(38, 0),
+                "18446744073709551614".to_string()
+            )
+        );
+        let ntile = "SELECT ntile(2) OVER (ORDER BY n) FROM t";
+        assert_eq!(one_value(ntile).await, (DataType::Int32, "1".to_string()));
+        let rank = "SELECT rank() OVER (ORDER BY n) FROM t";
+        assert_eq!(one_value(rank).await.0, DataType::Int64);
+    }
+
+    #[tokio::test]
+    async fn real_with_other_numbers_is_double_precision() {
+        let (data_type, value) = one_value("SELECT CAST(10 AS REAL) / 3").await;
+        assert_eq!(data_type, DataType::Float64);
+        assert_eq!(value, "3.3333333333333335");
+        let real = "SELECT CAST(1 AS REAL) + CAST(2 AS REAL)";
+        assert_eq!(one_value(real).await.0, DataType::Float32);
+    }
+
+    #[tokio::test]
+    async fn concat_writes_booleans_as_postgres() {
+        assert_eq!(
+            one_value("SELECT concat('a', true, false, NULL)").await.1,
+            "atf"
+        );
+        assert_eq!(
+            one_value("SELECT concat_ws('-', 'a', 1 > 2)").await.1,
+            "a-f"
+        );
     }
 
     #[tokio::test]

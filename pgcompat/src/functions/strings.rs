@@ -1,4 +1,5 @@
-//! PostgreSQL's `format`, `quote_literal`, `quote_ident` and `quote_nullable`.
+//! PostgreSQL's `format`, `quote_literal`, `quote_ident`, `quote_nullable`, `to_hex`,
+//! `clock_timestamp` and `chr` (`upper`/`lower` are in `letter_case.rs`).
 //!
 //! `format(formatstr, ...)` understands `%s`, `%I` (identifier, quoted when needed),
 //! `%L` (literal, `NULL` unquoted), `%%`, positions (`%2$s`), the `-` flag and widths
@@ -52,6 +53,15 @@ pub(crate) fn functions() -> Vec<PgFunction> {
             },
         )
         .volatile(),
+        PgFunction::new(
+            "chr",
+            coerce_chr,
+            chr_returns,
+            Eval::Rows {
+                strict: true,
+                row: chr_row,
+            },
+        ),
         PgFunction::new(
             "format",
             coerce_format,
@@ -162,6 +172,63 @@ fn one_argument_returns(fields: &[FieldRef], _: &[Option<&ScalarValue>]) -> Resu
         Ok(DataType::Utf8)
     } else {
         Err(no_such_function("quote_literal", fields))
+    }
+}
+
+fn coerce_chr(types: &[DataType]) -> Result<Vec<DataType>> {
+    Ok(types
+        .iter()
+        .map(|t| {
+            if t.is_integer() || t == &DataType::Null {
+                DataType::Int64
+            } else {
+                t.clone()
+            }
+        })
+        .collect())
+}
+
+fn chr_returns(fields: &[FieldRef], _: &[Option<&ScalarValue>]) -> Result<DataType> {
+    match fields {
+        [field] if field.data_type() == &DataType::Int64 => Ok(DataType::Utf8),
+        _ => Err(no_such_function("chr", fields)),
+    }
+}
+
+/// The character with code point `n`, with PostgreSQL's errors for 0, negative numbers,
+/// surrogates and numbers beyond Unicode.
+fn chr_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue> {
+    let ScalarValue::Int64(Some(code)) = args[0] else {
+        return Ok(ScalarValue::Utf8(None));
+    };
+    if code == 0 {
+        return Err(pg_error(
+            SqlState::ProgramLimitExceeded,
+            "null character not permitted",
+        ));
+    }
+    if code < 0 {
+        return Err(pg_error(
+            SqlState::InvalidParameterValue,
+            "character number must be positive",
+        ));
+    }
+    let Ok(code) = u32::try_from(code) else {
+        return Err(pg_error(
+            SqlState::ProgramLimitExceeded,
+            format!("requested character too large for encoding: {code}"),
+        ));
+    };
+    match char::from_u32(code) {
+        Some(c) => Ok(text(c.to_string())),
+        None if code > 0x10FFFF => Err(pg_error(
+            SqlState::ProgramLimitExceeded,
+            format!("requested character too large for encoding: {code}"),
+        )),
+        None => Err(pg_error(
+            SqlState::ProgramLimitExceeded,
+            format!("requested character not valid for encoding: {code}"),
+        )),
     }
 }
 
@@ -652,6 +719,37 @@ mod tests {
         let mut sorted = QUOTED_KEYWORDS.to_vec();
         sorted.sort_unstable();
         assert_eq!(sorted, QUOTED_KEYWORDS);
+    }
+
+    /// Expectations from PostgreSQL 15.
+    #[tokio::test]
+    async fn chr_as_postgres() {
+        assert_eq!(values("SELECT chr(65), chr(233)").await, ["A", "é"]);
+        assert_eq!(
+            error("SELECT chr(0)").await,
+            (
+                "54000".to_string(),
+                "null character not permitted".to_string()
+            )
+        );
+        assert_eq!(error("SELECT chr(-1)").await.0, "22023");
+        assert_eq!(
+            error("SELECT chr(55296)").await.1,
+            "requested character not valid for encoding: 55296"
+        );
+        assert_eq!(
+            error("SELECT chr(1114112)").await.1,
+            "requested character too large for encoding: 1114112"
+        );
+    }
+
+    /// Expectations from PostgreSQL 15 (C.UTF-8).
+    #[tokio::test]
+    async fn case_mapping_as_postgres() {
+        assert_eq!(
+            values("SELECT upper('straße'), lower('İstanbul'), lower('ΣΑΣ'), upper('école'), upper(NULL)").await,
+            ["STRAßE", "istanbul", "σασ", "ÉCOLE", "NULL"]
+        );
     }
 
     /// Expectations from PostgreSQL 15.

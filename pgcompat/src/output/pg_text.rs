@@ -225,7 +225,8 @@ fn nested_value(
     style: &OutputStyle,
 ) -> Result<Option<String>, ArrowError> {
     use datafusion::arrow::util::display::array_value_to_string;
-    if column.is_null(row) {
+    // A NULL-typed column has no null buffer: its values are NULL all the same.
+    if column.is_null(row) || column.data_type() == &DataType::Null {
         return Ok(None);
     }
     let text = match column.data_type() {
@@ -738,6 +739,12 @@ mod tests {
         let text = text.as_string::<i32>();
         assert_eq!(text.value(0), "(1,\"x y\",\"(t)\")");
         assert_eq!(text.value(1), "(,\"\",\"()\")");
+        let untyped: ArrayRef = Arc::new(StructArray::from(vec![(
+            Arc::new(Field::new("n", DataType::Null, true)),
+            Arc::new(datafusion::arrow::array::NullArray::new(1)) as ArrayRef,
+        )]));
+        let untyped = format_column(&untyped, &OutputStyle::default()).unwrap();
+        assert_eq!(untyped.as_string::<i32>().value(0), "()");
         assert_eq!(quote_array_element("a\"b"), "\"a\\\"b\"");
         assert_eq!(quote_record_field("a\"b"), "\"a\"\"b\"");
     }

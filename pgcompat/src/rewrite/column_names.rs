@@ -64,12 +64,25 @@ fn name_query(query: &mut Query) {
     if let Some(having) = &select.having {
         collect_names(having, &mut clause_names);
     }
+    // A column a wildcard lists may come again by name (`SELECT *, id`): named ones are
+    // made unique as if the wildcard's columns were taken.
+    let has_wildcard = select.projection.iter().any(|item| {
+        matches!(
+            item,
+            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)
+        )
+    });
     let mut taken: HashSet<String> = HashSet::new();
     for item in select.projection.iter_mut() {
+        let unnamed = matches!(item, SelectItem::UnnamedExpr(_));
         let (expr, name) = match item {
-            SelectItem::ExprWithAlias { alias, .. } => {
-                taken.insert(alias.value.clone());
-                continue;
+            SelectItem::ExprWithAlias { expr, alias } => {
+                // A repeated alias (`SELECT id, name AS id`) is made unique too.
+                let name = alias.value.clone();
+                if taken.insert(name.clone()) {
+                    continue;
+                }
+                (expr, name)
             }
             SelectItem::UnnamedExpr(expr) => {
                 let name = postgres_name(expr);
@@ -82,7 +95,8 @@ fn name_query(query: &mut Query) {
             taken.insert(name);
             continue;
         }
-        if taken.insert(name.clone()) {
+        let named_after_wildcard = has_wildcard && unnamed;
+        if !(named_after_wildcard && plain_column) && taken.insert(name.clone()) {
             if !plain_column {
                 *item = alias(expr.clone(), name);
             }
@@ -195,6 +209,7 @@ fn figure_name(expr: &Expr) -> Option<String> {
             _ => "case".to_string(),
         },
         Expr::Exists { negated: false, .. } => "exists".to_string(),
+        Expr::Tuple(_) => "row".to_string(),
         Expr::Array(array) if array.named => "array".to_string(),
         Expr::Interval(_) => "interval".to_string(),
         Expr::Subquery(query) => return subquery_name(query),
@@ -355,6 +370,26 @@ mod tests {
         );
         assert_eq!(client_name("count\u{1}2"), "count");
         assert_eq!(client_name("count"), "count");
+    }
+
+    #[test]
+    fn row_values_are_named_row() {
+        assert_eq!(
+            rewrite("SELECT (1, 'a'), (SELECT (2, 'b'))"),
+            "SELECT (1, 'a') AS \"row\", (SELECT (2, 'b')) AS \"row#2\""
+        );
+    }
+
+    #[test]
+    fn names_repeated_by_an_alias_or_after_a_wildcard() {
+        assert_eq!(
+            rewrite("SELECT id, id, name AS id FROM t"),
+            "SELECT id, id AS \"id#2\", name AS \"id#3\" FROM t"
+        );
+        assert_eq!(
+            rewrite("SELECT *, id, t.name AS n FROM t"),
+            "SELECT *, id AS \"id#2\", t.name AS n FROM t"
+        );
     }
 
     #[test]

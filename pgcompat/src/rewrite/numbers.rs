@@ -12,6 +12,12 @@
 //!   compatibility rule spells `array_contains(array, x)` (two-valued), is planned as
 //!   `pg_any_equal` (`crate::functions::arrays`), PostgreSQL's three-valued answer, named
 //!   `?column?` as in PostgreSQL.
+//! - A string constant compared with a boolean constant (`true = 't'`) is read as a
+//!   boolean, as PostgreSQL reads an untyped constant (DataFusion finds no common type);
+//! - [`SubqueryMembership`] (before the compatibility rules): `x = ANY (SELECT ...)` is
+//!   `x IN (SELECT ...)` and `x <> ALL (SELECT ...)` is `x NOT IN (SELECT ...)` in
+//!   PostgreSQL; they are planned so, as the compatibility rule would spell them
+//!   `array_contains(subquery, x)`, which takes an array, not a set of rows.
 
 use std::ops::ControlFlow;
 
@@ -38,6 +44,48 @@ impl SqlStatementRewriteRule for PostgresArrayLiterals {
     }
 }
 
+/// `= ANY`/`<> ALL` over a subquery as `[NOT] IN` (see the module documentation).
+#[derive(Debug, Default)]
+pub struct SubqueryMembership;
+
+impl SqlStatementRewriteRule for SubqueryMembership {
+    fn rewrite(&self, mut statement: Statement) -> Statement {
+        let _ = visit_expressions_mut(&mut statement, |expr| {
+            if let Some(membership) = subquery_membership(expr) {
+                *expr = membership;
+            }
+            ControlFlow::<()>::Continue(())
+        });
+        statement
+    }
+}
+
+/// `x = ANY (subquery)` as `x IN (subquery)`, `x <> ALL (subquery)` as `x NOT IN (subquery)`.
+fn subquery_membership(expr: &Expr) -> Option<Expr> {
+    let (left, right, negated) = match expr {
+        Expr::AnyOp {
+            left,
+            compare_op: BinaryOperator::Eq,
+            right,
+            ..
+        } => (left, right, false),
+        Expr::AllOp {
+            left,
+            compare_op: BinaryOperator::NotEq,
+            right,
+        } => (left, right, true),
+        _ => return None,
+    };
+    let Expr::Subquery(subquery) = right.as_ref() else {
+        return None;
+    };
+    Some(Expr::InSubquery {
+        expr: left.clone(),
+        subquery: subquery.clone(),
+        negated,
+    })
+}
+
 /// Operators read as PostgreSQL reads them (see the module documentation).
 #[derive(Debug, Default)]
 pub struct PostgresOperators;
@@ -46,6 +94,7 @@ impl SqlStatementRewriteRule for PostgresOperators {
     fn rewrite(&self, mut statement: Statement) -> Statement {
         let _ = visit_expressions_mut(&mut statement, |expr| {
             bind_minus_before_power(expr);
+            boolean_text_comparison(expr);
             rename_any_equal(expr);
             ControlFlow::<()>::Continue(())
         });
@@ -226,6 +275,48 @@ fn parse_unquoted(chars: &[char], at: &mut usize) -> Option<Element> {
     })
 }
 
+/// `true = 't'` (either side, any comparison) with the string constant cast to boolean.
+fn boolean_text_comparison(expr: &mut Expr) {
+    let Expr::BinaryOp { left, op, right } = expr else {
+        return;
+    };
+    let compares = matches!(
+        op,
+        BinaryOperator::Eq
+            | BinaryOperator::NotEq
+            | BinaryOperator::Lt
+            | BinaryOperator::LtEq
+            | BinaryOperator::Gt
+            | BinaryOperator::GtEq
+    );
+    let constant = |e: &Expr, boolean: bool| match e {
+        Expr::Value(v) => match &v.value {
+            Value::Boolean(_) => boolean,
+            Value::SingleQuotedString(_) => !boolean,
+            _ => false,
+        },
+        _ => false,
+    };
+    let as_boolean = |e: &mut Box<Expr>| {
+        let text = std::mem::replace(e.as_mut(), Expr::Value(Value::Null.into()));
+        **e = Expr::Cast {
+            kind: datafusion::sql::sqlparser::ast::CastKind::Cast,
+            expr: Box::new(text),
+            data_type: DataType::Boolean,
+            array: false,
+            format: None,
+        };
+    };
+    if !compares {
+        return;
+    }
+    if constant(left, true) && constant(right, false) {
+        as_boolean(right);
+    } else if constant(left, false) && constant(right, true) {
+        as_boolean(left);
+    }
+}
+
 /// `-a ^ b` as `(-a) ^ b`, down the left side of a `^` chain (`-2 ^ 3 ^ 2` is 64).
 fn bind_minus_before_power(expr: &mut Expr) {
     if let Some(rebound) = minus_into_power(expr) {
@@ -305,6 +396,26 @@ mod tests {
         assert_eq!(parse_array("1,2}"), None);
         assert_eq!(parse_array("{1,,2}"), None);
         assert_eq!(parse_array("{1} x"), None);
+    }
+
+    #[test]
+    fn subquery_quantifiers_as_membership() {
+        let statement = plain_statement(
+            "SELECT 1 = ANY (SELECT 2), 1 <> ALL (SELECT 2), 1 > ALL (SELECT 2), 1 = ANY (ARRAY[2])",
+        );
+        assert_eq!(
+            SubqueryMembership.rewrite(statement).to_string(),
+            "SELECT 1 IN (SELECT 2), 1 NOT IN (SELECT 2), 1 > ALL(SELECT 2), 1 = ANY(ARRAY[2])"
+        );
+    }
+
+    #[test]
+    fn text_constants_compared_with_booleans_are_booleans() {
+        let statement = plain_statement("SELECT true = 't', 'no' < false, 'a' = 'b', 1 = 't'");
+        assert_eq!(
+            PostgresOperators.rewrite(statement).to_string(),
+            "SELECT true = CAST('t' AS BOOLEAN), CAST('no' AS BOOLEAN) < false, 'a' = 'b', 1 = 't'"
+        );
     }
 
     #[test]

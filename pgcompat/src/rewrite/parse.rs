@@ -14,15 +14,16 @@ use datafusion::sql::sqlparser::ast::Statement;
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion_pg_catalog::sql::rules::{
-    AliasDuplicatedProjectionRewrite, CurrentUserVariableToSessionUserFunctionCall,
-    FixArrayLiteral, FixVersionColumnName, PrependUnqualifiedPgTableName,
-    ResolveUnqualifiedIdentifier, RewriteArrayAnyAllOperation, RewritePgCatalogOperator,
-    RewriteRegCastToSubquery, SqlStatementRewriteRule, StripCallableQualifier,
+    CurrentUserVariableToSessionUserFunctionCall, FixArrayLiteral, FixVersionColumnName,
+    PrependUnqualifiedPgTableName, ResolveUnqualifiedIdentifier, RewriteArrayAnyAllOperation,
+    RewritePgCatalogOperator, RewriteRegCastToSubquery, SqlStatementRewriteRule,
+    StripCallableQualifier,
 };
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
+use crate::rewrite::integer_sources::{RecursiveLiterals, SeriesTables};
 use crate::rewrite::literals::PostgresLiterals;
-use crate::rewrite::numbers::{PostgresArrayLiterals, PostgresOperators};
+use crate::rewrite::numbers::{PostgresArrayLiterals, PostgresOperators, SubqueryMembership};
 use crate::rewrite::pg_clauses::PostgresClauses;
 use crate::rewrite::pg_syntax::PostgresSyntax;
 
@@ -51,7 +52,7 @@ impl StatementParser {
     pub fn new() -> Self {
         let safe_rules: Vec<Arc<dyn SqlStatementRewriteRule>> = vec![
             Arc::new(PostgresArrayLiterals),
-            Arc::new(AliasDuplicatedProjectionRewrite),
+            Arc::new(SubqueryMembership),
             Arc::new(ResolveUnqualifiedIdentifier),
             Arc::new(RewriteArrayAnyAllOperation),
             Arc::new(PrependUnqualifiedPgTableName),
@@ -63,6 +64,8 @@ impl StatementParser {
             Arc::new(FixVersionColumnName),
             Arc::new(PostgresLiterals),
             Arc::new(PostgresOperators),
+            Arc::new(SeriesTables),
+            Arc::new(RecursiveLiterals),
         ];
         Self {
             compatibility: PostgresCompatibilityParser::new(),
@@ -85,6 +88,8 @@ impl StatementParser {
     }
 
     fn parse_with_rules(&self, text: &str) -> Result<Vec<Statement>, ParserError> {
+        let joined = crate::rewrite::continued_strings::join_continued_strings(text);
+        let text = joined.as_ref();
         let mut statements = match Parser::parse_sql(&PostgreSqlDialect {}, text) {
             Ok(statements) => statements,
             // Syntax only the compatibility parser accepts is left to it; it reports errors.

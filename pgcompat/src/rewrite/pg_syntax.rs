@@ -29,6 +29,8 @@
 //! - the call forms of `crate::rewrite::function_forms` (`OVERLAPS`, `substring(x FROM
 //!   ...)`, named `make_interval` arguments, `IS NORMALIZED`);
 //! - `x AT TIME ZONE z` becomes `timezone(z, x)`, PostgreSQL's function behind it;
+//! - `x [NOT] SIMILAR TO 'pattern'` becomes a regular expression match with PostgreSQL's
+//!   translation of the pattern (`super::similar`);
 //! - `a IS [NOT] DISTINCT FROM b AND c` becomes `(a IS [NOT] DISTINCT FROM b) AND c`:
 //!   `IS` binds tighter than `AND`/`OR` in PostgreSQL, but sqlparser reads the whole rest
 //!   as the right operand (`a IS DISTINCT FROM (b AND c)`), which fails or, on booleans,
@@ -58,6 +60,7 @@ impl SqlStatementRewriteRule for PostgresSyntax {
             rewrite_at_time_zone(expr);
             reassociate_is_distinct_from(expr);
             crate::rewrite::function_forms::rewrite(expr);
+            super::similar::rewrite_similar_to(expr);
             ControlFlow::<()>::Continue(())
         });
         let _ = statement.visit(&mut SetReturningSelectItems);
