@@ -3,8 +3,8 @@
 pub(crate) mod catalog_subqueries;
 pub(crate) mod catalog_vectors;
 pub(crate) mod column_names;
-pub(crate) mod function_forms;
 pub(crate) mod continued_strings;
+pub(crate) mod function_forms;
 pub(crate) mod integer_sources;
 pub(crate) mod literals;
 pub(crate) mod numbers;
