@@ -13,7 +13,11 @@ async fn another_session_sees_and_cancels_a_running_statement() {
     let watcher = gateway.connect().await.expect("second client");
 
     let started = Instant::now();
-    let sleeping = tokio::spawn(async move { sleeper.simple_query("SELECT pg_sleep(30)").await });
+    // The task hands the client back: its session must outlive the statement.
+    let sleeping = tokio::spawn(async move {
+        let result = sleeper.simple_query("SELECT pg_sleep(30)").await;
+        (sleeper, result)
+    });
 
     let deadline = Instant::now() + Duration::from_secs(10);
     let pid: i32 = loop {
@@ -42,16 +46,17 @@ async fn another_session_sees_and_cancels_a_running_statement() {
         .await
         .expect("pg_cancel_backend");
     assert!(row.get::<_, bool>(0));
-    let error = sleeping
-        .await
-        .expect("the sleeping task")
-        .expect_err("the statement was cancelled");
+    let (_sleeper, result) = sleeping.await.expect("the sleeping task");
+    let error = result.expect_err("the statement was cancelled");
     assert_eq!(error.code().map(|c| c.code()), Some("57014"), "{error:?}");
     assert!(started.elapsed() < Duration::from_secs(15));
 
     // Nothing runs there now: false, as PostgreSQL answers for an idle backend.
     let rows = watcher
-        .query("SELECT state FROM pg_stat_activity WHERE pid = $1", &[&pid])
+        .query(
+            format!("SELECT state FROM pg_stat_activity WHERE pid = {pid}").as_str(),
+            &[],
+        )
         .await
         .expect("pg_stat_activity");
     assert_eq!(rows[0].get::<_, &str>(0), "idle");

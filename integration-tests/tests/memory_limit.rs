@@ -50,10 +50,10 @@ async fn statements_larger_than_the_limit_spill_or_end_with_53200() {
     assert_eq!(
         (
             row.get::<_, i64>(0),
-            row.get::<_, i64>(1),
-            row.get::<_, i64>(2)
+            row.get::<_, i32>(1),
+            row.get::<_, i32>(2)
         ),
-        (ROWS - 1, 1, ROWS - 1)
+        (ROWS - 1, 1, (ROWS - 1) as i32)
     );
 
     // A grouping of as many groups spills too.
