@@ -645,20 +645,8 @@ fn is_decimal(data_type: &DataType) -> bool {
 
 /// `sum(x)` over a 64-bit integer as `sum(CAST(x AS Decimal128(38, 0)))`.
 fn sum_of_bigint(aggregate: &AggregateFunction, schema: &DFSchema) -> Option<Expr> {
-    let [argument] = aggregate.params.args.as_slice() else {
-        return None;
-    };
-    if !matches!(
-        argument.get_type(schema),
-        Ok(DataType::Int64 | DataType::UInt64)
-    ) {
-        return None;
-    }
     let mut rewritten = aggregate.clone();
-    rewritten.params.args = vec![Expr::Cast(Cast::new(
-        Box::new(argument.clone()),
-        DataType::Decimal128(38, 0),
-    ))];
+    rewritten.params.args = bigint_argument_as_numeric(&aggregate.params.args, schema)?;
     Some(Expr::AggregateFunction(rewritten))
 }
 
@@ -667,7 +655,15 @@ fn window_sum_of_bigint(
     window: &datafusion::logical_expr::expr::WindowFunction,
     schema: &DFSchema,
 ) -> Option<Expr> {
-    let [argument] = window.params.args.as_slice() else {
+    let mut rewritten = window.clone();
+    rewritten.params.args = bigint_argument_as_numeric(&window.params.args, schema)?;
+    Some(Expr::WindowFunction(Box::new(rewritten)))
+}
+
+/// The single 64-bit integer argument of a `sum` cast to `Decimal128(38, 0)`; `None` for
+/// any other argument list.
+fn bigint_argument_as_numeric(args: &[Expr], schema: &DFSchema) -> Option<Vec<Expr>> {
+    let [argument] = args else {
         return None;
     };
     if !matches!(
@@ -676,12 +672,10 @@ fn window_sum_of_bigint(
     ) {
         return None;
     }
-    let mut rewritten = window.clone();
-    rewritten.params.args = vec![Expr::Cast(Cast::new(
+    Some(vec![Expr::Cast(Cast::new(
         Box::new(argument.clone()),
         DataType::Decimal128(38, 0),
-    ))];
-    Some(Expr::WindowFunction(Box::new(rewritten)))
+    ))])
 }
 
 /// Whether an arithmetic operator has a `real` (Float32) operand and an integer or

@@ -23,6 +23,7 @@ use fedgate_adapter_api::AdapterError;
 use mongodb::bson::{Bson, Document};
 
 use crate::decimal::{DecimalValue, Misfit};
+use crate::declared::MILLIS_PER_DAY;
 use crate::infer::{list_item, struct_fields, Column, Shape, UTC};
 use fedgate_adapter_api::SqlState;
 
@@ -538,8 +539,6 @@ impl BatchConverter {
         .for_server(&self.server)
     }
 }
-
-const MILLIS_PER_DAY: i64 = 86_400_000;
 
 /// The day (since 1970-01-01) of a BSON date at midnight UTC; `None` for another time of day.
 fn day_of(millis: i64) -> Option<i32> {

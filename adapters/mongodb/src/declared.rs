@@ -20,6 +20,9 @@ use fedgate_adapter_api::{option_values, Result};
 /// The option's name.
 pub const OPTION: &str = "column_types";
 
+/// A BSON date of a `date` field is this many milliseconds times its day since 1970-01-01.
+pub const MILLIS_PER_DAY: i64 = 86_400_000;
+
 /// A declared type of a BSON date field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateKind {

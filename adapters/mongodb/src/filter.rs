@@ -43,6 +43,7 @@ use datafusion::logical_expr::{BinaryExpr, Expr, Operator};
 use mongodb::bson::{doc, oid::ObjectId, Bson, DateTime, Document};
 
 use crate::decimal;
+use crate::declared::MILLIS_PER_DAY;
 use crate::infer::{Column, InferredSchema, Shape};
 
 /// Translates DataFusion filters on one collection.
@@ -363,8 +364,6 @@ fn string_literal(value: &ScalarValue) -> Option<&str> {
         _ => None,
     }
 }
-
-const MILLIS_PER_DAY: i64 = 86_400_000;
 
 /// A timestamp literal without a time zone (compared with a `timestamp` column's wall clock).
 fn is_local_timestamp(value: &ScalarValue) -> bool {

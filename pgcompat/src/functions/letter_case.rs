@@ -6,24 +6,13 @@
 use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::{Result, ScalarValue};
 
-use super::{is_string, no_such_function, text, text_of, Eval, PgFunction};
+use super::{no_such_function, text, text_of, Eval, PgFunction};
 
 pub(crate) fn functions() -> Vec<PgFunction> {
     let f = |name, row| {
         PgFunction::new(
             name,
-            |types| {
-                Ok(types
-                    .iter()
-                    .map(|t| {
-                        if is_string(t) || t == &DataType::Null {
-                            DataType::Utf8
-                        } else {
-                            t.clone()
-                        }
-                    })
-                    .collect())
-            },
+            super::strings::coerce_text,
             returns,
             Eval::Rows { strict: true, row },
         )

@@ -127,7 +127,8 @@ fn coerce_any(types: &[DataType]) -> Result<Vec<DataType>> {
     Ok(types.iter().map(utf8_if_string).collect())
 }
 
-fn coerce_text(types: &[DataType]) -> Result<Vec<DataType>> {
+/// String arguments (and NULL) read as `text`, others as they are.
+pub(crate) fn coerce_text(types: &[DataType]) -> Result<Vec<DataType>> {
     Ok(types
         .iter()
         .map(|t| {
