@@ -249,7 +249,7 @@ impl Rewriter<'_> {
             Expr::BinaryExpr(BinaryExpr::new(Box::new(l), binary.op, Box::new(r)))
         };
         let plus_minus = matches!(binary.op, Operator::Plus | Operator::Minus);
-        if is_interval(left) && is_interval(right) && compares(binary.op) {
+        if is_interval(left) && is_interval(right) && fedgate_planner::compares(&binary.op) {
             let key = |e| Self::call(&self.functions.interval_key, vec![e]);
             return Some(rebuild(key(l), key(r)));
         }
@@ -343,20 +343,6 @@ fn as_timestamp(expr: Expr) -> Expr {
         Box::new(expr),
         DataType::Timestamp(TimeUnit::Microsecond, None),
     ))
-}
-
-fn compares(op: Operator) -> bool {
-    matches!(
-        op,
-        Operator::Eq
-            | Operator::NotEq
-            | Operator::Lt
-            | Operator::LtEq
-            | Operator::Gt
-            | Operator::GtEq
-            | Operator::IsDistinctFrom
-            | Operator::IsNotDistinctFrom
-    )
 }
 
 /// Types whose text PostgreSQL writes differently from Arrow's cast to a string.

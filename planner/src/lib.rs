@@ -23,6 +23,6 @@ mod remote_table;
 pub mod sql_render;
 
 pub use federation::{federate, FederatingQueryPlanner};
-pub use postgres_semantics::PostgresSemantics;
+pub use postgres_semantics::{compares, PostgresSemantics};
 pub use remote_scan::RemoteScanExec;
 pub use remote_table::RemoteTable;

@@ -539,7 +539,9 @@ fn preferred_types(expr: &Expr, schema: &DFSchema) -> Option<Expr> {
     }
 }
 
-fn compares(op: &Operator) -> bool {
+/// Whether `op` compares its operands (`=`, `<>`, `<`, `<=`, `>`, `>=`, `IS [NOT] DISTINCT
+/// FROM`): the operators PostgreSQL resolves by unifying both sides' types.
+pub fn compares(op: &Operator) -> bool {
     matches!(
         op,
         Operator::Eq
