@@ -13,6 +13,8 @@ mod server;
 mod session;
 mod tls;
 mod users;
+#[cfg(test)]
+mod wire_fuzz;
 
 pub use handler::Gateway;
 pub use server::{serve, AuthMode, ServerConfig, DEFAULT_MAX_CONNECTIONS};

@@ -21,6 +21,8 @@ mod remote_scan;
 mod remote_sql;
 mod remote_table;
 pub mod sql_render;
+#[cfg(test)]
+mod sql_render_fuzz;
 
 pub use federation::{federate, FederatingQueryPlanner};
 pub use postgres_semantics::{compares, PostgresSemantics};

@@ -72,18 +72,38 @@ pub async fn write_parquet(
     let mut written = Vec::new();
     for table in tables {
         let rows = oracle_text_rows(oracle, table).await?;
-        let batch = record_batch(table, &rows)?;
-        let path = dir.join(format!("{}.parquet", table.name));
-        let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut writer = ArrowWriter::try_new(file, batch.schema(), None)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        writer
-            .write(&batch)
-            .and_then(|_| writer.close().map(|_| ()))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        write_table_file(dir, table, &rows)?;
         written.push(format!("{}.parquet", table.name));
     }
     Ok(format!("wrote {}", written.join(", ")))
+}
+
+/// Writes `dir/<table>.parquet` for each of `tables` from the dataset's own rows, without an
+/// oracle (the hostile-SQL test reads them; values are the dataset's text parsed by Arrow).
+pub fn write_dataset_parquet(dir: &Path, tables: &[Table]) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for table in tables {
+        let rows: Vec<Row> = table
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|v| v.map(str::to_string)).collect())
+            .collect();
+        write_table_file(dir, table, &rows)?;
+    }
+    Ok(())
+}
+
+/// `dir/<table>.parquet` holding `rows`.
+fn write_table_file(dir: &Path, table: &Table, rows: &[Row]) -> Result<(), String> {
+    let batch = record_batch(table, rows)?;
+    let path = dir.join(format!("{}.parquet", table.name));
+    let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), None)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    writer
+        .write(&batch)
+        .and_then(|_| writer.close().map(|_| ()))
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 #[cfg(test)]
