@@ -5,14 +5,16 @@
 //! and run by DataFusion. Results stream from the plan to the socket; an error before the
 //! first row is reported without a row description, as PostgreSQL does.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::ParamValues;
 use datafusion::execution::SendableRecordBatchStream;
-use datafusion::logical_expr::LogicalPlan;
+use datafusion::logical_expr::{Expr as PlanExpr, LogicalPlan};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{Expr, Set, Statement, Value};
 use fedgate_adapter_api::ServerOptions;
@@ -1191,9 +1193,26 @@ fn executed_schema(session: &Session, plan: &LogicalPlan) -> SchemaRef {
     }
 }
 
-/// The inferred types of `$1..$n`, in order.
+/// The inferred types of `$1..$n`, in order. A parameter used in several places takes the
+/// type of its first typed use, as PostgreSQL types it at its first use: in
+/// `id BETWEEN $1 AND $1 + 99` it is `id`'s type, where DataFusion's own
+/// `get_parameter_types` fails on the "conflicting" `bigint` of `$1 + 99` (and the
+/// statement would be described with no parameters at all).
 fn parameter_types(plan: &LogicalPlan) -> Vec<Option<DataType>> {
-    let types = plan.get_parameter_types().unwrap_or_default();
+    let mut types: HashMap<String, Option<DataType>> = HashMap::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        node.apply_expressions(|expr| {
+            expr.apply(|e| {
+                if let PlanExpr::Placeholder(placeholder) = e {
+                    let known = types.entry(placeholder.id.clone()).or_insert(None);
+                    if known.is_none() {
+                        *known = placeholder.field.as_ref().map(|f| f.data_type().clone());
+                    }
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })
+    });
     let count = types
         .keys()
         .filter_map(|k| k.trim_start_matches('$').parse::<usize>().ok())
@@ -1392,5 +1411,33 @@ impl ExtendedQueryHandler for ExtendedHandler {
         send_notices(client, &session).await?;
         report_changed_settings(client, &session, before).await?;
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::datatypes::{Field, Schema};
+    use datafusion::datasource::empty::EmptyTable;
+    use datafusion::prelude::SessionContext;
+
+    async fn planned(sql: &str) -> LogicalPlan {
+        let ctx = SessionContext::new();
+        let schema = Schema::new(vec![Field::new("id", DataType::Int32, false)]);
+        ctx.register_table("t", Arc::new(EmptyTable::new(Arc::new(schema))))
+            .expect("table");
+        ctx.state().create_logical_plan(sql).await.expect("plan")
+    }
+
+    #[tokio::test]
+    async fn a_parameter_used_twice_takes_its_first_type() {
+        let plan = planned("SELECT id FROM t WHERE id BETWEEN $1 AND $1 + 99").await;
+        assert_eq!(parameter_types(&plan), vec![Some(DataType::Int32)]);
+    }
+
+    #[tokio::test]
+    async fn parameters_are_counted_up_to_the_highest() {
+        let plan = planned("SELECT id FROM t WHERE id = $2 OR $1 IS NULL").await;
+        assert_eq!(parameter_types(&plan), vec![None, Some(DataType::Int32)]);
     }
 }

@@ -58,7 +58,7 @@ async fn set_up_backends() -> Client {
 }
 
 /// One kind of statement and how to check its answer.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 enum Work {
     PostgresPoint,
     MariaDbPoint,
@@ -128,7 +128,7 @@ async fn client_loop(client: Client, seed: u64, until: Instant) -> (Vec<u64>, Ve
         let started = Instant::now();
         match run_work(&client, work, key).await {
             Ok(()) => latencies.push(started.elapsed().as_micros() as u64),
-            Err(e) => errors.push(e),
+            Err(e) => errors.push(format!("{work:?} with {key}: {e}")),
         }
     }
     (latencies, errors)
