@@ -50,6 +50,11 @@ impl PgError {
             return Self::from(adapter);
         }
         let root = error.find_root();
+        if let Some(known) =
+            crate::postgres_terms::known_wording(&strip_prefixes(&root.to_string()))
+        {
+            return known;
+        }
         if let Some(known) = postgres_wording(root) {
             return known;
         }
@@ -70,7 +75,10 @@ impl PgError {
                 return Self::new(SqlState::NumericValueOutOfRange, "integer out of range");
             }
         }
-        Self::new(classify(root), strip_prefixes(&root.to_string()))
+        Self::new(
+            classify(root),
+            crate::postgres_terms::in_postgres_terms(&strip_prefixes(&root.to_string())),
+        )
     }
 
     /// A parser error: PostgreSQL's `syntax error`.

@@ -28,6 +28,7 @@ pub mod inferred_predicates;
 pub mod numeric_display;
 pub mod output;
 pub mod passthrough;
+mod postgres_terms;
 pub mod rewrite;
 pub mod session;
 pub mod session_time;

@@ -47,6 +47,32 @@ impl Visitor for Finder {
     fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
         self.stop_at(misplaced_window_function(select))
     }
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        self.stop_at(columnless_subquery(expr))
+    }
+}
+
+/// PostgreSQL's error for a subquery without columns where a value is expected
+/// (`(SELECT FROM t)`, `x IN (SELECT FROM t)`): 42601. DataFusion panics planning them.
+/// `EXISTS (SELECT FROM t)` is valid.
+fn columnless_subquery(expr: &Expr) -> Option<PgError> {
+    let (query, message) = match expr {
+        Expr::Subquery(query) => (query, "subquery must return only one column"),
+        Expr::InSubquery { subquery, .. } => (subquery, "subquery has too few columns"),
+        Expr::AnyOp { right, .. } | Expr::AllOp { right, .. } => match right.as_ref() {
+            Expr::Subquery(query) => (query, "subquery has too few columns"),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    select
+        .projection
+        .is_empty()
+        .then(|| PgError::new(SqlState::SyntaxError, message))
 }
 
 impl Finder {
@@ -331,6 +357,22 @@ mod tests {
             .unwrap()
             .remove(0);
         refusal(&statement).map(|e| (e.code, e.message))
+    }
+
+    #[test]
+    fn subqueries_without_columns_are_42601() {
+        assert_eq!(
+            error_of("SELECT (SELECT FROM emp WHERE false) IS NULL"),
+            Some((
+                SqlState::SyntaxError,
+                "subquery must return only one column".into()
+            ))
+        );
+        assert_eq!(
+            error_of("SELECT 1 IN (SELECT FROM emp)"),
+            Some((SqlState::SyntaxError, "subquery has too few columns".into()))
+        );
+        assert_eq!(error_of("SELECT EXISTS (SELECT FROM emp)"), None);
     }
 
     #[test]
