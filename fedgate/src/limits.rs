@@ -98,7 +98,11 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .unwrap_or(trimmed.len());
     let (number, unit) = trimmed.split_at(split);
-    let invalid = || format!("invalid duration {text:?}: expected a number with a unit such as 30s, 500ms or 2min");
+    let invalid = || {
+        format!(
+            "invalid duration {text:?}: expected a number with a unit such as 30s, 500ms or 2min"
+        )
+    };
     let seconds: f64 = match unit.trim().to_ascii_lowercase().as_str() {
         "us" => 1e-6,
         "ms" => 1e-3,

@@ -18,8 +18,7 @@ pub enum LogFormat {
 
 /// Installs the process's log subscriber.
 pub fn init(format: LogFormat) {
-    let filter =
-        EnvFilter::try_from_env("FEDGATE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_env("FEDGATE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -20,9 +20,7 @@ impl ResourceSource for RuntimeUse {
 
 /// The runtime the sessions share: `configured` (memory or spill limits), or else one with
 /// DataFusion's defaults (no limit) so that the metrics see every statement's memory.
-pub fn shared_runtime(
-    configured: Option<Arc<RuntimeEnv>>,
-) -> Result<Arc<RuntimeEnv>, String> {
+pub fn shared_runtime(configured: Option<Arc<RuntimeEnv>>) -> Result<Arc<RuntimeEnv>, String> {
     match configured {
         Some(runtime) => Ok(runtime),
         None => RuntimeEnvBuilder::new()

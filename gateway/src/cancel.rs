@@ -593,13 +593,13 @@ mod tests {
         assert!(!slot.terminate_if_idle(), "a statement runs");
         assert!(slot.terminate());
         let pending = std::future::pending::<()>();
-        assert_eq!(
-            running.guard(pending).await,
-            Err(Interruption::Terminated)
-        );
+        assert_eq!(running.guard(pending).await, Err(Interruption::Terminated));
         drop(running);
         let later = Interrupt::start(Some(&slot), None);
-        assert_eq!(later.guard(std::future::pending::<()>()).await, Err(Interruption::Terminated));
+        assert_eq!(
+            later.guard(std::future::pending::<()>()).await,
+            Err(Interruption::Terminated)
+        );
         assert_eq!(Interruption::Terminated.error().sqlstate.code(), "57P01");
     }
 
@@ -609,7 +609,10 @@ mod tests {
         assert!(slot.terminate_if_idle());
         let interrupt = Interrupt::start(Some(&slot), None);
         let check = interrupt.stop_check();
-        assert_eq!(check().map(|e| e.sqlstate.code().to_string()), Some("57P01".to_string()));
+        assert_eq!(
+            check().map(|e| e.sqlstate.code().to_string()),
+            Some("57P01".to_string())
+        );
     }
 
     #[tokio::test]

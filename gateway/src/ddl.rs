@@ -380,7 +380,8 @@ mod tests {
 
     #[test]
     fn summaries_leave_out_options_and_passwords() {
-        let create = parse("CREATE SERVER s FOREIGN DATA WRAPPER postgres OPTIONS (password 'hush')");
+        let create =
+            parse("CREATE SERVER s FOREIGN DATA WRAPPER postgres OPTIONS (password 'hush')");
         assert_eq!(create.summary(), "CREATE SERVER s");
         let user = parse("CREATE USER alice PASSWORD 'hush'");
         assert_eq!(user.summary(), "CREATE ROLE alice");

@@ -37,8 +37,8 @@ use pgwire::types::format::FormatOptions;
 
 use crate::cancel::{parse_timeout, CancelRegistry, CancelSlot, Interrupt, Interruption};
 use crate::ddl::{parse_server_ddl, ServerDdl};
-use crate::observe::StatementTimer;
 use crate::errors::{from_adapter, from_datafusion, from_parser, user_error};
+use crate::observe::StatementTimer;
 use crate::session::Session;
 use fedgate_pgcompat::catalog::system_tables::SystemTables;
 use fedgate_pgcompat::rewrite::split::split_statements;
@@ -642,7 +642,7 @@ impl Gateway {
         let session = self.session(client)?;
         let mut responses = Vec::new();
         for text in split_statements(query) {
-            let timer = StatementTimer::start();
+            let timer = StatementTimer::start(text);
             let outcome = self.run_one_text(client, &session, text).await;
             match outcome {
                 Ok(more) => responses.extend(more.into_iter().map(|r| timer.observe(r))),
@@ -1386,7 +1386,7 @@ impl ExtendedQueryHandler for ExtendedHandler {
             _ => None,
         };
         let before = reported_settings(&session);
-        let timer = StatementTimer::start();
+        let timer = StatementTimer::start(&prepared.statement.text());
         let response = self
             .gateway
             .execute(

@@ -1,6 +1,7 @@
 //! What a statement leaves behind for the operator: its outcome and duration in the
 //! metrics (`fedgate_statements_total`, `fedgate_statement_duration_seconds`) and, when it
-//! fails, one log line with its SQLSTATE (never its text, which may hold a password).
+//! fails, one log line with its SQLSTATE and message (never its text; and for a statement
+//! that mentions a password, not the message either, which may quote it).
 //!
 //! A statement that returns rows ends when its row stream does: [`StatementTimer::observe`]
 //! wraps the stream so an error while rows stream counts too. A stream dropped before its
@@ -22,12 +23,16 @@ use crate::errors::sqlstate;
 #[derive(Debug, Clone, Copy)]
 pub struct StatementTimer {
     started: Instant,
+    /// The statement mentions a password: its error message is not logged.
+    secret: bool,
 }
 
 impl StatementTimer {
-    pub fn start() -> Self {
+    /// Statement `text` starts now.
+    pub fn start(text: &str) -> Self {
         Self {
             started: Instant::now(),
+            secret: text.to_ascii_lowercase().contains("password"),
         }
     }
 
@@ -62,6 +67,11 @@ impl StatementTimer {
 
     fn finish(self, outcome: StatementOutcome, message: &str) {
         if let StatementOutcome::Error(code) = &outcome {
+            let message = if self.secret {
+                "<the message of a statement with a password>"
+            } else {
+                message
+            };
             tracing::info!(sqlstate = code.as_str(), "statement failed: {message}");
         }
         metrics().statement_finished(&outcome, self.started.elapsed());

@@ -113,7 +113,13 @@ pub async fn serve(
             _ = &mut shutdown => break,
             accepted = listener.accept() => {
                 let (socket, address) = accepted?;
-                let (socket, tracking, link) = connections.track(socket)?;
+                let (socket, tracking, link) = match connections.track(socket) {
+                    Ok(tracked) => tracked,
+                    Err(e) => {
+                        tracing::warn!(client = %address, "connection dropped: {e}");
+                        continue;
+                    }
+                };
                 let id = tracking.id();
                 // Held for the connection's life; `None` when every slot is taken.
                 let slot = slots.clone().try_acquire_owned().ok();

@@ -287,7 +287,9 @@ mod tests {
             });
             connections.set_task(&id, task);
         }
-        connections.shut_down(Duration::from_millis(100), false).await;
+        connections
+            .shut_down(Duration::from_millis(100), false)
+            .await;
         assert!(connections.is_empty());
         assert_eq!(
             terminated.recv().await,

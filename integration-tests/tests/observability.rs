@@ -70,7 +70,10 @@ async fn connect(port: u16, user: &str, password: &str) -> Result<Client, tokio_
 /// while the client was idle.
 async fn connect_watched(
     gateway: &Gateway,
-) -> (Client, tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>) {
+) -> (
+    Client,
+    tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>,
+) {
     let (client, connection) = tokio_postgres::Config::new()
         .host("127.0.0.1")
         .port(gateway.port())
@@ -88,7 +91,10 @@ async fn metrics_health_and_json_logs() {
     let data = tempfile::tempdir().expect("temp dir");
     let metrics_port = free_port().expect("a free port");
     let gateway = Gateway::builder(data.path())
-        .env("FEDGATE_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
+        .env(
+            "FEDGATE_METRICS_LISTEN",
+            format!("127.0.0.1:{metrics_port}"),
+        )
         .env("FEDGATE_LOG_FORMAT", "json")
         .env("FEDGATE_ADMIN_USER", ADMIN)
         .env("FEDGATE_ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -124,7 +130,10 @@ async fn metrics_health_and_json_logs() {
     client.simple_query(&create).await.expect("CREATE SERVER");
     let refused = connect(gateway.port(), ADMIN, "wrong-password").await;
     assert_eq!(
-        refused.expect_err("wrong password").code().map(|c| c.code()),
+        refused
+            .expect_err("wrong password")
+            .code()
+            .map(|c| c.code()),
         Some("28P01")
     );
     client
@@ -147,7 +156,11 @@ async fn metrics_health_and_json_logs() {
     assert!(moved(slowest) >= 3.0, "{after}");
     assert_eq!(sample(&after, "fedgate_sessions_open"), 1.0, "{after}");
     assert!(moved("fedgate_sessions_total") >= 1.0, "{after}");
-    assert_eq!(moved("fedgate_authentication_failures_total"), 1.0, "{after}");
+    assert_eq!(
+        moved("fedgate_authentication_failures_total"),
+        1.0,
+        "{after}"
+    );
     let cancels = r#"fedgate_cancel_requests_total{matched="true"}"#;
     assert_eq!(moved(cancels), 1.0, "{after}");
     assert!(after.contains("fedgate_memory_reserved_bytes "), "{after}");
@@ -155,7 +168,11 @@ async fn metrics_health_and_json_logs() {
     drop(client);
 
     // Every line is one JSON object; a session's lines name its pid; no secret appears.
-    let logs = wait_logs(&gateway, &["connection authenticated", "42P01", "catalog statement"]).await;
+    let logs = wait_logs(
+        &gateway,
+        &["connection authenticated", "42P01", "catalog statement"],
+    )
+    .await;
     assert!(!logs.contains(ADMIN_PASSWORD), "{logs}");
     assert!(!logs.contains(SERVER_PASSWORD), "{logs}");
     let events: Vec<serde_json::Value> = logs
@@ -193,7 +210,10 @@ async fn wait_logs(gateway: &Gateway, needles: &[&str]) -> String {
         if needles.iter().all(|n| logs.contains(n)) {
             return logs;
         }
-        assert!(Instant::now() < deadline, "missing one of {needles:?} in\n{logs}");
+        assert!(
+            Instant::now() < deadline,
+            "missing one of {needles:?} in\n{logs}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -236,7 +256,10 @@ async fn start_with_server(
 ) -> (Gateway, u16) {
     let metrics_port = free_port().expect("a free port");
     let gateway = Gateway::builder(data.path())
-        .env("FEDGATE_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
+        .env(
+            "FEDGATE_METRICS_LISTEN",
+            format!("127.0.0.1:{metrics_port}"),
+        )
         .env("FEDGATE_SHUTDOWN_GRACE", grace)
         .start()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -285,8 +308,14 @@ async fn sigterm_lets_a_running_statement_finish_within_the_grace() {
     let (mut gateway, metrics_port) = start_with_server(&data, GRACE_DB, "30s").await;
     let (idle, idle_connection) = connect_watched(&gateway).await;
     let (busy, _busy_connection) = connect_watched(&gateway).await;
-    let query = tokio::spawn(async move { busy.query("SELECT s, x FROM p.public.short", &[]).await });
-    assert_eq!(wait_running(&pg, GRACE_DB, 1).await, 1, "{}", gateway.logs());
+    let query =
+        tokio::spawn(async move { busy.query("SELECT s, x FROM p.public.short", &[]).await });
+    assert_eq!(
+        wait_running(&pg, GRACE_DB, 1).await,
+        1,
+        "{}",
+        gateway.logs()
+    );
 
     send_sigterm(&gateway);
     wait_not_ready(metrics_port).await;
@@ -311,8 +340,14 @@ async fn after_the_grace_a_running_statement_is_terminated_with_its_backend_quer
     let data = tempfile::tempdir().expect("temp dir");
     let (mut gateway, metrics_port) = start_with_server(&data, TERMINATE_DB, "500ms").await;
     let (busy, _busy_connection) = connect_watched(&gateway).await;
-    let query = tokio::spawn(async move { busy.query("SELECT s, x FROM p.public.slow", &[]).await });
-    assert_eq!(wait_running(&pg, TERMINATE_DB, 1).await, 1, "{}", gateway.logs());
+    let query =
+        tokio::spawn(async move { busy.query("SELECT s, x FROM p.public.slow", &[]).await });
+    assert_eq!(
+        wait_running(&pg, TERMINATE_DB, 1).await,
+        1,
+        "{}",
+        gateway.logs()
+    );
 
     send_sigterm(&gateway);
     wait_not_ready(metrics_port).await;
@@ -326,7 +361,10 @@ async fn after_the_grace_a_running_statement_is_terminated_with_its_backend_quer
         .unwrap_or_else(|| panic!("not a server error: {error:?}\n{}", gateway.logs()));
     assert_eq!(db.code().code(), "57P01");
     assert_eq!(db.severity(), "FATAL");
-    assert_eq!(db.message(), "terminating connection due to administrator command");
+    assert_eq!(
+        db.message(),
+        "terminating connection due to administrator command"
+    );
     assert_eq!(
         wait_running(&pg, TERMINATE_DB, 0).await,
         0,

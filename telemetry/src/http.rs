@@ -64,7 +64,10 @@ async fn read_head(socket: &mut TcpStream) -> std::io::Result<String> {
 /// The whole response to a request head.
 fn respond(head: &str) -> Vec<u8> {
     let mut words = head.lines().next().unwrap_or_default().split_whitespace();
-    let (method, target) = (words.next().unwrap_or_default(), words.next().unwrap_or("/"));
+    let (method, target) = (
+        words.next().unwrap_or_default(),
+        words.next().unwrap_or("/"),
+    );
     let path = target.split('?').next().unwrap_or(target);
     let (status, content_type, body) = match (method, path) {
         ("GET" | "HEAD", "/metrics") => (200, OPENMETRICS, metrics().encode()),

@@ -130,6 +130,11 @@ impl Metrics {
             pools: Mutex::default(),
         };
         metrics.register();
+        // Shown at zero before the first one.
+        for matched in ["true", "false"] {
+            let labels = vec![("matched", matched.to_string())];
+            metrics.cancel_requests.get_or_create(&labels).inc_by(0);
+        }
         metrics
     }
 
@@ -216,7 +221,10 @@ impl Metrics {
             StatementOutcome::Error(code) => ("error", sqlstate_class(code).to_string()),
         };
         self.statements
-            .get_or_create(&vec![("outcome", name.to_string()), ("sqlstate_class", class)])
+            .get_or_create(&vec![
+                ("outcome", name.to_string()),
+                ("sqlstate_class", class),
+            ])
             .inc();
         self.statement_duration
             .get_or_create(&vec![("outcome", name.to_string())])
@@ -266,7 +274,8 @@ impl Metrics {
         let resources = lock(&self.resources).clone();
         if let Some(source) = resources.first() {
             let used = source.resource_use();
-            self.memory_reserved.set(saturating_i64(used.memory_reserved));
+            self.memory_reserved
+                .set(saturating_i64(used.memory_reserved));
             self.spill_bytes.set(saturating_i64(used.spill_bytes));
         }
         let sources = lock(&self.pools).clone();
@@ -277,7 +286,10 @@ impl Metrics {
                 ("idle", pool.idle),
                 ("waiting", pool.waiting),
             ] {
-                let labels = vec![("server", pool.server.clone()), ("state", state.to_string())];
+                let labels = vec![
+                    ("server", pool.server.clone()),
+                    ("state", state.to_string()),
+                ];
                 self.pool_connections
                     .get_or_create(&labels)
                     .set(saturating_i64(value));
