@@ -189,6 +189,8 @@ async fn run(options: Options) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
+    // The listener queues connections from now on: ready (`/readyz`).
+    fedgate_telemetry::health().set_accepting();
     tracing::info!(
         "fedgate listening on {address} (catalog in {})",
         options.data_dir.display()

@@ -106,7 +106,6 @@ pub async fn serve(
     let handlers = Arc::new(Handlers::new(gateway, config.auth, end_point.map(Arc::new)));
     let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections));
     let connections = Arc::new(Connections::default());
-    fedgate_telemetry::health().set_accepting();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {

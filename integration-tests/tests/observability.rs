@@ -142,7 +142,16 @@ async fn metrics_health_and_json_logs() {
         .await
         .expect("a cancel request while idle");
 
-    let (_, after) = http_get(metrics_port, "/metrics").await;
+    // The cancel request is served on its own connection, after the client sent it.
+    let cancels = r#"fedgate_cancel_requests_total{matched="true"}"#;
+    let deadline = Instant::now() + WAIT;
+    let after = loop {
+        let (_, after) = http_get(metrics_port, "/metrics").await;
+        if sample(&after, cancels) > sample(&before, cancels) || Instant::now() > deadline {
+            break after;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let moved = |series: &str| sample(&after, series) - sample(&before, series);
     let ok = r#"fedgate_statements_total{outcome="ok",sqlstate_class="00"}"#;
     assert!(moved(ok) >= 3.0, "{after}");
@@ -161,7 +170,6 @@ async fn metrics_health_and_json_logs() {
         1.0,
         "{after}"
     );
-    let cancels = r#"fedgate_cancel_requests_total{matched="true"}"#;
     assert_eq!(moved(cancels), 1.0, "{after}");
     assert!(after.contains("fedgate_memory_reserved_bytes "), "{after}");
     assert!(after.contains("fedgate_spill_bytes "), "{after}");

@@ -163,7 +163,7 @@ impl Metrics {
         );
         r.register(
             "cancel_requests",
-            "CancelRequests received, by whether they named a running session",
+            "CancelRequests received, by whether their pid and key named a session",
             self.cancel_requests.clone(),
         );
         r.register(
