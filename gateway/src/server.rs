@@ -130,14 +130,13 @@ pub async fn serve(
                 let tls = tls.clone();
                 let span = tracing::info_span!("connection", pid = tracing::field::Empty);
                 let task = tokio::spawn(async move {
-                    let started = Instant::now();
+                    // Logs the end also when the shutdown stops the task.
+                    let _closed = ClosedLog(Instant::now());
                     tracing::info!(client = %address, "connection accepted");
                     if let Err(e) = pgwire::tokio::process_socket(socket, tls, connection).await {
                         tracing::debug!("connection ended with error: {e}");
                     }
                     drop(slot);
-                    let seconds = started.elapsed().as_secs_f64();
-                    tracing::info!(seconds, "connection closed");
                     drop(tracking);
                 }.instrument(span));
                 connections.set_task(&id, task);
@@ -154,6 +153,16 @@ pub async fn serve(
         .shut_down(config.shutdown_grace, tls.is_some())
         .await;
     Ok(())
+}
+
+/// Logs `connection closed` with the connection's age when dropped (inside its span).
+struct ClosedLog(Instant);
+
+impl Drop for ClosedLog {
+    fn drop(&mut self) {
+        let seconds = self.0.elapsed().as_secs_f64();
+        tracing::info!(seconds, "connection closed");
+    }
 }
 
 /// The handlers of one connection: the shared ones, whether it got a session slot, and
