@@ -90,6 +90,32 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
+/// A duration as PostgreSQL's time settings write it: a number with an optional unit `us`,
+/// `ms`, `s`, `min`, `h` or `d`; a bare number is seconds. Zero is allowed.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let invalid = || {
+        format!(
+            "invalid duration {text:?}: expected a number with a unit such as 30s, 500ms or 2min"
+        )
+    };
+    let seconds: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "us" => 1e-6,
+        "ms" => 1e-3,
+        "" | "s" => 1.0,
+        "min" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        _ => return Err(invalid()),
+    };
+    let value: f64 = number.parse().map_err(|_| invalid())?;
+    std::time::Duration::try_from_secs_f64(value * seconds).map_err(|_| invalid())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +130,19 @@ mod tests {
         assert_eq!(parse_size("1048576").unwrap(), 1 << 20);
         for bad in ["", "GB", "4 XB", "-1GB", "0", "1e3GB", "four"] {
             assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations_as_postgres_writes_them() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2min").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("10").unwrap(), Duration::from_secs(10));
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
+        for bad in ["", "s", "5 parsecs", "-1s", "soon"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
 

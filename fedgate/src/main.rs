@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 mod limits;
+mod logging;
+mod metrics;
 mod wiring;
 
 use clap::Parser;
@@ -71,6 +73,17 @@ struct Options {
     /// that needs more ends with SQLSTATE 53100.
     #[arg(long, env = "FEDGATE_SPILL_LIMIT", value_parser = limits::parse_size)]
     spill_limit: Option<u64>,
+    /// Address of the HTTP endpoint for Prometheus (`/metrics`) and health checks
+    /// (`/healthz`, `/readyz`), e.g. 127.0.0.1:9187. Default: none.
+    #[arg(long, env = "FEDGATE_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
+    /// How long running statements may go on after SIGTERM or SIGINT before they are
+    /// terminated (e.g. 30s, 500ms, 2min; a bare number is seconds).
+    #[arg(long, env = "FEDGATE_SHUTDOWN_GRACE", default_value = "30s", value_parser = limits::parse_duration)]
+    shutdown_grace: std::time::Duration,
+    /// Log lines as `text` or `json`.
+    #[arg(long, env = "FEDGATE_LOG_FORMAT", value_enum, default_value_t = logging::LogFormat::Text)]
+    log_format: logging::LogFormat,
 }
 
 /// The admin password from the environment or a file; never from the command line, where
@@ -131,17 +144,14 @@ fn default_sample_dir() -> PathBuf {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("FEDGATE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    if let Err(message) = run(Options::parse()).await {
+    let options = Options::parse();
+    logging::init(options.log_format);
+    if let Err(message) = run(options).await {
         tracing::error!("{message}");
         std::process::exit(1);
     }
+    // Statements still blocking a thread (a local pg_sleep) must not hold the exit.
+    std::process::exit(0);
 }
 
 async fn run(options: Options) -> Result<(), String> {
@@ -154,6 +164,11 @@ async fn run(options: Options) -> Result<(), String> {
         spill_limit: options.spill_limit,
     };
     planning.runtime = limits.runtime()?;
+    if let Some(address) = &options.metrics_listen {
+        let runtime = metrics::shared_runtime(planning.runtime.take())?;
+        planning.runtime = Some(runtime.clone());
+        metrics::start(address, runtime).await?;
+    }
     if let Some(bytes) = limits.memory {
         tracing::info!("memory limit for all statements: {bytes} bytes (spilling to disk beyond)");
     }
@@ -174,6 +189,8 @@ async fn run(options: Options) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
+    // The listener queues connections from now on: ready (`/readyz`).
+    fedgate_telemetry::health().set_accepting();
     tracing::info!(
         "fedgate listening on {address} (catalog in {})",
         options.data_dir.display()
@@ -183,6 +200,7 @@ async fn run(options: Options) -> Result<(), String> {
         auth: options.auth,
         tls,
         max_connections: options.max_connections,
+        shutdown_grace: options.shutdown_grace,
     };
     fedgate_gateway::serve(listener, gateway, config, shutdown_signal())
         .await

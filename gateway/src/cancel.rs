@@ -17,6 +17,10 @@
 //! FETCH step) and [`Interrupt::limit_stream`] ends a result stream with SQLSTATE 57014
 //! when either fires. Ending a stream drops it, and dropping a remote scan cancels the
 //! backend's query (each adapter cancels on drop), so the backends stop too.
+//!
+//! [`CancelSlot::terminate`] ends a session for good (fedgate's shutdown): its running
+//! statements, and any it starts later, end with FATAL 57P01 `terminating connection due
+//! to administrator command`, which closes the connection.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -201,7 +205,8 @@ pub struct Canceller {
 impl CancelHandler for Canceller {
     async fn on_cancel_request(&self, request: CancelRequest) {
         let matched = self.registry.cancel(request.pid, &request.secret_key);
-        tracing::debug!(pid = request.pid, matched, "cancel request");
+        fedgate_telemetry::metrics().cancel_request(matched);
+        tracing::info!(pid = request.pid, matched, "cancel request");
     }
 }
 
@@ -216,6 +221,8 @@ pub struct CancelSlot {
 #[derive(Debug)]
 struct SlotState {
     running: usize,
+    /// The session is being terminated: every statement ends with 57P01.
+    terminated: bool,
     signal: watch::Sender<bool>,
     activity: SlotActivity,
 }
@@ -235,6 +242,7 @@ impl Default for CancelSlot {
         Self {
             state: Mutex::new(SlotState {
                 running: 0,
+                terminated: false,
                 signal: watch::channel(false).0,
                 activity: SlotActivity::default(),
             }),
@@ -247,7 +255,8 @@ impl CancelSlot {
     pub fn begin(self: &Arc<Self>) -> Running {
         let mut state = self.lock();
         if state.running == 0 {
-            state.signal = watch::channel(false).0;
+            // A terminated session's statements start interrupted.
+            state.signal = watch::channel(state.terminated).0;
             state.activity.state_change = Some(SystemTime::now());
         }
         state.running += 1;
@@ -284,6 +293,29 @@ impl CancelSlot {
         true
     }
 
+    /// Terminates the session: its running statements, and any it starts later, end with
+    /// 57P01. Whether a statement was running.
+    pub fn terminate(&self) -> bool {
+        let mut state = self.lock();
+        state.terminated = true;
+        state.signal.send_replace(true);
+        state.running > 0
+    }
+
+    /// Terminates the session if no statement runs; whether it did.
+    pub fn terminate_if_idle(&self) -> bool {
+        let mut state = self.lock();
+        if state.running > 0 {
+            return false;
+        }
+        state.terminated = true;
+        true
+    }
+
+    fn is_terminated(&self) -> bool {
+        self.lock().terminated
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -294,6 +326,17 @@ impl CancelSlot {
 pub struct Running {
     signal: watch::Receiver<bool>,
     slot: Arc<CancelSlot>,
+}
+
+impl Running {
+    /// Why the signal tripped: a cancel, or the session's termination.
+    fn reason(&self) -> Interruption {
+        if self.slot.is_terminated() {
+            Interruption::Terminated
+        } else {
+            Interruption::Cancelled
+        }
+    }
 }
 
 impl Drop for Running {
@@ -311,16 +354,29 @@ impl Drop for Running {
 pub enum Interruption {
     Cancelled,
     TimedOut,
+    /// The session is terminated (shutdown).
+    Terminated,
 }
 
 impl Interruption {
-    /// PostgreSQL's error for it: 57014 with the message naming the reason.
+    /// PostgreSQL's error for it: 57014 with the message naming the reason, or 57P01 for
+    /// a terminated session (sent as FATAL, see `errors`).
     pub fn error(self) -> AdapterError {
-        let message = match self {
-            Interruption::Cancelled => "canceling statement due to user request",
-            Interruption::TimedOut => "canceling statement due to statement timeout",
+        let (code, message) = match self {
+            Interruption::Cancelled => (
+                SqlState::QueryCanceled,
+                "canceling statement due to user request",
+            ),
+            Interruption::TimedOut => (
+                SqlState::QueryCanceled,
+                "canceling statement due to statement timeout",
+            ),
+            Interruption::Terminated => (
+                SqlState::AdminShutdown,
+                "terminating connection due to administrator command",
+            ),
         };
-        AdapterError::new(SqlState::QueryCanceled, message)
+        AdapterError::new(code, message)
     }
 
     pub fn pg_error(self) -> pgwire::error::PgWireError {
@@ -356,8 +412,9 @@ impl Interrupt {
                     if closed {
                         std::future::pending::<()>().await;
                     }
+                    running.reason()
                 }
-                None => std::future::pending::<()>().await,
+                None => std::future::pending().await,
             }
         };
         let timed_out = async {
@@ -367,7 +424,7 @@ impl Interrupt {
             }
         };
         tokio::select! {
-            () = cancelled => Interruption::Cancelled,
+            reason = cancelled => reason,
             () = timed_out => Interruption::TimedOut,
         }
     }
@@ -379,12 +436,9 @@ impl Interrupt {
         let running = self.running.as_ref().map(Arc::downgrade);
         let deadline = self.deadline;
         move || {
-            let cancelled = running
-                .as_ref()
-                .and_then(std::sync::Weak::upgrade)
-                .is_some_and(|r| *r.signal.borrow());
-            if cancelled {
-                return Some(Interruption::Cancelled.error());
+            let running = running.as_ref().and_then(std::sync::Weak::upgrade);
+            if let Some(running) = running.filter(|r| *r.signal.borrow()) {
+                return Some(running.reason().error());
             }
             deadline
                 .filter(|d| Instant::now() >= *d)
@@ -530,6 +584,35 @@ mod tests {
         drop(interrupt);
         let next = Interrupt::start(Some(&slot), None);
         assert_eq!(next.guard(async { 8 }).await, Ok(8));
+    }
+
+    #[tokio::test]
+    async fn a_terminated_session_ends_running_and_later_statements() {
+        let slot = Arc::new(CancelSlot::default());
+        let running = Interrupt::start(Some(&slot), None);
+        assert!(!slot.terminate_if_idle(), "a statement runs");
+        assert!(slot.terminate());
+        let pending = std::future::pending::<()>();
+        assert_eq!(running.guard(pending).await, Err(Interruption::Terminated));
+        drop(running);
+        let later = Interrupt::start(Some(&slot), None);
+        assert_eq!(
+            later.guard(std::future::pending::<()>()).await,
+            Err(Interruption::Terminated)
+        );
+        assert_eq!(Interruption::Terminated.error().sqlstate.code(), "57P01");
+    }
+
+    #[test]
+    fn an_idle_session_is_terminated_at_once() {
+        let slot = Arc::new(CancelSlot::default());
+        assert!(slot.terminate_if_idle());
+        let interrupt = Interrupt::start(Some(&slot), None);
+        let check = interrupt.stop_check();
+        assert_eq!(
+            check().map(|e| e.sqlstate.code().to_string()),
+            Some("57P01".to_string())
+        );
     }
 
     #[tokio::test]

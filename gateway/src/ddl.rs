@@ -77,6 +77,18 @@ pub enum UserDdl {
 }
 
 impl ServerDdl {
+    /// The statement's verb and names, for the log: never its options or password.
+    pub fn summary(&self) -> String {
+        let names = match self {
+            Self::Create { name, .. } | Self::Alter { name, .. } => name.clone(),
+            Self::Refresh { name } => name.clone().unwrap_or_default(),
+            Self::Drop { names, .. } => names.join(", "),
+            Self::User(UserDdl::Create { name, .. } | UserDdl::Alter { name, .. }) => name.clone(),
+            Self::User(UserDdl::Drop { names, .. }) => names.join(", "),
+        };
+        format!("{} {names}", self.tag()).trim_end().to_string()
+    }
+
     /// The command tag PostgreSQL sends on success.
     pub fn tag(&self) -> &'static str {
         match self {
@@ -364,6 +376,16 @@ mod tests {
 
     fn parse(sql: &str) -> ServerDdl {
         parse_server_ddl(sql).expect("is ddl").expect("parses")
+    }
+
+    #[test]
+    fn summaries_leave_out_options_and_passwords() {
+        let create =
+            parse("CREATE SERVER s FOREIGN DATA WRAPPER postgres OPTIONS (password 'hush')");
+        assert_eq!(create.summary(), "CREATE SERVER s");
+        let user = parse("CREATE USER alice PASSWORD 'hush'");
+        assert_eq!(user.summary(), "CREATE ROLE alice");
+        assert_eq!(parse("DROP SERVER a, b").summary(), "DROP SERVER a, b");
     }
 
     #[test]

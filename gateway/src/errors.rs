@@ -18,10 +18,33 @@ fn error_info(
     detail: Option<String>,
     hint: Option<String>,
 ) -> ErrorInfo {
-    let mut info = ErrorInfo::new("ERROR".to_string(), code.code().to_string(), message);
+    let mut info = ErrorInfo::new(severity(code).to_string(), code.code().to_string(), message);
     info.detail = detail;
     info.hint = hint;
     info
+}
+
+/// `FATAL` for a terminated session (57P01), as PostgreSQL sends it: pgwire closes the
+/// connection after a FATAL error. `ERROR` otherwise.
+fn severity(code: SqlState) -> &'static str {
+    match code {
+        SqlState::AdminShutdown => "FATAL",
+        _ => "ERROR",
+    }
+}
+
+/// Whether `error` ends the connection.
+pub fn is_fatal(error: &PgWireError) -> bool {
+    matches!(error, PgWireError::UserError(info) if info.severity == "FATAL")
+}
+
+/// The SQLSTATE of a statement's `error`: its own, or XX000 for pgwire's other errors
+/// (which are, during a statement, encoding failures sent as XX000).
+pub fn sqlstate(error: &PgWireError) -> String {
+    match error {
+        PgWireError::UserError(info) => info.code.clone(),
+        _ => SqlState::InternalError.code().to_string(),
+    }
 }
 
 /// An adapter error as a PostgreSQL error, keeping its SQLSTATE, detail and hint.
@@ -52,6 +75,14 @@ pub fn from_pg(error: PgError) -> PgWireError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_terminated_session_is_fatal() {
+        let error = from_adapter(&AdapterError::new(SqlState::AdminShutdown, "terminating"));
+        assert!(is_fatal(&error));
+        assert_eq!(sqlstate(&error), "57P01");
+        assert!(!is_fatal(&user_error(SqlState::QueryCanceled, "x")));
+    }
 
     #[test]
     fn adapter_errors_keep_their_code_through_wrappers() {

@@ -40,6 +40,7 @@ use pgwire::types::format::FormatOptions;
 use crate::cancel::{parse_timeout, CancelRegistry, CancelSlot, Interrupt, Interruption};
 use crate::ddl::{parse_server_ddl, ServerDdl};
 use crate::errors::{from_adapter, from_datafusion, from_parser, user_error};
+use crate::observe::StatementTimer;
 use crate::session::Session;
 use fedgate_pgcompat::catalog::system_tables::SystemTables;
 use fedgate_pgcompat::rewrite::split::split_statements;
@@ -209,6 +210,7 @@ impl Gateway {
             Prepared::Empty => Ok(Response::EmptyQuery),
             Prepared::Ddl(ddl) => {
                 let user = client.metadata().get("user").cloned().unwrap_or_default();
+                tracing::info!(user, statement = %ddl.summary(), "catalog statement");
                 if let ServerDdl::User(statement) = ddl {
                     let mut notices = Vec::new();
                     let response =
@@ -642,11 +644,17 @@ impl Gateway {
         let session = self.session(client)?;
         let mut responses = Vec::new();
         for text in split_statements(query) {
+            let timer = StatementTimer::start(text);
             let outcome = self.run_one_text(client, &session, text).await;
             match outcome {
-                Ok(mut more) => responses.append(&mut more),
+                Ok(more) => responses.extend(more.into_iter().map(|r| timer.observe(r))),
+                // A terminated session (57P01): pgwire closes the connection after it.
+                Err(error) if crate::errors::is_fatal(&error) => {
+                    timer.failed(&error);
+                    return Err(error);
+                }
                 Err(error) => {
-                    responses.push(error_response(error));
+                    responses.push(timer.observe(error_response(error)));
                     break;
                 }
             }
@@ -1397,6 +1405,7 @@ impl ExtendedQueryHandler for ExtendedHandler {
             _ => None,
         };
         let before = reported_settings(&session);
+        let timer = StatementTimer::start(&prepared.statement.text());
         let response = self
             .gateway
             .execute(
@@ -1410,7 +1419,13 @@ impl ExtendedQueryHandler for ExtendedHandler {
             .await;
         send_notices(client, &session).await?;
         report_changed_settings(client, &session, before).await?;
-        response
+        match response {
+            Ok(response) => Ok(timer.observe(response)),
+            Err(error) => {
+                timer.failed(&error);
+                Err(error)
+            }
+        }
     }
 }
 

@@ -9,8 +9,10 @@ mod cancel;
 mod ddl;
 mod errors;
 mod handler;
+mod observe;
 mod server;
 mod session;
+mod shutdown;
 mod tls;
 mod users;
 #[cfg(test)]
@@ -18,6 +20,7 @@ mod wire_fuzz;
 
 pub use handler::Gateway;
 pub use server::{serve, AuthMode, ServerConfig, DEFAULT_MAX_CONNECTIONS};
+pub use shutdown::DEFAULT_SHUTDOWN_GRACE;
 pub use tls::{load as load_tls, Tls};
 pub use users::{bootstrap_admin, set_store_md5};
 

@@ -17,10 +17,15 @@
 //! limit still reaches the start-up packet, so a CancelRequest (which needs no session) is
 //! served, and a session start-up is refused with PostgreSQL's FATAL 53300 `sorry, too many
 //! clients already`.
+//!
+//! Each connection's task runs in a `connection` tracing span that carries the session's
+//! pid once it is known, so every log line of a session names it. On shutdown the
+//! listener stops and the sessions are closed as [`crate::shutdown`] describes.
 
 use std::fmt::Debug;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -34,6 +39,7 @@ use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::startup::{Authentication, PasswordMessageFamily};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use tokio::net::TcpListener;
+use tracing::Instrument;
 
 use fedgate_catalog::StoredUser;
 
@@ -45,6 +51,7 @@ use crate::auth::{
 };
 use crate::cancel::{CancelRegistry, Canceller, ConnectionInfo};
 use crate::handler::{ExtendedHandler, Gateway};
+use crate::shutdown::{Connections, SessionLink};
 
 /// How clients authenticate (`--auth`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -68,6 +75,8 @@ pub struct ServerConfig {
     pub tls: Option<crate::tls::Tls>,
     /// Client connections served at once (`--max-connections`).
     pub max_connections: usize,
+    /// How long running statements may go on after a shutdown starts (`--shutdown-grace`).
+    pub shutdown_grace: Duration,
 }
 
 /// PostgreSQL's default `max_connections`.
@@ -79,11 +88,13 @@ impl Default for ServerConfig {
             auth: AuthMode::default(),
             tls: None,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            shutdown_grace: crate::shutdown::DEFAULT_SHUTDOWN_GRACE,
         }
     }
 }
 
-/// Accepts connections until `shutdown` resolves.
+/// Accepts connections until `shutdown` resolves, then closes the sessions (see
+/// [`crate::shutdown`]) and returns.
 pub async fn serve(
     listener: TcpListener,
     gateway: Arc<Gateway>,
@@ -94,34 +105,72 @@ pub async fn serve(
     let tls = config.tls.map(|t| t.acceptor);
     let handlers = Arc::new(Handlers::new(gateway, config.auth, end_point.map(Arc::new)));
     let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections));
+    let connections = Arc::new(Connections::default());
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            _ = &mut shutdown => return Ok(()),
+            _ = &mut shutdown => break,
             accepted = listener.accept() => {
-                let (socket, _) = accepted?;
+                let (socket, address) = accepted?;
+                let (socket, tracking, link) = match connections.track(socket) {
+                    Ok(tracked) => tracked,
+                    Err(e) => {
+                        tracing::warn!(client = %address, "connection dropped: {e}");
+                        continue;
+                    }
+                };
+                let id = tracking.id();
                 // Held for the connection's life; `None` when every slot is taken.
                 let slot = slots.clone().try_acquire_owned().ok();
                 let connection = Arc::new(Connection {
                     handlers: handlers.clone(),
                     admitted: slot.is_some(),
+                    link,
                 });
                 let tls = tls.clone();
-                tokio::spawn(async move {
+                let span = tracing::info_span!("connection", pid = tracing::field::Empty);
+                let task = tokio::spawn(async move {
+                    // Logs the end also when the shutdown stops the task.
+                    let _closed = ClosedLog(Instant::now());
+                    tracing::info!(client = %address, "connection accepted");
                     if let Err(e) = pgwire::tokio::process_socket(socket, tls, connection).await {
                         tracing::debug!("connection ended with error: {e}");
                     }
                     drop(slot);
-                });
+                    drop(tracking);
+                }.instrument(span));
+                connections.set_task(&id, task);
             }
         }
     }
+    drop(listener);
+    fedgate_telemetry::health().set_shutting_down();
+    tracing::info!(
+        grace_seconds = config.shutdown_grace.as_secs_f64(),
+        "shutting down: no new connections, idle sessions closed, running statements may finish"
+    );
+    connections
+        .shut_down(config.shutdown_grace, tls.is_some())
+        .await;
+    Ok(())
 }
 
-/// The handlers of one connection: the shared ones, and whether it got a session slot.
+/// Logs `connection closed` with the connection's age when dropped (inside its span).
+struct ClosedLog(Instant);
+
+impl Drop for ClosedLog {
+    fn drop(&mut self) {
+        let seconds = self.0.elapsed().as_secs_f64();
+        tracing::info!(seconds, "connection closed");
+    }
+}
+
+/// The handlers of one connection: the shared ones, whether it got a session slot, and
+/// where its start-up records the session for the shutdown.
 struct Connection {
     handlers: Arc<Handlers>,
     admitted: bool,
+    link: Arc<SessionLink>,
 }
 
 impl PgWireServerHandlers for Connection {
@@ -141,6 +190,7 @@ impl PgWireServerHandlers for Connection {
             auth: self.handlers.auth,
             end_point: self.handlers.end_point.clone(),
             admitted: self.admitted,
+            link: self.link.clone(),
             pending: Mutex::new(Pending::None),
         })
     }
@@ -182,6 +232,7 @@ struct Startup {
     end_point: Option<Arc<Vec<u8>>>,
     /// Whether the connection got a slot of `max_connections`.
     admitted: bool,
+    link: Arc<SessionLink>,
     pending: Mutex<Pending>,
 }
 
@@ -242,6 +293,7 @@ impl Startup {
     }
 
     fn failed(&self, addr: SocketAddr, user: &str) -> PgWireError {
+        fedgate_telemetry::metrics().authentication_failed();
         tracing::info!(user, client = %addr.ip(), "password authentication failed");
         fatal(
             SqlState::InvalidPassword,
@@ -378,7 +430,6 @@ impl Startup {
                 format!("database \"{database}\" does not exist"),
             ));
         }
-        tracing::debug!(user, database, "client authenticated");
         // BackendKeyData: the pid and key a CancelRequest for this connection must name.
         let addr = client.socket_addr();
         let info = ConnectionInfo {
@@ -391,9 +442,15 @@ impl Startup {
             self.cancel.register(client.protocol_version(), info);
         let application_name = client.metadata().get("application_name").cloned();
         slot.starting("", application_name);
+        tracing::Span::current().record("pid", pid);
+        tracing::info!(user, database, "connection authenticated");
         client.set_pid_and_secret_key(pid, secret);
+        self.link.started(slot.clone(), client.is_secure());
         client.session_extensions().insert(slot);
         client.session_extensions().insert(registration);
+        client
+            .session_extensions()
+            .insert(fedgate_telemetry::metrics().session_started());
         let mut parameters = DefaultServerParameterProvider::default();
         parameters.server_version = crate::SERVER_VERSION.to_string();
         parameters.time_zone = "UTC".to_string();

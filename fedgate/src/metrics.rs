@@ -1,0 +1,42 @@
+//! Starts the metrics and health endpoint (`--metrics-listen`) and connects the shared
+//! DataFusion runtime to the metrics (memory reserved by statements, bytes in spill files).
+
+use std::sync::Arc;
+
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use fedgate_telemetry::{ResourceSource, ResourceUse};
+
+/// The runtime's memory pool and spill files, read at each scrape.
+struct RuntimeUse(Arc<RuntimeEnv>);
+
+impl ResourceSource for RuntimeUse {
+    fn resource_use(&self) -> ResourceUse {
+        ResourceUse {
+            memory_reserved: self.0.memory_pool.reserved() as u64,
+            spill_bytes: self.0.disk_manager.used_disk_space(),
+        }
+    }
+}
+
+/// The runtime the sessions share: `configured` (memory or spill limits), or else one with
+/// DataFusion's defaults (no limit) so that the metrics see every statement's memory.
+pub fn shared_runtime(configured: Option<Arc<RuntimeEnv>>) -> Result<Arc<RuntimeEnv>, String> {
+    match configured {
+        Some(runtime) => Ok(runtime),
+        None => RuntimeEnvBuilder::new()
+            .build_arc()
+            .map_err(|e| format!("cannot set up the runtime: {e}")),
+    }
+}
+
+/// Binds `address` and serves `/metrics`, `/healthz` and `/readyz` on it.
+pub async fn start(address: &str, runtime: Arc<RuntimeEnv>) -> Result<(), String> {
+    fedgate_telemetry::metrics().set_resource_source(Arc::new(RuntimeUse(runtime)));
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| format!("cannot listen for metrics on {address}: {e}"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!("metrics on http://{bound}/metrics (health: /healthz, /readyz)");
+    tokio::spawn(fedgate_telemetry::serve_http(listener));
+    Ok(())
+}
