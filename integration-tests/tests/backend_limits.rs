@@ -159,7 +159,13 @@ async fn fails(client: &Client, sql: &str) -> tokio_postgres::Error {
     }
 }
 
+/// The PostgreSQL database of these tests, made once per run (the tests run in parallel).
 async fn prepare_postgres() {
+    static PREPARED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    PREPARED.get_or_init(recreate_postgres).await;
+}
+
+async fn recreate_postgres() {
     backend::recreate_database(DATABASE)
         .await
         .expect("PostgreSQL must be reachable on 127.0.0.1:5432");
@@ -198,7 +204,7 @@ async fn frozen_postgres_backend_ends_the_statement_naming_the_server() {
     let proxy = Proxy::start(backend::PG_PORT).await;
     let data = tempfile::tempdir().unwrap();
     let mut gateway = Gateway::start(data.path()).expect("gateway starts");
-    let client = gateway.connect().await.expect("connect");
+    let mut client = gateway.connect().await.expect("connect");
     client
         .batch_execute(&pg_server(
             "frozen",
@@ -213,25 +219,39 @@ async fn frozen_postgres_backend_ends_the_statement_naming_the_server() {
         .unwrap();
     assert_eq!(row.get::<_, i64>(0), 1000);
 
-    // The backend's own statement_timeout: a slow query ends with its 57014.
+    // The backend's own statement_timeout: a slow query ends with its 57014 (a statement
+    // that only reads one PostgreSQL server passes through: the backend's error as it is).
     let error = fails(&client, "SELECT count(*) FROM frozen.public.slow").await;
+    assert_eq!(sqlstate(&error), "57014", "{error:?}");
+    // Also when fedgate runs the statement and the backend a part of it.
+    let error = fails(
+        &client,
+        "SELECT count(*) FROM frozen.public.slow s JOIN samples.shop.customers c ON s.id = c.id",
+    )
+    .await;
     assert_eq!(sqlstate(&error), "57014", "{error:?}");
     assert!(message(&error).contains("\"frozen\""), "{error:?}");
 
     proxy.set(Mode::Freeze);
     let other = gateway.connect().await.expect("second session");
-    let frozen = tokio::spawn(async move {
-        let error = fails(&client, "SELECT count(*) FROM frozen.public.t").await;
-        (client, error)
-    });
-    other_server_answers(&other).await;
-    let (client, error) = frozen.await.unwrap();
-    let state = sqlstate(&error);
-    assert!(
-        state.starts_with("08") || state == "57014",
-        "{state}: {error:?}"
-    );
-    assert!(message(&error).contains("\"frozen\""), "{error:?}");
+    for sql in [
+        "SELECT count(*) FROM frozen.public.t",
+        "SELECT count(*) FROM frozen.public.t t JOIN samples.shop.customers c ON t.id = c.id",
+    ] {
+        let frozen = tokio::spawn(async move {
+            let error = fails(&client, sql).await;
+            (client, error)
+        });
+        other_server_answers(&other).await;
+        let (back, error) = frozen.await.unwrap();
+        client = back;
+        let state = sqlstate(&error);
+        assert!(
+            state.starts_with("08") || state == "57014",
+            "{sql}: {state}: {error:?}"
+        );
+        assert!(message(&error).contains("\"frozen\""), "{sql}: {error:?}");
+    }
     other_server_answers(&client).await;
     gateway.terminate().expect("clean stop");
 }

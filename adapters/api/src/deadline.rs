@@ -11,10 +11,11 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::error::Result as DfResult;
 use datafusion::execution::{RecordBatchStream, SendableRecordBatchStream};
-use futures::{Future, Stream};
-use tokio::time::Sleep;
+use futures::stream::BoxStream;
+use futures::{Future, Stream, StreamExt};
+use tokio::time::{Instant, Sleep};
 
-use crate::AdapterError;
+use crate::{AdapterError, Result};
 
 /// Ends `stream` with `error` when it has not ended `limit` after it was first polled.
 /// Without a limit the stream is returned as it is.
@@ -33,6 +34,24 @@ pub fn with_deadline(
             error: Some(error),
         }),
     }
+}
+
+/// Ends `items` with `error` at `deadline` if it has not ended by then (dropping it); for
+/// streams that are not record batches (pass-through rows).
+pub fn items_until<T: Send + 'static>(
+    items: BoxStream<'static, Result<T>>,
+    deadline: Instant,
+    error: AdapterError,
+) -> BoxStream<'static, Result<T>> {
+    futures::stream::unfold(Some((items, error)), move |state| async move {
+        let (mut items, error) = state?;
+        match tokio::time::timeout_at(deadline, items.next()).await {
+            Ok(Some(item)) => Some((item, Some((items, error)))),
+            Ok(None) => None,
+            Err(_) => Some((Err(error), None)),
+        }
+    })
+    .boxed()
 }
 
 struct Deadline {
@@ -116,6 +135,19 @@ mod tests {
         assert!(found.message.contains("sales"));
         assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
         assert!(s.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn items_end_with_the_error_at_the_deadline() {
+        let items = futures::stream::iter(vec![Ok(1)])
+            .chain(futures::stream::pending())
+            .boxed();
+        let deadline = Instant::now() + Duration::from_millis(200);
+        let error = AdapterError::connection_failure("no answer");
+        let all: Vec<Result<i32>> = items_until(items, deadline, error).collect().await;
+        assert_eq!(all.len(), 2);
+        assert_eq!(*all[0].as_ref().unwrap(), 1);
+        assert_eq!(all[1].as_ref().unwrap_err().sqlstate, "08006");
     }
 
     #[tokio::test]

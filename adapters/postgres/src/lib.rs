@@ -44,6 +44,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::execution::SendableRecordBatchStream;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use fedgate_adapter_api::deadline::items_until;
 use fedgate_adapter_api::option_values::show_duration;
 use fedgate_adapter_api::{
     error_stream, with_deadline, AdapterError, Backend, BackendTable, CircuitBreaker, Passthrough,
@@ -181,17 +182,31 @@ impl PostgresBackend {
 /// connected to it directly: not prefixed with the server name.
 #[async_trait]
 impl Passthrough for PostgresBackend {
+    /// Bounded by the remote deadline.
     async fn describe(
         &self,
         sql: &str,
         settings: &[(String, String)],
         parameter_types: &[u32],
     ) -> Result<PassthroughDescription> {
-        passthrough::describe(&self.scan_target(), sql, settings, parameter_types).await
+        let target = self.scan_target();
+        self.bounded(passthrough::describe(&target, sql, settings, parameter_types))
+            .await
     }
 
+    /// Bounded by the remote deadline, from the start to the last row.
     async fn run(&self, request: PassthroughRequest) -> Result<PassthroughRows> {
-        passthrough::run(self.scan_target(), request).await
+        let running = passthrough::run(self.scan_target(), request);
+        let Some(limit) = self.options.limits.remote_deadline() else {
+            return running.await;
+        };
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut rows = match tokio::time::timeout_at(deadline, running).await {
+            Ok(rows) => rows?,
+            Err(_) => return Err(self.fail(self.no_answer())),
+        };
+        rows.rows = items_until(rows.rows, deadline, self.fail(self.no_answer()));
+        Ok(rows)
     }
 }
 
