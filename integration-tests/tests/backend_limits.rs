@@ -232,6 +232,12 @@ async fn frozen_postgres_backend_ends_the_statement_naming_the_server() {
     assert_eq!(sqlstate(&error), "57014", "{error:?}");
     assert!(message(&error).contains("\"frozen\""), "{error:?}");
 
+    // A pooled connection is idle when the backend freezes: the statement gets it and
+    // waits on it; the next one needs a new connection, which cannot be made either.
+    client
+        .query_one("SELECT count(*) FROM frozen.public.t", &[])
+        .await
+        .expect("works before the freeze");
     proxy.set(Mode::Freeze);
     let other = gateway.connect().await.expect("second session");
     for sql in [

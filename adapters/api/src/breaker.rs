@@ -166,7 +166,7 @@ impl CircuitBreaker {
             format!("next attempt in {}", show_duration(round_up(wait)))
         };
         AdapterError::unable_to_connect(format!(
-            "server is marked down after {failures} failed connection attempts; {next}"
+            "marked down after {failures} failed connection attempts; {next}"
         ))
         .with_detail(format!("last error: {}", down.last_error.message))
         .with_hint("the breaker_failures and breaker_backoff options of the server set this")
