@@ -415,7 +415,11 @@ impl Startup {
         };
         match stored.connection_limit {
             Some(limit) if !stored.superuser && self.cancel.sessions_of(user) >= limit as usize => {
-                tracing::info!(user, limit, "connection refused: the user's connection limit");
+                tracing::info!(
+                    user,
+                    limit,
+                    "connection refused: the user's connection limit"
+                );
                 Err(fatal(
                     SqlState::TooManyConnections,
                     format!("too many connections for role \"{user}\""),

@@ -295,7 +295,11 @@ async fn frozen_mariadb_backend_ends_the_statement_naming_the_server() {
     assert_eq!(row.get::<_, i64>(0), 1000);
 
     // The server's own max_statement_time ends a slow query with 57014.
-    let error = fails(&client, &format!("SELECT count(*) FROM myfrozen.{MY_DATABASE}.slow")).await;
+    let error = fails(
+        &client,
+        &format!("SELECT count(*) FROM myfrozen.{MY_DATABASE}.slow"),
+    )
+    .await;
     assert_eq!(sqlstate(&error), "57014", "{error:?}");
     assert!(message(&error).contains("\"myfrozen\""), "{error:?}");
 
@@ -321,7 +325,11 @@ async fn connect_timeout_and_circuit_breaker() {
     // A socket that listens but never accepts: TCP connects, the protocol never answers.
     let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let hole_port = hole.local_addr().unwrap().port();
-    let error = fails(&client, &pg_server("hole", hole_port, ", connect_timeout '1'")).await;
+    let error = fails(
+        &client,
+        &pg_server("hole", hole_port, ", connect_timeout '1'"),
+    )
+    .await;
     assert_eq!(sqlstate(&error), "08001", "{error:?}");
     assert!(message(&error).contains("timed out"), "{error:?}");
     drop(hole);
@@ -353,8 +361,14 @@ async fn connect_timeout_and_circuit_breaker() {
     };
     assert_eq!(sqlstate(&error), "08001", "{error:?}");
     let text = message(&error);
-    assert!(text.contains("\"flaky\"") && text.contains("marked down"), "{text}");
-    assert!(text.contains("last error") && text.contains("timed out"), "{text}");
+    assert!(
+        text.contains("\"flaky\"") && text.contains("marked down"),
+        "{text}"
+    );
+    assert!(
+        text.contains("last error") && text.contains("timed out"),
+        "{text}"
+    );
 
     // Back: after the back-off one trial connects, and the server is up again.
     proxy.set(Mode::Forward);
@@ -429,7 +443,11 @@ const ADMIN: &str = "admin";
 const ADMIN_PASSWORD: &str = "limits-admin-pass";
 const ALICE_PASSWORD: &str = "limits-alice-pass";
 
-async fn login(gateway: &Gateway, user: &str, password: &str) -> Result<Client, tokio_postgres::Error> {
+async fn login(
+    gateway: &Gateway,
+    user: &str,
+    password: &str,
+) -> Result<Client, tokio_postgres::Error> {
     let (client, connection) = tokio_postgres::Config::new()
         .host("127.0.0.1")
         .port(gateway.port())
@@ -467,8 +485,12 @@ async fn per_user_connection_limit() {
     assert_eq!(sqlstate(&error), "22023", "{error:?}");
     assert_eq!(message(&error), "invalid connection limit: -2 | ");
 
-    let first = login(&gateway, "alice", ALICE_PASSWORD).await.expect("first");
-    let _second = login(&gateway, "alice", ALICE_PASSWORD).await.expect("second");
+    let first = login(&gateway, "alice", ALICE_PASSWORD)
+        .await
+        .expect("first");
+    let _second = login(&gateway, "alice", ALICE_PASSWORD)
+        .await
+        .expect("second");
     let refused = login(&gateway, "alice", ALICE_PASSWORD)
         .await
         .expect_err("a third session is over alice's limit");
@@ -476,8 +498,12 @@ async fn per_user_connection_limit() {
     assert_eq!(db.code().code(), "53300", "{db:?}");
     assert_eq!(db.message(), "too many connections for role \"alice\"");
     // Only alice is limited: more admin sessions are fine.
-    let _admin2 = login(&gateway, ADMIN, ADMIN_PASSWORD).await.expect("admin 2");
-    let _admin3 = login(&gateway, ADMIN, ADMIN_PASSWORD).await.expect("admin 3");
+    let _admin2 = login(&gateway, ADMIN, ADMIN_PASSWORD)
+        .await
+        .expect("admin 2");
+    let _admin3 = login(&gateway, ADMIN, ADMIN_PASSWORD)
+        .await
+        .expect("admin 3");
 
     // A session that ends frees its place.
     drop(first);

@@ -137,7 +137,9 @@ impl CircuitBreaker {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn admit(&self) -> Result<Ticket<'_>> {
@@ -288,7 +290,9 @@ mod tests {
     }
 
     fn refused() -> Result<()> {
-        Err(AdapterError::unable_to_connect("could not connect to db:1: refused"))
+        Err(AdapterError::unable_to_connect(
+            "could not connect to db:1: refused",
+        ))
     }
 
     /// One failing attempt through `b`: its error, and whether it ran.
@@ -315,7 +319,11 @@ mod tests {
         assert!(!ran, "a marked-down server is not tried");
         let e = result.unwrap();
         assert_eq!(e.sqlstate, "08001");
-        assert!(e.message.contains("marked down after 2 failed"), "{}", e.message);
+        assert!(
+            e.message.contains("marked down after 2 failed"),
+            "{}",
+            e.message
+        );
         assert!(e.message.contains("next attempt in 5s"), "{}", e.message);
         assert!(e.detail.unwrap().contains("refused"));
     }

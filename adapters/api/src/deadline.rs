@@ -105,7 +105,9 @@ mod tests {
     use futures::StreamExt;
     use std::sync::Arc;
 
-    fn stream(items: impl Stream<Item = DfResult<RecordBatch>> + Send + 'static) -> SendableRecordBatchStream {
+    fn stream(
+        items: impl Stream<Item = DfResult<RecordBatch>> + Send + 'static,
+    ) -> SendableRecordBatchStream {
         Box::pin(RecordBatchStreamAdapter::new(
             Arc::new(Schema::empty()),
             items,

@@ -21,9 +21,9 @@ mod pushdown;
 mod sqlstate;
 mod wrapper;
 
-pub use dialect::{FunctionCall, SqlCapabilities, SqlDialect};
 pub use breaker::{BreakerConfig, CircuitBreaker};
 pub use deadline::with_deadline;
+pub use dialect::{FunctionCall, SqlCapabilities, SqlDialect};
 pub use error::{AdapterError, Result};
 pub use limits::{BackendLimits, LIMIT_OPTIONS};
 pub use options::ServerOptions;

@@ -88,8 +88,7 @@ impl BackendLimits {
             Duration::from_secs(1),
             DAY,
         )?;
-        let statement_timeout =
-            duration("statement_timeout", Duration::ZERO, Duration::ZERO, DAY)?;
+        let statement_timeout = duration("statement_timeout", Duration::ZERO, Duration::ZERO, DAY)?;
         Ok(Self {
             keepalive: (!idle.is_zero()).then_some(Keepalive { idle, interval }),
             statement_timeout: (!statement_timeout.is_zero()).then_some(statement_timeout),
@@ -198,7 +197,11 @@ mod tests {
         assert_eq!(l.pool_max_size, 2);
         let e = l.pool_exhausted();
         assert_eq!(e.sqlstate, "53300");
-        assert!(e.message.contains("2 connections busy for 1s"), "{}", e.message);
+        assert!(
+            e.message.contains("2 connections busy for 1s"),
+            "{}",
+            e.message
+        );
         let both = opts(&[("pool_size", "2"), ("pool_max_size", "3")]);
         assert_eq!(BackendLimits::parse(&both).unwrap_err().sqlstate, "22023");
         let same = opts(&[("pool_size", "4"), ("pool_max_size", "4")]);

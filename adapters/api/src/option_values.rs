@@ -120,15 +120,17 @@ fn duration_from_text(text: &str) -> Option<Duration> {
         "h" => 3_600_000,
         _ => return None,
     };
-    number.checked_mul(millis_per_unit).map(Duration::from_millis)
+    number
+        .checked_mul(millis_per_unit)
+        .map(Duration::from_millis)
 }
 
 /// A duration as an operator writes it: `500ms`, `5s`, `2min`.
 pub fn show_duration(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 60_000 == 0 && ms > 0 {
+    if ms.is_multiple_of(60_000) && ms > 0 {
         format!("{}min", ms / 60_000)
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")
@@ -155,7 +157,11 @@ mod tests {
         for bad in ["", "-1", "1.5s", "5 days", "2h", "s"] {
             let e = d(bad).unwrap_err();
             assert_eq!(e.sqlstate, "22023", "{bad}");
-            assert!(e.message.contains("\"x\"") && e.message.contains("60min"), "{}", e.message);
+            assert!(
+                e.message.contains("\"x\"") && e.message.contains("60min"),
+                "{}",
+                e.message
+            );
         }
         assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
         assert_eq!(show_duration(Duration::from_secs(5)), "5s");

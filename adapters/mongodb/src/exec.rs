@@ -317,7 +317,10 @@ impl Scan {
                 aggregate = aggregate.max_time(limit);
             }
             aggregate.await.map(Box::new).map_err(|e| {
-                let action = format!("run the aggregation on {}.{}", self.database, self.collection);
+                let action = format!(
+                    "run the aggregation on {}.{}",
+                    self.database, self.collection
+                );
                 driver_error(&self.server, &self.options, &action, &e)
             })
         };

@@ -579,6 +579,34 @@ mod tests {
     }
 
     #[test]
+    fn limits() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let o = parse(&[("host", "db"), ("statement_timeout", "2s")]).unwrap();
+        assert_eq!(o.limits.statement_timeout, Some(Duration::from_secs(2)));
+        let client = rt.block_on(o.client_options()).unwrap();
+        assert_eq!(client.max_pool_size, Some(8));
+        let url = "mongodb://db/?maxPoolSize=20";
+        let from_url = parse(&[("url", url)]).unwrap();
+        let client = rt.block_on(from_url.client_options()).unwrap();
+        assert_eq!(client.max_pool_size, Some(20), "the URL's pool size stays");
+        let o = parse(&[("url", url), ("pool_max_size", "3")]).unwrap();
+        let client = rt.block_on(o.client_options()).unwrap();
+        assert_eq!(
+            client.max_pool_size,
+            Some(3),
+            "the option overrides the URL"
+        );
+        for unsupported in ["keepalive_idle", "pool_timeout", "pool_size"] {
+            let e = parse(&[("host", "db"), (unsupported, "1")]).unwrap_err();
+            assert_eq!(e.sqlstate, "HV00D", "{unsupported}");
+        }
+        let e = parse(&[("host", "db"), ("breaker_failures", "x")]).unwrap_err();
+        assert_eq!(e.sqlstate, "22023");
+    }
+
+    #[test]
     fn separate_options_override_url() {
         let o = parse(&[
             (

@@ -51,11 +51,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::execution::SendableRecordBatchStream;
+use fedgate_adapter_api::option_values::show_duration;
 use fedgate_adapter_api::{
     error_stream, with_deadline, AdapterError, Backend, BackendTable, PoolStatus, RemoteQuery,
     Result, ServerOptions, SqlDialect, TableEntry,
 };
-use fedgate_adapter_api::option_values::show_duration;
 use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 
@@ -184,7 +184,11 @@ impl Backend for MySqlBackend {
         }
         let deadline = self.options.limits.remote_deadline();
         let no_answer = self.fail(self.no_answer());
-        with_deadline(scan::execute(self.connector.clone(), query), deadline, no_answer)
+        with_deadline(
+            scan::execute(self.connector.clone(), query),
+            deadline,
+            no_answer,
+        )
     }
 }
 
@@ -244,5 +248,4 @@ impl MySqlBackend {
             .map_err(|e| self.query_error(e))?;
         Ok(found.map(|schema| BackendTable::Remote { schema }))
     }
-
 }

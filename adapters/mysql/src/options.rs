@@ -202,8 +202,8 @@ impl MySqlOptions {
     /// return to the pool (scans only read; a connection with an unread result or an open
     /// transaction is still cleaned up by mysql_async).
     pub fn pool_opts(&self) -> Opts {
-        let constraints =
-            PoolConstraints::new(0, self.limits.pool_max_size).expect("0 <= pool_max_size, checked when parsing");
+        let constraints = PoolConstraints::new(0, self.limits.pool_max_size)
+            .expect("0 <= pool_max_size, checked when parsing");
         let pool = PoolOpts::default()
             .with_constraints(constraints)
             .with_inactive_connection_ttl(IDLE_CONNECTION_TTL)

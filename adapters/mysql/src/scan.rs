@@ -49,7 +49,7 @@ const DISCARD_TIMEOUT: Duration = Duration::from_secs(1);
 /// Runs `query` lazily and streams its result as batches of `query.schema`.
 pub(crate) fn execute(connector: Connector, query: RemoteQuery) -> SendableRecordBatchStream {
     let schema = query.schema.clone();
-    let batches = futures::stream::unfold(State::Start(connector, query), State::next);
+    let batches = futures::stream::unfold(State::Start(Box::new((connector, query))), State::next);
     Box::pin(RecordBatchStreamAdapter::new(schema, batches))
 }
 
@@ -61,7 +61,7 @@ enum Message {
 }
 
 enum State {
-    Start(Connector, RemoteQuery),
+    Start(Box<(Connector, RemoteQuery)>),
     Running(mpsc::Receiver<Message>, Arc<str>),
     Finished,
 }
@@ -70,7 +70,8 @@ impl State {
     async fn next(mut self) -> Option<(Result<RecordBatch, DataFusionError>, State)> {
         loop {
             match self {
-                State::Start(connector, query) => {
+                State::Start(start) => {
+                    let (connector, query) = *start;
                     let server = connector.server.clone();
                     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
                         let error = AdapterError::internal("a scan needs a Tokio runtime");
@@ -185,7 +186,11 @@ fn outcome_of(error: mysql_async::Error, connector: &Connector) -> Outcome {
 /// `sql` bounded by the server's own statement timeout. MariaDB (versions 10 and later;
 /// MySQL's are below 10) takes `max_statement_time` in seconds for any statement; MySQL
 /// takes a `MAX_EXECUTION_TIME` optimizer hint in milliseconds on a SELECT.
-fn with_statement_timeout(sql: String, timeout: Option<Duration>, version: (u16, u16, u16)) -> String {
+fn with_statement_timeout(
+    sql: String,
+    timeout: Option<Duration>,
+    version: (u16, u16, u16),
+) -> String {
     let Some(timeout) = timeout else {
         return sql;
     };

@@ -18,8 +18,8 @@ use std::io;
 use std::time::Duration;
 
 use deadpool_postgres::{PoolError, TimeoutType};
-use fedgate_adapter_api::{AdapterError, BackendLimits};
 use fedgate_adapter_api::SqlState;
+use fedgate_adapter_api::{AdapterError, BackendLimits};
 use tokio_postgres::error::DbError;
 
 /// Where a connection goes, for messages.
@@ -157,6 +157,10 @@ mod tests {
         assert!(e.message.contains("db:5432") && e.message.contains("7 s"));
         let e = from_pool(&PoolError::Timeout(TimeoutType::Wait), &endpoint());
         assert_eq!(e.sqlstate, "53300");
-        assert!(e.message.contains("3 connections busy for 30s"), "{}", e.message);
+        assert!(
+            e.message.contains("3 connections busy for 30s"),
+            "{}",
+            e.message
+        );
     }
 }

@@ -190,8 +190,13 @@ impl Passthrough for PostgresBackend {
         parameter_types: &[u32],
     ) -> Result<PassthroughDescription> {
         let target = self.scan_target();
-        self.bounded(passthrough::describe(&target, sql, settings, parameter_types))
-            .await
+        self.bounded(passthrough::describe(
+            &target,
+            sql,
+            settings,
+            parameter_types,
+        ))
+        .await
     }
 
     /// Bounded by the remote deadline, from the start to the last row.
@@ -284,6 +289,10 @@ impl Backend for PostgresBackend {
         }
         let deadline = self.options.limits.remote_deadline();
         let no_answer = self.fail(self.no_answer());
-        with_deadline(scan::execute(self.scan_target(), query), deadline, no_answer)
+        with_deadline(
+            scan::execute(self.scan_target(), query),
+            deadline,
+            no_answer,
+        )
     }
 }

@@ -395,7 +395,10 @@ mod tests {
         let config = o.to_config();
         assert_eq!(config.get_options(), Some("-c statement_timeout=2000"));
         assert_eq!(config.get_keepalives_idle(), Duration::from_secs(5));
-        assert_eq!(config.get_keepalives_interval(), Some(Duration::from_secs(2)));
+        assert_eq!(
+            config.get_keepalives_interval(),
+            Some(Duration::from_secs(2))
+        );
         assert_eq!(o.limits.pool_max_size, 3);
         let off = parse(&[("keepalive_idle", "0")]).unwrap().to_config();
         assert!(!off.get_keepalives());

@@ -427,7 +427,11 @@ async fn batches_of_8192_rows_and_connection_reuse() {
     let status = b.pool_status().unwrap();
     assert_eq!((status.size, status.idle), (1, 1), "{status:?}");
     run(&b, sql, schema).await.unwrap();
-    assert_eq!(b.pool_status().unwrap().size, 1, "the connection was reused");
+    assert_eq!(
+        b.pool_status().unwrap().size,
+        1,
+        "the connection was reused"
+    );
 }
 
 #[tokio::test]
@@ -738,7 +742,10 @@ async fn wait_for_pool(b: &PostgresBackend, ok: impl Fn(fedgate_adapter_api::Poo
 async fn pool_status_counts_busy_idle_and_waiting() {
     let b = Arc::new(backend(&[("pool_max_size", "1"), ("pool_timeout", "20s")]));
     let status = b.pool_status().unwrap();
-    assert_eq!((status.size, status.idle, status.waiting, status.max_size), (0, 0, 0, 1));
+    assert_eq!(
+        (status.size, status.idle, status.waiting, status.max_size),
+        (0, 0, 0, 1)
+    );
     let sql = "SELECT pg_sleep(1)::text AS x";
     let slow = |b: Arc<PostgresBackend>| {
         tokio::spawn(async move { run(b.as_ref(), sql, one_field("x", DataType::Utf8)).await })
