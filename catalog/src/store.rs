@@ -59,6 +59,10 @@ pub struct StoredUser {
     /// authentication is configured (it is enough to log in with md5, see the README).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub md5: Option<String>,
+    /// Sessions the user may have open at once (`CONNECTION LIMIT`); `None`: no limit.
+    /// Superusers are not held to it, as in PostgreSQL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_limit: Option<u32>,
 }
 
 impl Debug for StoredUser {

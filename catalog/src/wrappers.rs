@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::optimizer::OptimizerRule;
 use fedgate_adapter_api::{
-    AdapterError, Backend, BackendTable, ForeignDataWrapper, Passthrough, Pushdown, RemoteQuery,
-    Result, ServerOptions, SqlDialect, TableEntry,
+    AdapterError, Backend, BackendTable, ForeignDataWrapper, Passthrough, PoolStatus, Pushdown,
+    RemoteQuery, Result, ServerOptions, SqlDialect, TableEntry,
 };
 
 use crate::{wrapper_not_found, BackendFactory, WrapperInfo};
@@ -99,6 +99,10 @@ impl Backend for WithPushdown {
         self.backend
             .passthrough()
             .filter(|_| self.pushdown.statements)
+    }
+
+    fn pool_status(&self) -> Option<PoolStatus> {
+        self.backend.pool_status()
     }
 
     fn execute(&self, query: RemoteQuery) -> SendableRecordBatchStream {

@@ -131,6 +131,14 @@ impl CancelRegistry {
         (pid, secret, slot, registration)
     }
 
+    /// How many sessions `user` has open (for the per-user `CONNECTION LIMIT`).
+    pub fn sessions_of(&self, user: &str) -> usize {
+        self.lock()
+            .values()
+            .filter(|entry| entry.info.user == user)
+            .count()
+    }
+
     /// The next pid: counts up from [`FIRST_PID`], starting over when it would overflow.
     fn allocate_pid(&self) -> i32 {
         let pid = self.next_pid.fetch_add(1, Ordering::Relaxed);

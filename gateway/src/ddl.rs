@@ -64,11 +64,14 @@ pub enum UserDdl {
         name: String,
         password: Option<Password>,
         superuser: Option<bool>,
+        /// `CONNECTION LIMIT n` as written (`-1`: no limit).
+        connection_limit: Option<i64>,
     },
     Alter {
         name: String,
         password: Option<Password>,
         superuser: Option<bool>,
+        connection_limit: Option<i64>,
     },
     Drop {
         names: Vec<String>,
@@ -221,6 +224,21 @@ impl Cursor {
         }
     }
 
+    /// A whole number, possibly negative (`-1`).
+    fn integer(&mut self) -> Result<i64, String> {
+        let negative = self.eat(&Token::Minus);
+        match self.peek().cloned() {
+            Some(Token::Number(digits, _)) => {
+                let value: i64 = digits
+                    .parse()
+                    .map_err(|_| format!("expected an integer {}", self.found()))?;
+                self.pos += 1;
+                Ok(if negative { -value } else { value })
+            }
+            _ => Err(format!("expected an integer {}", self.found())),
+        }
+    }
+
     fn eat(&mut self, token: &Token) -> bool {
         if self.peek() == Some(token) {
             self.pos += 1;
@@ -307,7 +325,7 @@ impl Cursor {
     fn user(&mut self, create: bool) -> Result<UserDdl, String> {
         let name = self.name()?;
         self.eat_keywords(&["WITH"]);
-        let (mut password, mut superuser) = (None, None);
+        let (mut password, mut superuser, mut connection_limit) = (None, None, None);
         while !matches!(
             self.peek(),
             None | Some(Token::EOF) | Some(Token::SemiColon)
@@ -321,9 +339,14 @@ impl Cursor {
                 superuser = Some(true);
             } else if self.eat_keywords(&["NOSUPERUSER"]) {
                 superuser = Some(false);
+            } else if self.eat_keywords(&["CONNECTION", "LIMIT"]) {
+                if connection_limit.is_some() {
+                    return Err("conflicting or redundant options".to_string());
+                }
+                connection_limit = Some(self.integer()?);
             } else if !self.eat_keywords(&["LOGIN"]) {
                 return Err(format!(
-                    "expected PASSWORD, SUPERUSER, ADMIN, NOSUPERUSER or LOGIN {}",
+                    "expected PASSWORD, SUPERUSER, ADMIN, NOSUPERUSER, CONNECTION LIMIT or LOGIN {}",
                     self.found()
                 ));
             }
@@ -333,12 +356,14 @@ impl Cursor {
                 name,
                 password,
                 superuser,
+                connection_limit,
             }
         } else {
             UserDdl::Alter {
                 name,
                 password,
                 superuser,
+                connection_limit,
             }
         })
     }
@@ -460,6 +485,7 @@ mod tests {
                 name: "alice".into(),
                 password: Some(Password("it's".into())),
                 superuser: Some(true),
+                connection_limit: None,
             })
         );
         assert_eq!(
@@ -468,6 +494,7 @@ mod tests {
                 name: "Bob".into(),
                 password: Some(Password("x".into())),
                 superuser: Some(true),
+                connection_limit: None,
             })
         );
         assert_eq!(
@@ -476,8 +503,30 @@ mod tests {
                 name: "bob".into(),
                 password: Some(Password("y".into())),
                 superuser: Some(false),
+                connection_limit: None,
             })
         );
+        assert_eq!(
+            parse("CREATE USER alice WITH PASSWORD 'p' CONNECTION LIMIT 2"),
+            ServerDdl::User(UserDdl::Create {
+                name: "alice".into(),
+                password: Some(Password("p".into())),
+                superuser: None,
+                connection_limit: Some(2),
+            })
+        );
+        assert_eq!(
+            parse("ALTER USER alice CONNECTION LIMIT -1"),
+            ServerDdl::User(UserDdl::Alter {
+                name: "alice".into(),
+                password: None,
+                superuser: None,
+                connection_limit: Some(-1),
+            })
+        );
+        assert!(parse_server_ddl("ALTER USER a CONNECTION LIMIT x")
+            .unwrap()
+            .is_err());
         assert_eq!(
             parse("DROP USER IF EXISTS a, b"),
             ServerDdl::User(UserDdl::Drop {

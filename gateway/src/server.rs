@@ -16,7 +16,9 @@
 //! At most [`ServerConfig::max_connections`] client sessions at once: a connection over the
 //! limit still reaches the start-up packet, so a CancelRequest (which needs no session) is
 //! served, and a session start-up is refused with PostgreSQL's FATAL 53300 `sorry, too many
-//! clients already`.
+//! clients already`. A user with a `CONNECTION LIMIT` (see `users.rs`) that already has that
+//! many sessions is refused after authentication with FATAL 53300 `too many connections for
+//! role "name"`, as PostgreSQL does.
 //!
 //! Each connection's task runs in a `connection` tracing span that carries the session's
 //! pid once it is known, so every log line of a session names it. On shutdown the
@@ -430,6 +432,7 @@ impl Startup {
                 format!("database \"{database}\" does not exist"),
             ));
         }
+        self.check_user_limit(user)?;
         // BackendKeyData: the pid and key a CancelRequest for this connection must name.
         let addr = client.socket_addr();
         let info = ConnectionInfo {
@@ -459,6 +462,28 @@ impl Startup {
         finish_authentication(client, &parameters).await?;
         client.flush().await?;
         Ok(())
+    }
+
+    /// FATAL 53300 when `user` already has as many sessions as its `CONNECTION LIMIT`
+    /// (superusers are not held to it), checked after authentication as in PostgreSQL.
+    fn check_user_limit(&self, user: &str) -> PgWireResult<()> {
+        let Some(stored) = self.gateway.catalog().user(user) else {
+            return Ok(());
+        };
+        match stored.connection_limit {
+            Some(limit) if !stored.superuser && self.cancel.sessions_of(user) >= limit as usize => {
+                tracing::info!(
+                    user,
+                    limit,
+                    "connection refused: the user's connection limit"
+                );
+                Err(fatal(
+                    SqlState::TooManyConnections,
+                    format!("too many connections for role \"{user}\""),
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {

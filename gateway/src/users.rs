@@ -5,6 +5,10 @@
 //! client is an admin, so the first admin can be created over SQL. Once users exist, only
 //! superusers (`SUPERUSER` or `ADMIN`) may create, alter or drop servers and users; anyone
 //! may change their own password.
+//!
+//! `CONNECTION LIMIT n` bounds the sessions a user may have open at once (`-1`: no limit,
+//! as in PostgreSQL; superusers are not held to it); the check is at start-up
+//! (`server.rs`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -39,6 +43,21 @@ pub fn stored_user(name: &str, password: &str, superuser: bool) -> StoredUser {
         md5: STORE_MD5
             .load(Ordering::SeqCst)
             .then(|| md5_secret(name, password)),
+        connection_limit: None,
+    }
+}
+
+/// A `CONNECTION LIMIT` as stored: `-1` is no limit, other negatives are 22023 as in
+/// PostgreSQL.
+fn connection_limit(value: i64) -> PgWireResult<Option<u32>> {
+    match value {
+        -1 => Ok(None),
+        n => u32::try_from(n).map(Some).map_err(|_| {
+            user_error(
+                SqlState::InvalidParameterValue,
+                format!("invalid connection limit: {n}"),
+            )
+        }),
     }
 }
 
@@ -75,6 +94,7 @@ pub async fn execute(
             name,
             password,
             superuser,
+            connection_limit: limit,
         } => {
             if !admin {
                 return Err(user_error(
@@ -102,13 +122,16 @@ pub async fn execute(
                 ));
             }
             validate(name, password)?;
-            save(catalog, stored_user(name, password, superuser)).await?;
+            let mut user = stored_user(name, password, superuser);
+            user.connection_limit = limit.map(connection_limit).transpose()?.flatten();
+            save(catalog, user).await?;
             tracing::info!(user = %name, superuser, "user created");
         }
         UserDdl::Alter {
             name,
             password,
             superuser,
+            connection_limit: limit,
         } => {
             let Some(mut user) = catalog.user(name) else {
                 return Err(user_error(
@@ -122,7 +145,7 @@ pub async fn execute(
                     "must be superuser to alter superuser roles or change superuser attribute",
                 ));
             }
-            if !admin && name != current {
+            if !admin && (name != current || limit.is_some()) {
                 return Err(user_error(
                     SqlState::InsufficientPrivilege,
                     "permission denied to alter role",
@@ -142,6 +165,9 @@ pub async fn execute(
                     ));
                 }
                 user.superuser = *superuser;
+            }
+            if let Some(limit) = limit {
+                user.connection_limit = connection_limit(*limit)?;
             }
             save(catalog, user).await?;
             tracing::info!(user = %name, "user altered");
@@ -293,6 +319,7 @@ mod tests {
             // Not made of base64 characters: it cannot appear in a verifier by chance.
             password: Some(Password("p w!".into())),
             superuser: Some(superuser),
+            connection_limit: None,
         }
     }
 
@@ -330,6 +357,7 @@ mod tests {
             name: "bob".into(),
             password: Some(Password("new".into())),
             superuser: None,
+            connection_limit: None,
         };
         assert_eq!(
             code(execute(&catalog, "bob", &own, &mut notices).await),
@@ -339,6 +367,7 @@ mod tests {
             name: "root".into(),
             password: Some(Password("new".into())),
             superuser: None,
+            connection_limit: None,
         };
         assert_eq!(
             code(execute(&catalog, "bob", &other, &mut notices).await),
@@ -380,5 +409,39 @@ mod tests {
         };
         assert!(authorize_server_ddl(&catalog, "root", &server).is_ok());
         assert!(authorize_server_ddl(&catalog, "nobody", &server).is_err());
+    }
+
+    #[tokio::test]
+    async fn connection_limits() {
+        let catalog = catalog().await;
+        let mut notices = Vec::new();
+        let run = |ddl: UserDdl, current: &'static str| {
+            let catalog = &catalog;
+            let mut notices = Vec::new();
+            async move { code(execute(catalog, current, &ddl, &mut notices).await) }
+        };
+        execute(&catalog, "x", &create("root", true), &mut notices)
+            .await
+            .unwrap();
+        let alice = |limit| UserDdl::Create {
+            name: "alice".into(),
+            password: Some(Password("pw".into())),
+            superuser: None,
+            connection_limit: Some(limit),
+        };
+        assert_eq!(run(alice(-2), "root").await, "22023");
+        assert_eq!(run(alice(2), "root").await, "ok");
+        assert_eq!(catalog.user("alice").unwrap().connection_limit, Some(2));
+        let alter = |limit| UserDdl::Alter {
+            name: "alice".into(),
+            password: None,
+            superuser: None,
+            connection_limit: Some(limit),
+        };
+        assert_eq!(run(alter(5), "alice").await, "42501", "not her own limit");
+        assert_eq!(run(alter(5), "root").await, "ok");
+        assert_eq!(catalog.user("alice").unwrap().connection_limit, Some(5));
+        assert_eq!(run(alter(-1), "root").await, "ok");
+        assert_eq!(catalog.user("alice").unwrap().connection_limit, None);
     }
 }

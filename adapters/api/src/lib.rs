@@ -7,9 +7,12 @@
 //!
 //! This crate depends on DataFusion and Arrow only, never on a database driver.
 
+pub mod breaker;
 pub mod connection_url;
+pub mod deadline;
 mod dialect;
 mod error;
+pub mod limits;
 pub mod metadata;
 pub mod option_values;
 mod options;
@@ -18,8 +21,11 @@ mod pushdown;
 mod sqlstate;
 mod wrapper;
 
+pub use breaker::{BreakerConfig, CircuitBreaker};
+pub use deadline::with_deadline;
 pub use dialect::{FunctionCall, SqlCapabilities, SqlDialect};
 pub use error::{AdapterError, Result};
+pub use limits::{BackendLimits, LIMIT_OPTIONS};
 pub use options::ServerOptions;
 pub use passthrough::{
     BoundParameters, Passthrough, PassthroughDescription, PassthroughRequest, PassthroughRow,
@@ -72,6 +78,19 @@ pub struct RemoteQuery {
     pub schema: SchemaRef,
 }
 
+/// The connection pool of one server, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStatus {
+    /// Connections open (idle or in use).
+    pub size: usize,
+    /// Open connections not in use.
+    pub idle: usize,
+    /// Statements waiting for a connection.
+    pub waiting: usize,
+    /// The pool's largest size (`pool_max_size`).
+    pub max_size: usize,
+}
+
 /// One registered server, seen through its adapter.
 #[async_trait]
 pub trait Backend: Send + Sync + Debug {
@@ -106,6 +125,11 @@ pub trait Backend: Send + Sync + Debug {
     /// Whole statements in this backend's own SQL, for a backend whose SQL is PostgreSQL's
     /// ([`passthrough`]); `None` for the others.
     fn passthrough(&self) -> Option<&dyn Passthrough> {
+        None
+    }
+
+    /// The state of the server's connection pool; `None` for a backend without one.
+    fn pool_status(&self) -> Option<PoolStatus> {
         None
     }
 

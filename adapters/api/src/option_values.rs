@@ -79,9 +79,93 @@ pub fn parse_count(option: &str, value: Option<&str>, default: usize, max: usize
     }
 }
 
+/// A duration: a bare number of seconds (as libpq's `connect_timeout`), or a number with a
+/// unit `ms`, `s`, `min` or `h` (`500ms`, `5s`, `2min`); whole milliseconds, in
+/// `min..=max`; `default` when absent.
+pub fn parse_duration(
+    option: &str,
+    value: Option<&str>,
+    default: Duration,
+    min: Duration,
+    max: Duration,
+) -> Result<Duration> {
+    let Some(text) = value else {
+        return Ok(default);
+    };
+    let expected = || {
+        format!(
+            "expected a duration between {} and {}, such as '5s', '500ms' or '2min'; a bare number is seconds",
+            show_duration(min),
+            show_duration(max)
+        )
+    };
+    match duration_from_text(text) {
+        Some(d) if (min..=max).contains(&d) => Ok(d),
+        _ => Err(invalid_value(option, text, &expected())),
+    }
+}
+
+/// `text` as a duration (see [`parse_duration`]), `None` when it is not one.
+fn duration_from_text(text: &str) -> Option<Duration> {
+    let text = text.trim().to_ascii_lowercase();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let millis_per_unit = match unit.trim() {
+        "" | "s" | "sec" | "secs" => 1000,
+        "ms" => 1,
+        "min" | "mins" => 60_000,
+        "h" => 3_600_000,
+        _ => return None,
+    };
+    number
+        .checked_mul(millis_per_unit)
+        .map(Duration::from_millis)
+}
+
+/// A duration as an operator writes it: `500ms`, `5s`, `2min`.
+pub fn show_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms.is_multiple_of(60_000) && ms > 0 {
+        format!("{}min", ms / 60_000)
+    } else if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations() {
+        let (lo, hi) = (Duration::ZERO, Duration::from_secs(3600));
+        let d = |t: &str| parse_duration("x", Some(t), Duration::ZERO, lo, hi);
+        assert_eq!(d("5").unwrap(), Duration::from_secs(5));
+        assert_eq!(d(" 500ms ").unwrap(), Duration::from_millis(500));
+        assert_eq!(d("2min").unwrap(), Duration::from_secs(120));
+        assert_eq!(d("1h").unwrap(), Duration::from_secs(3600));
+        assert_eq!(d("3 s").unwrap(), Duration::from_secs(3));
+        assert_eq!(
+            parse_duration("x", None, Duration::from_secs(9), lo, hi).unwrap(),
+            Duration::from_secs(9)
+        );
+        for bad in ["", "-1", "1.5s", "5 days", "2h", "s"] {
+            let e = d(bad).unwrap_err();
+            assert_eq!(e.sqlstate, "22023", "{bad}");
+            assert!(
+                e.message.contains("\"x\"") && e.message.contains("60min"),
+                "{}",
+                e.message
+            );
+        }
+        assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
+        assert_eq!(show_duration(Duration::from_secs(5)), "5s");
+    }
 
     #[test]
     fn ports_seconds_counts() {

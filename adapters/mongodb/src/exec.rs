@@ -19,7 +19,8 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
 };
-use fedgate_adapter_api::AdapterError;
+use fedgate_adapter_api::option_values::show_duration;
+use fedgate_adapter_api::{with_deadline, AdapterError};
 use mongodb::bson::{Bson, Document};
 use mongodb::{Client, Cursor};
 
@@ -259,10 +260,26 @@ impl ExecutionPlan for MongoScanExec {
                 Ok(Some((batch, (next, converter, scan, (rows, empty_row)))))
             },
         );
-        Ok(Box::pin(RecordBatchStreamAdapter::new(
-            self.schema.clone(),
+        let stream = Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream));
+        Ok(with_deadline(
             stream,
-        )))
+            self.options.limits.remote_deadline(),
+            self.no_answer(),
+        ))
+    }
+}
+
+impl MongoScanExec {
+    /// 08006 for a server that did not answer within `statement_timeout` and the grace.
+    fn no_answer(&self) -> AdapterError {
+        let timeout = self.options.limits.statement_timeout.unwrap_or_default();
+        AdapterError::connection_failure(format!(
+            "no answer from MongoDB at {} within statement_timeout ({}) and a grace of 1s",
+            self.options.endpoint(),
+            show_duration(timeout)
+        ))
+        .with_hint("the server may be frozen or the network between fedgate and it broken")
+        .for_server(&self.server)
     }
 }
 
@@ -290,13 +307,28 @@ impl Scan {
             pipeline = %pipeline_json(&self.pipeline),
             "running MongoDB aggregation"
         );
-        self.client
-            .database(&self.database)
-            .collection::<Document>(&self.collection)
-            .aggregate(self.pipeline.clone())
+        let opening = async {
+            let collection = self
+                .client
+                .database(&self.database)
+                .collection::<Document>(&self.collection);
+            let mut aggregate = collection.aggregate(self.pipeline.clone());
+            if let Some(limit) = self.options.limits.statement_timeout {
+                aggregate = aggregate.max_time(limit);
+            }
+            aggregate.await.map(Box::new).map_err(|e| {
+                let action = format!(
+                    "run the aggregation on {}.{}",
+                    self.database, self.collection
+                );
+                driver_error(&self.server, &self.options, &action, &e)
+            })
+        };
+        self.options
+            .breaker
+            .connect(opening)
             .await
-            .map(Box::new)
-            .map_err(|e| self.fail("run the aggregation", &e))
+            .map_err(|e| e.for_server(&self.server).into_datafusion())
     }
 
     fn malformed(&self, error: &dyn std::fmt::Display) -> DataFusionError {

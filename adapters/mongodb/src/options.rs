@@ -14,6 +14,12 @@
 //! | `sample_size`     | `1000`                      | documents sampled per collection to infer its schema, 1..=1000000 |
 //! | `connect_timeout` | `10`                        | seconds, 1..=86400; also the server-selection timeout |
 //! | `include_id`      | `auto`                      | `_id` as a column: `auto` when it is not an ObjectId (the user's own key), `true` always, `false` never (`TYPES.md`) |
+//! | `statement_timeout` | `0` (none)                | `maxTimeMS` of each aggregation, and fedgate's own deadline 1 s later ([`fedgate_adapter_api::limits`]) |
+//! | `pool_max_size`   | the URL's `maxPoolSize`, else `8` | the driver's connection pool size      |
+//! | `breaker_failures`, `breaker_backoff` | `3`, `5s` | the circuit breaker ([`fedgate_adapter_api::breaker`]) |
+//!
+//! The driver keeps TCP keepalive on by itself and has no wait limit for its pool, so
+//! `keepalive_*` and `pool_timeout` are not options of this wrapper.
 //!
 //! Precedence: defaults < the URL's parts and query parameters < separate options. Without
 //! `url`, or when `host`/`port` replace the URL's hosts, the adapter connects directly to that
@@ -27,7 +33,9 @@ use std::fmt;
 use std::time::Duration;
 
 use fedgate_adapter_api::option_values;
-use fedgate_adapter_api::{AdapterError, Result, ServerOptions};
+use std::sync::Arc;
+
+use fedgate_adapter_api::{AdapterError, BackendLimits, CircuitBreaker, Result, ServerOptions};
 use mongodb::options::{ClientOptions, ConnectionString, Credential, HostInfo, ServerAddress};
 
 use crate::declared::DeclaredTypes;
@@ -48,6 +56,10 @@ pub const KNOWN_OPTIONS: &[&str] = &[
     "connect_timeout",
     "include_id",
     crate::declared::OPTION,
+    "statement_timeout",
+    "pool_max_size",
+    "breaker_failures",
+    "breaker_backoff",
 ];
 
 /// Databases hidden unless named in the `database` option.
@@ -79,6 +91,12 @@ pub struct MongoOptions {
     pub id_column: IdColumn,
     /// `connect_timeout` when given as an option.
     connect_timeout_option: Option<Duration>,
+    /// `statement_timeout`, `pool_max_size` and the breaker's settings.
+    pub limits: BackendLimits,
+    /// Whether `pool_max_size` was given (it then overrides the URL's `maxPoolSize`).
+    pool_max_size_option: bool,
+    /// The server's circuit breaker, shared by every scan (they share these options).
+    pub breaker: Arc<CircuitBreaker>,
     /// Types declared for BSON date fields (`column_types`).
     pub declared_types: DeclaredTypes,
 }
@@ -112,6 +130,7 @@ impl MongoOptions {
             .with_hint("for example OPTIONS (url 'mongodb://127.0.0.1:27017')"));
         }
         let url = url_text.map(parse_url).transpose()?;
+        let limits = BackendLimits::parse(options)?;
         let host_override = match (options.get("host"), options.get("port")) {
             (None, None) => None,
             (host, port) => {
@@ -173,6 +192,9 @@ impl MongoOptions {
                 .map(parse_connect_timeout)
                 .transpose()?,
             declared_types: DeclaredTypes::parse(options.get(crate::declared::OPTION))?,
+            breaker: Arc::new(CircuitBreaker::new(limits.breaker)),
+            limits,
+            pool_max_size_option: options.get("pool_max_size").is_some(),
         })
     }
 
@@ -278,6 +300,9 @@ impl MongoOptions {
         }
         if options.app_name.is_none() {
             options.app_name = Some(APP_NAME.to_string());
+        }
+        if self.pool_max_size_option || options.max_pool_size.is_none() {
+            options.max_pool_size = Some(self.limits.pool_max_size as u32);
         }
         Ok(options)
     }
@@ -551,6 +576,34 @@ mod tests {
         assert_eq!(o.databases.as_deref().unwrap(), ["events", "logs", "admin"]);
         assert!(o.exposes("admin"));
         assert!(!o.exposes("other"));
+    }
+
+    #[test]
+    fn limits() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let o = parse(&[("host", "db"), ("statement_timeout", "2s")]).unwrap();
+        assert_eq!(o.limits.statement_timeout, Some(Duration::from_secs(2)));
+        let client = rt.block_on(o.client_options()).unwrap();
+        assert_eq!(client.max_pool_size, Some(8));
+        let url = "mongodb://db/?maxPoolSize=20";
+        let from_url = parse(&[("url", url)]).unwrap();
+        let client = rt.block_on(from_url.client_options()).unwrap();
+        assert_eq!(client.max_pool_size, Some(20), "the URL's pool size stays");
+        let o = parse(&[("url", url), ("pool_max_size", "3")]).unwrap();
+        let client = rt.block_on(o.client_options()).unwrap();
+        assert_eq!(
+            client.max_pool_size,
+            Some(3),
+            "the option overrides the URL"
+        );
+        for unsupported in ["keepalive_idle", "pool_timeout", "pool_size"] {
+            let e = parse(&[("host", "db"), (unsupported, "1")]).unwrap_err();
+            assert_eq!(e.sqlstate, "HV00D", "{unsupported}");
+        }
+        let e = parse(&[("host", "db"), ("breaker_failures", "x")]).unwrap_err();
+        assert_eq!(e.sqlstate, "22023");
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub const POSTGRES_EQUIVALENTS: &[(u16, SqlState)] = &[
     (1317, SqlState::QueryCanceled),         // ER_QUERY_INTERRUPTED
     (1365, SqlState::DivisionByZero),        // ER_DIVISION_BY_ZERO
     (1698, SqlState::InvalidAuthorizationSpecification), // ER_ACCESS_DENIED_NO_PASSWORD_ERROR
+    (1969, SqlState::QueryCanceled),         // ER_STATEMENT_TIMEOUT (MariaDB max_statement_time)
     (3024, SqlState::QueryCanceled),         // ER_QUERY_TIMEOUT (MySQL max_execution_time)
 ];
 

@@ -51,9 +51,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::execution::SendableRecordBatchStream;
+use fedgate_adapter_api::option_values::show_duration;
 use fedgate_adapter_api::{
-    error_stream, AdapterError, Backend, BackendTable, RemoteQuery, Result, ServerOptions,
-    SqlDialect, TableEntry,
+    error_stream, with_deadline, AdapterError, Backend, BackendTable, PoolStatus, RemoteQuery,
+    Result, ServerOptions, SqlDialect, TableEntry,
 };
 use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
@@ -61,7 +62,6 @@ use mysql_async::Conn;
 pub use dialect::MySqlDialect;
 pub use error::sqlstate_for;
 pub use options::MySqlOptions;
-pub use pool::PoolStatus;
 pub use types::{
     map_column_type, map_column_type_with, TypeOptions, MYSQL_TYPE_METADATA, TEXT_FALLBACK_METADATA,
 };
@@ -84,7 +84,7 @@ impl fmt::Debug for MySqlBackend {
             .field("user", &self.options.user)
             .field("database", &self.options.database)
             .field("databases", &self.options.databases)
-            .field("pool_size", &self.options.pool_size)
+            .field("limits", &self.options.limits)
             .finish_non_exhaustive()
     }
 }
@@ -109,11 +109,6 @@ impl MySqlBackend {
         &self.options
     }
 
-    /// Connections currently held by the pool.
-    pub fn pool_status(&self) -> PoolStatus {
-        self.connector.status()
-    }
-
     async fn conn(&self) -> Result<Conn> {
         self.connector.get().await.map_err(|e| self.fail(e))
     }
@@ -124,6 +119,29 @@ impl MySqlBackend {
 
     fn fail(&self, error: AdapterError) -> AdapterError {
         error.for_server(&self.connector.server)
+    }
+
+    /// Runs a discovery step under the remote deadline: a frozen backend ends it with 08006
+    /// instead of holding the statement that needed it.
+    async fn bounded<T>(&self, step: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        let Some(limit) = self.options.limits.remote_deadline() else {
+            return step.await;
+        };
+        match tokio::time::timeout(limit, step).await {
+            Ok(result) => result,
+            Err(_) => Err(self.fail(self.no_answer())),
+        }
+    }
+
+    /// 08006 for a backend that did not answer within `statement_timeout` and the grace.
+    fn no_answer(&self) -> AdapterError {
+        let timeout = self.options.limits.statement_timeout.unwrap_or_default();
+        AdapterError::connection_failure(format!(
+            "no answer from {} within statement_timeout ({}) and a grace of 1s; the connection is closed",
+            self.connector.endpoint.address,
+            show_duration(timeout)
+        ))
+        .with_hint("the backend may be frozen or the network between fedgate and it broken")
     }
 }
 
@@ -136,6 +154,47 @@ impl Backend for MySqlBackend {
     /// Connects, and checks that every database named in the `databases` option is visible:
     /// a misspelt name is an error (3D000) rather than a schema that never appears.
     async fn check_connection(&self) -> Result<()> {
+        self.bounded(self.check_connection_unbounded()).await
+    }
+
+    async fn list_schemas(&self) -> Result<Vec<String>> {
+        self.bounded(self.list_schemas_unbounded()).await
+    }
+
+    async fn list_tables(&self, schema: &str) -> Result<Vec<TableEntry>> {
+        self.bounded(self.list_tables_unbounded(schema)).await
+    }
+
+    async fn table(&self, schema: &str, table: &str) -> Result<Option<BackendTable>> {
+        self.bounded(self.table_unbounded(schema, table)).await
+    }
+
+    fn pool_status(&self) -> Option<PoolStatus> {
+        Some(self.connector.status())
+    }
+
+    fn sql_dialect(&self) -> Option<Arc<dyn SqlDialect>> {
+        Some(Arc::new(MySqlDialect))
+    }
+
+    fn execute(&self, query: RemoteQuery) -> SendableRecordBatchStream {
+        if query.sql.trim().trim_end_matches(';').trim().is_empty() {
+            let error = AdapterError::internal("empty remote query").for_server(self.server_name());
+            return error_stream(query.schema, error);
+        }
+        let deadline = self.options.limits.remote_deadline();
+        let no_answer = self.fail(self.no_answer());
+        with_deadline(
+            scan::execute(self.connector.clone(), query),
+            deadline,
+            no_answer,
+        )
+    }
+}
+
+/// Discovery without the deadline ([`MySqlBackend::bounded`] adds it).
+impl MySqlBackend {
+    async fn check_connection_unbounded(&self) -> Result<()> {
         let mut conn = self.conn().await?;
         conn.query_drop("SELECT 1")
             .await
@@ -158,7 +217,7 @@ impl Backend for MySqlBackend {
         }
     }
 
-    async fn list_schemas(&self) -> Result<Vec<String>> {
+    async fn list_schemas_unbounded(&self) -> Result<Vec<String>> {
         let mut conn = self.conn().await?;
         let visible = discovery::list_databases(&mut conn)
             .await
@@ -169,7 +228,7 @@ impl Backend for MySqlBackend {
             .collect())
     }
 
-    async fn list_tables(&self, schema: &str) -> Result<Vec<TableEntry>> {
+    async fn list_tables_unbounded(&self, schema: &str) -> Result<Vec<TableEntry>> {
         if !self.options.exposes(schema) {
             return Ok(Vec::new());
         }
@@ -179,7 +238,7 @@ impl Backend for MySqlBackend {
             .map_err(|e| self.query_error(e))
     }
 
-    async fn table(&self, schema: &str, table: &str) -> Result<Option<BackendTable>> {
+    async fn table_unbounded(&self, schema: &str, table: &str) -> Result<Option<BackendTable>> {
         if !self.options.exposes(schema) {
             return Ok(None);
         }
@@ -188,17 +247,5 @@ impl Backend for MySqlBackend {
             .await
             .map_err(|e| self.query_error(e))?;
         Ok(found.map(|schema| BackendTable::Remote { schema }))
-    }
-
-    fn sql_dialect(&self) -> Option<Arc<dyn SqlDialect>> {
-        Some(Arc::new(MySqlDialect))
-    }
-
-    fn execute(&self, query: RemoteQuery) -> SendableRecordBatchStream {
-        if query.sql.trim().trim_end_matches(';').trim().is_empty() {
-            let error = AdapterError::internal("empty remote query").for_server(self.server_name());
-            return error_stream(query.schema, error);
-        }
-        scan::execute(self.connector.clone(), query)
     }
 }

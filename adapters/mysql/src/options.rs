@@ -11,7 +11,7 @@
 //! | `password`, `password_env`, `password_file` | — | see `ServerOptions::resolve_password` |
 //! | `databases`       | all visible | comma-separated MySQL databases exposed as schemas        |
 //! | `connect_timeout` | `10`        | seconds, 1..=86400                                        |
-//! | `pool_size`       | `8`         | connections per server, 1..=1000                          |
+//! | `keepalive_idle`, `keepalive_interval`, `statement_timeout`, `pool_max_size` (`pool_size`), `pool_timeout`, `breaker_failures`, `breaker_backoff` | | the limits every remote backend shares ([`fedgate_adapter_api::limits`]); the driver sets only the keepalive idle time (the interval is the system's); `statement_timeout` is MariaDB's `max_statement_time` / MySQL's `MAX_EXECUTION_TIME` of each scan |
 //! | `tinyint1_as_boolean` | `true`  | `tinyint(1)` (`BOOL`/`BOOLEAN`) columns are booleans, non-zero is true; `false` keeps them `Int8` (`TYPES.md`) |
 //!
 //! Precedence: defaults < parts of `url` < separate options. The database of the URL is the
@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use fedgate_adapter_api::connection_url::{invalid_url, ConnectionUrl};
 use fedgate_adapter_api::option_values;
-use fedgate_adapter_api::{AdapterError, Result, ServerOptions};
+use fedgate_adapter_api::{AdapterError, BackendLimits, Result, ServerOptions};
 use mysql_async::{Opts, OptsBuilder, PoolConstraints, PoolOpts};
 
 use crate::types::TypeOptions;
@@ -44,8 +44,15 @@ pub const KNOWN_OPTIONS: &[&str] = &[
     "password_file",
     "databases",
     "connect_timeout",
-    "pool_size",
     "tinyint1_as_boolean",
+    "keepalive_idle",
+    "keepalive_interval",
+    "statement_timeout",
+    "pool_max_size",
+    "pool_size",
+    "pool_timeout",
+    "breaker_failures",
+    "breaker_backoff",
 ];
 
 /// Databases that are not exposed as schemas unless `databases` names them.
@@ -74,8 +81,6 @@ const DEFAULT_HOST: &str = "127.0.0.1";
 const DEFAULT_PORT: u16 = 3306;
 const DEFAULT_USER: &str = "root";
 const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
-const DEFAULT_POOL_SIZE: usize = 8;
-const MAX_POOL_SIZE: usize = 1000;
 
 /// The parsed, validated options of one MySQL/MariaDB server.
 #[derive(Clone, PartialEq, Eq)]
@@ -89,7 +94,8 @@ pub struct MySqlOptions {
     /// The databases exposed as schemas; `None`: all visible except [`SYSTEM_DATABASES`].
     pub databases: Option<Vec<String>>,
     pub connect_timeout: Duration,
-    pub pool_size: usize,
+    /// Keepalive, statement timeout, pool and breaker settings.
+    pub limits: BackendLimits,
     /// How column types map (`tinyint1_as_boolean`).
     pub types: TypeOptions,
 }
@@ -104,7 +110,7 @@ impl fmt::Debug for MySqlOptions {
             .field("database", &self.database)
             .field("databases", &self.databases)
             .field("connect_timeout", &self.connect_timeout)
-            .field("pool_size", &self.pool_size)
+            .field("limits", &self.limits)
             .field("types", &self.types)
             .finish()
     }
@@ -156,7 +162,7 @@ impl MySqlOptions {
             database: layer.database,
             databases: parse_databases(options.get("databases"))?,
             connect_timeout: parse_connect_timeout(options.get("connect_timeout"))?,
-            pool_size: parse_pool_size(options.get("pool_size"))?,
+            limits: BackendLimits::parse(options)?,
             types: TypeOptions {
                 tinyint1_as_boolean: option_values::parse_bool(
                     "tinyint1_as_boolean",
@@ -196,8 +202,8 @@ impl MySqlOptions {
     /// return to the pool (scans only read; a connection with an unread result or an open
     /// transaction is still cleaned up by mysql_async).
     pub fn pool_opts(&self) -> Opts {
-        let constraints =
-            PoolConstraints::new(0, self.pool_size).expect("0 <= pool_size, checked when parsing");
+        let constraints = PoolConstraints::new(0, self.limits.pool_max_size)
+            .expect("0 <= pool_max_size, checked when parsing");
         let pool = PoolOpts::default()
             .with_constraints(constraints)
             .with_inactive_connection_ttl(IDLE_CONNECTION_TTL)
@@ -222,6 +228,7 @@ impl MySqlOptions {
             .db_name(self.database.clone())
             .prefer_socket(false)
             .tcp_nodelay(true)
+            .tcp_keepalive(self.limits.keepalive.map(|k| k.idle))
     }
 }
 
@@ -260,10 +267,6 @@ fn parse_connect_timeout(value: Option<&str>) -> Result<Duration> {
         DEFAULT_CONNECT_TIMEOUT_SECS,
         86_400,
     )
-}
-
-fn parse_pool_size(value: Option<&str>) -> Result<usize> {
-    option_values::parse_count("pool_size", value, DEFAULT_POOL_SIZE, MAX_POOL_SIZE)
 }
 
 /// `a, b,c` → `["a", "b", "c"]`; blanks around names are ignored, duplicates removed.
@@ -314,7 +317,7 @@ mod tests {
         assert_eq!(o.database, None);
         assert_eq!(o.databases, None);
         assert_eq!(o.connect_timeout, Duration::from_secs(10));
-        assert_eq!(o.pool_size, 8);
+        assert_eq!(o.limits.pool_max_size, 8);
         assert!(o.types.tinyint1_as_boolean);
         assert_eq!(o.endpoint(), "127.0.0.1:3306");
         let pool = o.pool_opts();
@@ -352,7 +355,7 @@ mod tests {
             Some(vec!["shop".to_string(), "crm".to_string()])
         );
         assert_eq!(o.connect_timeout, Duration::from_secs(3));
-        assert_eq!(o.pool_size, 2);
+        assert_eq!(o.limits.pool_max_size, 2);
         let mysql = o.pool_opts();
         assert_eq!(mysql.ip_or_hostname(), "db.local");
         assert_eq!(mysql.tcp_port(), 3307);

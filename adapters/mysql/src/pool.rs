@@ -1,29 +1,14 @@
-//! The connection pool of one server, with the adapter's timeouts and error mapping.
+//! The connection pool of one server, with the adapter's timeouts, circuit breaker and error
+//! mapping.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use fedgate_adapter_api::AdapterError;
+use fedgate_adapter_api::{AdapterError, BackendLimits, CircuitBreaker, PoolStatus};
 use mysql_async::{Conn, Opts, Pool};
 
 use crate::error::{from_mysql, timed_out, Endpoint, Phase};
 use crate::options::MySqlOptions;
-use fedgate_adapter_api::SqlState;
-
-/// How long a caller waits for a free connection when all `pool_size` connections are busy.
-const POOL_WAIT_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Connections held by the pool of a server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PoolStatus {
-    /// Open connections (idle in the pool or in use).
-    pub open: usize,
-    /// Idle connections in the pool.
-    pub idle: usize,
-    /// Connections in use by discovery or scans.
-    pub in_use: usize,
-}
 
 /// The pool plus what is needed to open extra connections (for `KILL QUERY`).
 #[derive(Clone)]
@@ -32,7 +17,26 @@ pub(crate) struct Connector {
     pub pool: Pool,
     pub kill_opts: Opts,
     pub endpoint: Endpoint,
-    pub pool_size: usize,
+    pub limits: BackendLimits,
+    pub breaker: Arc<CircuitBreaker>,
+    /// Callers waiting for a busy pool.
+    waiting: Arc<AtomicUsize>,
+}
+
+/// Counts a caller as waiting while it lives.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Connector {
@@ -45,39 +49,51 @@ impl Connector {
                 address: options.endpoint(),
                 connect_timeout: options.connect_timeout,
             },
-            pool_size: options.pool_size,
+            limits: options.limits.clone(),
+            breaker: Arc::new(CircuitBreaker::new(options.limits.breaker)),
+            waiting: Arc::new(AtomicUsize::new(0)),
         }
     }
 
     pub fn status(&self) -> PoolStatus {
         let metrics = self.pool.metrics();
+        let size = metrics.connection_count.load(Ordering::Relaxed);
+        let in_use = metrics.connections_in_use.load(Ordering::Relaxed);
         PoolStatus {
-            open: metrics.connection_count.load(Ordering::Relaxed),
-            idle: metrics.connections_in_pool.load(Ordering::Relaxed),
-            in_use: metrics.connections_in_use.load(Ordering::Relaxed),
+            size,
+            idle: size.saturating_sub(in_use),
+            waiting: self.waiting.load(Ordering::Relaxed),
+            max_size: self.limits.pool_max_size,
         }
     }
 
-    /// A pooled connection. Opening one is bounded by `connect_timeout` (08001 naming
-    /// `host:port`); waiting for a busy pool by a minute (53300).
+    fn in_use(&self) -> usize {
+        self.pool
+            .metrics()
+            .connections_in_use
+            .load(Ordering::Relaxed)
+    }
+
+    /// A pooled connection, through the server's circuit breaker. Opening one is bounded by
+    /// `connect_timeout` (08001 naming `host:port`); waiting for a busy pool by
+    /// `pool_timeout` (53300).
     pub async fn get(&self) -> Result<Conn, AdapterError> {
-        let busy = self.status().in_use >= self.pool_size;
-        let limit = if busy {
-            POOL_WAIT_TIMEOUT
+        self.breaker.connect(self.get_unguarded()).await
+    }
+
+    async fn get_unguarded(&self) -> Result<Conn, AdapterError> {
+        let busy = self.in_use() >= self.limits.pool_max_size;
+        let (limit, _waiting) = if busy {
+            (self.limits.pool_timeout, Some(Waiting::new(&self.waiting)))
         } else {
-            self.endpoint.connect_timeout
+            (self.endpoint.connect_timeout, None)
         };
         match tokio::time::timeout(limit, self.pool.get_conn()).await {
             Ok(Ok(conn)) => Ok(conn),
             Ok(Err(e)) => Err(from_mysql(&e, &self.endpoint, Phase::Connect)),
-            Err(_) if busy && self.status().in_use >= self.pool_size => Err(AdapterError::new(
-                SqlState::TooManyConnections,
-                format!(
-                    "timed out waiting for a free connection to {} (all {} pooled connections are busy)",
-                    self.endpoint.address, self.pool_size
-                ),
-            )
-            .with_hint("raise the pool_size option of the server")),
+            Err(_) if busy && self.in_use() >= self.limits.pool_max_size => {
+                Err(self.limits.pool_exhausted())
+            }
             Err(_) => Err(timed_out(&self.endpoint)),
         }
     }

@@ -17,6 +17,10 @@
 //! names are not unique (a derived table cannot have duplicate column names): such columns
 //! then arrive as the protocol sends them (an error naming the column if that is not UTF-8).
 //!
+//! Statement timeout: with the server option `statement_timeout`, MariaDB runs the scan as
+//! `SET STATEMENT max_statement_time=<s> FOR <sql>` and MySQL as
+//! `SELECT /*+ MAX_EXECUTION_TIME(<ms>) */ ...`; either ends it with an error read as 57014.
+//!
 //! Cancellation: when the stream is dropped before its end, the task stops reading, opens a
 //! second connection (not from the pool) and sends `KILL QUERY <connection id>`, then
 //! discards the scan's connection: it is closed, never returned to the pool. The same happens
@@ -45,7 +49,7 @@ const DISCARD_TIMEOUT: Duration = Duration::from_secs(1);
 /// Runs `query` lazily and streams its result as batches of `query.schema`.
 pub(crate) fn execute(connector: Connector, query: RemoteQuery) -> SendableRecordBatchStream {
     let schema = query.schema.clone();
-    let batches = futures::stream::unfold(State::Start(connector, query), State::next);
+    let batches = futures::stream::unfold(State::Start(Box::new((connector, query))), State::next);
     Box::pin(RecordBatchStreamAdapter::new(schema, batches))
 }
 
@@ -57,7 +61,7 @@ enum Message {
 }
 
 enum State {
-    Start(Connector, RemoteQuery),
+    Start(Box<(Connector, RemoteQuery)>),
     Running(mpsc::Receiver<Message>, Arc<str>),
     Finished,
 }
@@ -66,7 +70,8 @@ impl State {
     async fn next(mut self) -> Option<(Result<RecordBatch, DataFusionError>, State)> {
         loop {
             match self {
-                State::Start(connector, query) => {
+                State::Start(start) => {
+                    let (connector, query) = *start;
                     let server = connector.server.clone();
                     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
                         let error = AdapterError::internal("a scan needs a Tokio runtime");
@@ -133,7 +138,11 @@ async fn run(connector: Connector, query: RemoteQuery, tx: mpsc::Sender<Message>
         }
     };
     let id = conn.id();
-    let sql = scan_sql(&query);
+    let sql = with_statement_timeout(
+        scan_sql(&query),
+        connector.limits.statement_timeout,
+        conn.server_version(),
+    );
     tracing::debug!(server = %connector.server, connection = id, sql = %sql, "starting a remote query");
     let outcome = tokio::select! {
         biased;
@@ -171,6 +180,32 @@ fn outcome_of(error: mysql_async::Error, connector: &Connector) -> Outcome {
     match error {
         mysql_async::Error::Server(_) => Outcome::Failed(adapter),
         _ => Outcome::Broken(adapter),
+    }
+}
+
+/// `sql` bounded by the server's own statement timeout. MariaDB (versions 10 and later;
+/// MySQL's are below 10) takes `max_statement_time` in seconds for any statement; MySQL
+/// takes a `MAX_EXECUTION_TIME` optimizer hint in milliseconds on a SELECT.
+fn with_statement_timeout(
+    sql: String,
+    timeout: Option<Duration>,
+    version: (u16, u16, u16),
+) -> String {
+    let Some(timeout) = timeout else {
+        return sql;
+    };
+    if version.0 >= 10 {
+        let seconds = timeout.as_secs_f64();
+        return format!("SET STATEMENT max_statement_time={seconds} FOR {sql}");
+    }
+    let trimmed = sql.trim_start();
+    match trimmed.get(..6) {
+        Some(keyword) if keyword.eq_ignore_ascii_case("select") => format!(
+            "SELECT /*+ MAX_EXECUTION_TIME({}) */{}",
+            timeout.as_millis(),
+            &trimmed[6..]
+        ),
+        _ => sql,
     }
 }
 
@@ -325,6 +360,21 @@ fn remote_conversion(field: &Field, column: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statement_timeout_per_flavour() {
+        let sql = || "SELECT `a` FROM `t`".to_string();
+        assert_eq!(with_statement_timeout(sql(), None, (11, 4, 0)), sql());
+        let t = Some(Duration::from_millis(1500));
+        assert_eq!(
+            with_statement_timeout(sql(), t, (11, 4, 7)),
+            "SET STATEMENT max_statement_time=1.5 FOR SELECT `a` FROM `t`"
+        );
+        assert_eq!(
+            with_statement_timeout(sql(), t, (8, 0, 36)),
+            "SELECT /*+ MAX_EXECUTION_TIME(1500) */ `a` FROM `t`"
+        );
+    }
     use datafusion::arrow::datatypes::Schema;
     use std::collections::HashMap;
 

@@ -555,9 +555,9 @@ async fn batches_of_8192_rows_and_connection_reuse() {
         .flat_map(|b| column::<Int64Array>(b, "seq").values().to_vec())
         .sum();
     assert_eq!(sum, 20000 * 20001 / 2);
-    wait_for_pool(&b, |s| s.open == 1 && s.idle == 1).await;
+    wait_for_pool(&b, |s| s.size == 1 && s.idle == 1).await;
     run_query(&b, sql, schema).await.unwrap();
-    wait_for_pool(&b, |s| s.open == 1 && s.idle == 1).await;
+    wait_for_pool(&b, |s| s.size == 1 && s.idle == 1).await;
     // An empty result is no batch at all.
     let batches = run_query(
         &b,
@@ -570,9 +570,9 @@ async fn batches_of_8192_rows_and_connection_reuse() {
 }
 
 /// Waits (up to 2 s) until the pool status satisfies `ok`; the pool's bookkeeping is async.
-async fn wait_for_pool(b: &MySqlBackend, ok: impl Fn(fedgate_adapter_mysql::PoolStatus) -> bool) {
+async fn wait_for_pool(b: &MySqlBackend, ok: impl Fn(fedgate_adapter_api::PoolStatus) -> bool) {
     let started = Instant::now();
-    while !ok(b.pool_status()) {
+    while !ok(b.pool_status().unwrap()) {
         assert!(
             started.elapsed() < Duration::from_secs(2),
             "pool status {:?}",
@@ -757,7 +757,7 @@ async fn dropping_the_stream_kills_the_remote_query() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    wait_for_pool(&b, |s| s.open == 0).await;
+    wait_for_pool(&b, |s| s.size == 0).await;
     // The backend still works afterwards.
     let batches = run_query(&b, "SELECT 1", one_field("x", DataType::Int32))
         .await

@@ -18,8 +18,8 @@ use std::io;
 use std::time::Duration;
 
 use deadpool_postgres::{PoolError, TimeoutType};
-use fedgate_adapter_api::AdapterError;
 use fedgate_adapter_api::SqlState;
+use fedgate_adapter_api::{AdapterError, BackendLimits};
 use tokio_postgres::error::DbError;
 
 /// Where a connection goes, for messages.
@@ -27,7 +27,8 @@ use tokio_postgres::error::DbError;
 pub(crate) struct Endpoint {
     pub address: String,
     pub connect_timeout: Duration,
-    pub pool_size: usize,
+    /// The pool's size and wait, for the 53300 of an exhausted pool.
+    pub limits: BackendLimits,
     /// Whether the server's options give a password (a server that asks for one when none
     /// is set fails the connection without a server error).
     pub has_password: bool,
@@ -118,14 +119,7 @@ pub(crate) fn from_pool(error: &PoolError, endpoint: &Endpoint) -> AdapterError 
     match error {
         PoolError::Backend(e) => from_connect(e, endpoint),
         PoolError::Timeout(TimeoutType::Create) => timed_out(endpoint),
-        PoolError::Timeout(TimeoutType::Wait) => AdapterError::new(
-            SqlState::TooManyConnections,
-            format!(
-                "timed out waiting for a free connection to {} (all {} pooled connections are busy)",
-                endpoint.address, endpoint.pool_size
-            ),
-        )
-        .with_hint("raise the pool_size option of the server"),
+        PoolError::Timeout(TimeoutType::Wait) => endpoint.limits.pool_exhausted(),
         PoolError::Timeout(TimeoutType::Recycle) => AdapterError::connection_failure(format!(
             "timed out checking a pooled connection to {}",
             endpoint.address
@@ -148,7 +142,10 @@ mod tests {
         Endpoint {
             address: "db:5432".into(),
             connect_timeout: Duration::from_secs(7),
-            pool_size: 3,
+            limits: BackendLimits {
+                pool_max_size: 3,
+                ..BackendLimits::default()
+            },
             has_password: false,
         }
     }
@@ -160,6 +157,10 @@ mod tests {
         assert!(e.message.contains("db:5432") && e.message.contains("7 s"));
         let e = from_pool(&PoolError::Timeout(TimeoutType::Wait), &endpoint());
         assert_eq!(e.sqlstate, "53300");
-        assert!(e.message.contains("3 pooled"));
+        assert!(
+            e.message.contains("3 connections busy for 30s"),
+            "{}",
+            e.message
+        );
     }
 }

@@ -1,7 +1,10 @@
 //! The PostgreSQL backend of fedgate.
 //!
 //! - Options and connection pool: [`options`] (a `deadpool-postgres` pool per server, no TLS;
-//!   connections are made on first use).
+//!   connections are made on first use, through the server's circuit breaker). With a
+//!   `statement_timeout` the backend's own timeout is set on each connection, and each remote
+//!   part also ends with 08006 one second later if the backend never answered
+//!   ([`fedgate_adapter_api::with_deadline`]).
 //! - Discovery from the catalog: [`discovery`], with the type mapping of [`types`]
 //!   (summarised below, full table in `TYPES.md`).
 //! - Scans: [`scan`] streams `COPY (<sql>) TO STDOUT (FORMAT binary)` through the incremental
@@ -35,16 +38,18 @@ pub mod values;
 mod wrapper;
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use datafusion::execution::SendableRecordBatchStream;
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Status};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use fedgate_adapter_api::deadline::items_until;
+use fedgate_adapter_api::option_values::show_duration;
 use fedgate_adapter_api::{
-    error_stream, AdapterError, Backend, BackendTable, Passthrough, PassthroughDescription,
-    PassthroughRequest, PassthroughRows, RemoteQuery, Result, ServerOptions, SqlDialect,
-    TableEntry,
+    error_stream, with_deadline, AdapterError, Backend, BackendTable, CircuitBreaker, Passthrough,
+    PassthroughDescription, PassthroughRequest, PassthroughRows, PoolStatus, RemoteQuery, Result,
+    ServerOptions, SqlDialect, TableEntry,
 };
 use tokio_postgres::NoTls;
 
@@ -53,11 +58,8 @@ pub use options::PgOptions;
 pub use types::{PG_TYPE_METADATA, TEXT_FALLBACK_METADATA};
 pub use wrapper::PostgresWrapper;
 
-use crate::error::{from_pg, from_pool, Endpoint};
+use crate::error::{from_pg, Endpoint};
 use crate::scan::ScanTarget;
-
-/// How long a scan waits for a free pooled connection before failing with 53300.
-const POOL_WAIT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// One registered PostgreSQL server.
 pub struct PostgresBackend {
@@ -65,6 +67,7 @@ pub struct PostgresBackend {
     options: PgOptions,
     endpoint: Endpoint,
     pool: Pool,
+    breaker: Arc<CircuitBreaker>,
 }
 
 impl fmt::Debug for PostgresBackend {
@@ -74,7 +77,7 @@ impl fmt::Debug for PostgresBackend {
             .field("endpoint", &self.endpoint.address)
             .field("user", &self.options.user)
             .field("dbname", &self.options.dbname)
-            .field("pool_size", &self.options.pool_size)
+            .field("limits", &self.options.limits)
             .finish_non_exhaustive()
     }
 }
@@ -90,12 +93,13 @@ impl PostgresBackend {
                 recycling_method: RecyclingMethod::Fast,
             },
         );
+        let limits = &parsed.limits;
         let pool = Pool::builder(manager)
-            .max_size(parsed.pool_size)
+            .max_size(limits.pool_max_size)
             .runtime(Runtime::Tokio1)
             .create_timeout(Some(parsed.connect_timeout))
             .recycle_timeout(Some(parsed.connect_timeout))
-            .wait_timeout(Some(POOL_WAIT_TIMEOUT))
+            .wait_timeout(Some(limits.pool_timeout))
             .build()
             .map_err(|e| {
                 AdapterError::internal(format!("cannot build the connection pool: {e}"))
@@ -104,11 +108,12 @@ impl PostgresBackend {
         let endpoint = Endpoint {
             address: parsed.endpoint(),
             connect_timeout: parsed.connect_timeout,
-            pool_size: parsed.pool_size,
+            limits: parsed.limits.clone(),
             has_password: parsed.has_password(),
         };
         Ok(Self {
             server: server_name.into(),
+            breaker: Arc::new(CircuitBreaker::new(parsed.limits.breaker)),
             options: parsed,
             endpoint,
             pool,
@@ -125,16 +130,34 @@ impl PostgresBackend {
         &self.options
     }
 
-    /// Connections currently held by the pool (in use or idle).
-    pub fn pool_status(&self) -> Status {
-        self.pool.status()
+    async fn client(&self) -> Result<Object> {
+        self.scan_target()
+            .connection()
+            .await
+            .map_err(|e| self.fail(e))
     }
 
-    async fn client(&self) -> Result<Object> {
-        self.pool
-            .get()
-            .await
-            .map_err(|e| self.fail(from_pool(&e, &self.endpoint)))
+    /// Runs a discovery step under the remote deadline: a frozen backend ends it with 08006
+    /// instead of holding the statement that needed it.
+    async fn bounded<T>(&self, step: impl Future<Output = Result<T>>) -> Result<T> {
+        let Some(limit) = self.options.limits.remote_deadline() else {
+            return step.await;
+        };
+        match tokio::time::timeout(limit, step).await {
+            Ok(result) => result,
+            Err(_) => Err(self.fail(self.no_answer())),
+        }
+    }
+
+    /// 08006 for a backend that did not answer within `statement_timeout` and the grace.
+    fn no_answer(&self) -> AdapterError {
+        let timeout = self.options.limits.statement_timeout.unwrap_or_default();
+        AdapterError::connection_failure(format!(
+            "no answer from {} within statement_timeout ({}) and a grace of 1s; the connection is closed",
+            self.endpoint.address,
+            show_duration(timeout)
+        ))
+        .with_hint("the backend may be frozen or the network between fedgate and it broken")
     }
 
     fn pg_error(&self, error: tokio_postgres::Error) -> AdapterError {
@@ -150,6 +173,7 @@ impl PostgresBackend {
             server: self.server.clone(),
             pool: self.pool.clone(),
             endpoint: self.endpoint.clone(),
+            breaker: self.breaker.clone(),
         }
     }
 }
@@ -158,17 +182,36 @@ impl PostgresBackend {
 /// connected to it directly: not prefixed with the server name.
 #[async_trait]
 impl Passthrough for PostgresBackend {
+    /// Bounded by the remote deadline.
     async fn describe(
         &self,
         sql: &str,
         settings: &[(String, String)],
         parameter_types: &[u32],
     ) -> Result<PassthroughDescription> {
-        passthrough::describe(&self.scan_target(), sql, settings, parameter_types).await
+        let target = self.scan_target();
+        self.bounded(passthrough::describe(
+            &target,
+            sql,
+            settings,
+            parameter_types,
+        ))
+        .await
     }
 
+    /// Bounded by the remote deadline, from the start to the last row.
     async fn run(&self, request: PassthroughRequest) -> Result<PassthroughRows> {
-        passthrough::run(self.scan_target(), request).await
+        let running = passthrough::run(self.scan_target(), request);
+        let Some(limit) = self.options.limits.remote_deadline() else {
+            return running.await;
+        };
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut rows = match tokio::time::timeout_at(deadline, running).await {
+            Ok(rows) => rows?,
+            Err(_) => return Err(self.fail(self.no_answer())),
+        };
+        rows.rows = items_until(rows.rows, deadline, self.fail(self.no_answer()));
+        Ok(rows)
     }
 }
 
@@ -179,34 +222,56 @@ impl Backend for PostgresBackend {
     }
 
     async fn check_connection(&self) -> Result<()> {
-        let client = self.client().await?;
-        client
-            .simple_query("SELECT 1")
-            .await
-            .map_err(|e| self.pg_error(e))?;
-        Ok(())
+        self.bounded(async {
+            let client = self.client().await?;
+            client
+                .simple_query("SELECT 1")
+                .await
+                .map_err(|e| self.pg_error(e))?;
+            Ok(())
+        })
+        .await
     }
 
     async fn list_schemas(&self) -> Result<Vec<String>> {
-        let client = self.client().await?;
-        discovery::list_schemas(&client)
-            .await
-            .map_err(|e| self.pg_error(e))
+        self.bounded(async {
+            let client = self.client().await?;
+            discovery::list_schemas(&client)
+                .await
+                .map_err(|e| self.pg_error(e))
+        })
+        .await
     }
 
     async fn list_tables(&self, schema: &str) -> Result<Vec<TableEntry>> {
-        let client = self.client().await?;
-        discovery::list_tables(&client, schema)
-            .await
-            .map_err(|e| self.pg_error(e))
+        self.bounded(async {
+            let client = self.client().await?;
+            discovery::list_tables(&client, schema)
+                .await
+                .map_err(|e| self.pg_error(e))
+        })
+        .await
     }
 
     async fn table(&self, schema: &str, table: &str) -> Result<Option<BackendTable>> {
-        let client = self.client().await?;
-        let found = discovery::table_schema(&client, schema, table)
-            .await
-            .map_err(|e| self.pg_error(e))?;
-        Ok(found.map(|schema| BackendTable::Remote { schema }))
+        self.bounded(async {
+            let client = self.client().await?;
+            let found = discovery::table_schema(&client, schema, table)
+                .await
+                .map_err(|e| self.pg_error(e))?;
+            Ok(found.map(|schema| BackendTable::Remote { schema }))
+        })
+        .await
+    }
+
+    fn pool_status(&self) -> Option<PoolStatus> {
+        let status = self.pool.status();
+        Some(PoolStatus {
+            size: status.size,
+            idle: status.available,
+            waiting: status.waiting,
+            max_size: status.max_size,
+        })
     }
 
     fn sql_dialect(&self) -> Option<Arc<dyn SqlDialect>> {
@@ -222,6 +287,12 @@ impl Backend for PostgresBackend {
             let error = AdapterError::internal("empty remote query").for_server(&self.server);
             return error_stream(query.schema, error);
         }
-        scan::execute(self.scan_target(), query)
+        let deadline = self.options.limits.remote_deadline();
+        let no_answer = self.fail(self.no_answer());
+        with_deadline(
+            scan::execute(self.scan_target(), query),
+            deadline,
+            no_answer,
+        )
     }
 }

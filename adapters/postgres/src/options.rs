@@ -11,9 +11,9 @@
 //! | `dbname`           | the user name  |                                                    |
 //! | `password`, `password_env`, `password_file` | — | see `ServerOptions::resolve_password` |
 //! | `sslmode`          | `prefer`       | only `disable`/`prefer` (no TLS to backends yet)   |
-//! | `connect_timeout`  | `10`           | seconds, ≥ 1                                       |
-//! | `pool_size`        | `8`            | connections per server, 1..=1000                   |
+//! | `connect_timeout`  | `10`           | seconds, ≥ 1; bounds the TCP connect and start-up  |
 //! | `application_name` | `fedgate`      | shown in the backend's `pg_stat_activity`          |
+//! | `keepalive_idle`, `keepalive_interval`, `statement_timeout`, `pool_max_size` (`pool_size`), `pool_timeout`, `breaker_failures`, `breaker_backoff` | | the limits every remote backend shares ([`fedgate_adapter_api::limits`]); `statement_timeout` is set as the backend's own `statement_timeout` on each connection |
 //!
 //! Precedence: defaults < parts of `url` (including its query parameters `sslmode`,
 //! `connect_timeout`, `application_name`) < separate options. Secrets never appear in errors
@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use fedgate_adapter_api::connection_url::{invalid_url, ConnectionUrl};
 use fedgate_adapter_api::option_values;
-use fedgate_adapter_api::{AdapterError, Result, ServerOptions};
+use fedgate_adapter_api::{AdapterError, BackendLimits, Result, ServerOptions};
 use tokio_postgres::config::SslMode;
 
 /// Every option name the wrapper accepts.
@@ -39,8 +39,15 @@ pub const KNOWN_OPTIONS: &[&str] = &[
     "password_file",
     "sslmode",
     "connect_timeout",
-    "pool_size",
     "application_name",
+    "keepalive_idle",
+    "keepalive_interval",
+    "statement_timeout",
+    "pool_max_size",
+    "pool_size",
+    "pool_timeout",
+    "breaker_failures",
+    "breaker_backoff",
 ];
 
 /// Query parameters accepted inside `url`.
@@ -50,8 +57,6 @@ const DEFAULT_HOST: &str = "127.0.0.1";
 const DEFAULT_PORT: u16 = 5432;
 const DEFAULT_USER: &str = "postgres";
 const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
-const DEFAULT_POOL_SIZE: usize = 8;
-const MAX_POOL_SIZE: usize = 1000;
 const DEFAULT_APPLICATION_NAME: &str = "fedgate";
 
 /// The parsed, validated options of one PostgreSQL server.
@@ -63,8 +68,9 @@ pub struct PgOptions {
     pub dbname: String,
     password: Option<String>,
     pub connect_timeout: Duration,
-    pub pool_size: usize,
     pub application_name: String,
+    /// Keepalive, statement timeout, pool and breaker settings.
+    pub limits: BackendLimits,
 }
 
 impl fmt::Debug for PgOptions {
@@ -76,8 +82,8 @@ impl fmt::Debug for PgOptions {
             .field("dbname", &self.dbname)
             .field("password", &self.password.as_ref().map(|_| "********"))
             .field("connect_timeout", &self.connect_timeout)
-            .field("pool_size", &self.pool_size)
             .field("application_name", &self.application_name)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -104,10 +110,10 @@ impl PgOptions {
             None => Layer::default(),
         };
         layer.override_with(options)?;
-        Self::from_layer(layer, options.get("pool_size"))
+        Self::from_layer(layer, BackendLimits::parse(options)?)
     }
 
-    fn from_layer(layer: Layer, pool_size: Option<&str>) -> Result<Self> {
+    fn from_layer(layer: Layer, limits: BackendLimits) -> Result<Self> {
         if let Some(mode) = &layer.sslmode {
             check_sslmode(mode)?;
         }
@@ -124,10 +130,10 @@ impl PgOptions {
             dbname,
             password: layer.password,
             connect_timeout: parse_connect_timeout(layer.connect_timeout.as_deref())?,
-            pool_size: parse_pool_size(pool_size)?,
             application_name: layer
                 .application_name
                 .unwrap_or_else(|| DEFAULT_APPLICATION_NAME.to_string()),
+            limits,
         })
     }
 
@@ -141,7 +147,8 @@ impl PgOptions {
         self.password.is_some()
     }
 
-    /// The tokio-postgres configuration (always without TLS).
+    /// The tokio-postgres configuration (always without TLS): TCP keepalive as configured,
+    /// and the server's own `statement_timeout` set at start-up when one is configured.
     pub fn to_config(&self) -> tokio_postgres::Config {
         let mut config = tokio_postgres::Config::new();
         config
@@ -154,6 +161,16 @@ impl PgOptions {
             .ssl_mode(SslMode::Disable);
         if let Some(password) = &self.password {
             config.password(password);
+        }
+        match self.limits.keepalive {
+            Some(keepalive) => config
+                .keepalives(true)
+                .keepalives_idle(keepalive.idle)
+                .keepalives_interval(keepalive.interval),
+            None => config.keepalives(false),
+        };
+        if let Some(timeout) = self.limits.statement_timeout {
+            config.options(format!("-c statement_timeout={}", timeout.as_millis()));
         }
         config
     }
@@ -245,10 +262,6 @@ fn parse_connect_timeout(value: Option<&str>) -> Result<Duration> {
     )
 }
 
-fn parse_pool_size(value: Option<&str>) -> Result<usize> {
-    option_values::parse_count("pool_size", value, DEFAULT_POOL_SIZE, MAX_POOL_SIZE)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,8 +288,12 @@ mod tests {
         assert_eq!(o.dbname, "postgres");
         assert!(!o.has_password());
         assert_eq!(o.connect_timeout, Duration::from_secs(10));
-        assert_eq!(o.pool_size, 8);
+        assert_eq!(o.limits.pool_max_size, 8);
         assert_eq!(o.application_name, "fedgate");
+        let config = o.to_config();
+        assert!(config.get_keepalives());
+        assert_eq!(config.get_keepalives_idle(), Duration::from_secs(60));
+        assert_eq!(config.get_options(), None);
         assert_eq!(o.endpoint(), "127.0.0.1:5432");
     }
 
@@ -304,7 +321,7 @@ mod tests {
         assert_eq!((o.user.as_str(), o.dbname.as_str()), ("app", "sales"));
         assert_eq!(o.password.as_deref(), Some("pw"));
         assert_eq!(o.connect_timeout, Duration::from_secs(3));
-        assert_eq!(o.pool_size, 2);
+        assert_eq!(o.limits.pool_max_size, 2);
         assert_eq!(o.application_name, "me");
         let config = o.to_config();
         assert_eq!(config.get_user(), Some("app"));
@@ -364,6 +381,27 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(o.password.as_deref(), Some("envpw"));
+    }
+
+    #[test]
+    fn limits_reach_the_connection_config() {
+        let o = parse(&[
+            ("statement_timeout", "2s"),
+            ("keepalive_idle", "5s"),
+            ("keepalive_interval", "2"),
+            ("pool_max_size", "3"),
+        ])
+        .unwrap();
+        let config = o.to_config();
+        assert_eq!(config.get_options(), Some("-c statement_timeout=2000"));
+        assert_eq!(config.get_keepalives_idle(), Duration::from_secs(5));
+        assert_eq!(
+            config.get_keepalives_interval(),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(o.limits.pool_max_size, 3);
+        let off = parse(&[("keepalive_idle", "0")]).unwrap().to_config();
+        assert!(!off.get_keepalives());
     }
 
     #[test]

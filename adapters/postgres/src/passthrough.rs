@@ -29,7 +29,7 @@ use futures::StreamExt;
 use tokio_postgres::types::{FromSql, ToSql, Type};
 use tokio_postgres::{RowStream, SimpleQueryMessage, SimpleQueryStream};
 
-use crate::error::{from_pg, from_pool, Endpoint};
+use crate::error::{from_pg, Endpoint};
 use crate::scan::{CancelGuard, ScanTarget};
 
 /// The result columns and parameter types of `sql` as the server describes them under
@@ -42,10 +42,9 @@ pub(crate) async fn describe(
 ) -> Result<PassthroughDescription, AdapterError> {
     let endpoint = &target.endpoint;
     let client = target
-        .pool
-        .get()
+        .connection()
         .await
-        .map_err(|e| from_pool(&e, endpoint).for_server(&target.server))?;
+        .map_err(|e| e.for_server(&target.server))?;
     let mut guard = CancelGuard::new(client, target.server.clone());
     let client = guard.client();
     client
@@ -127,10 +126,9 @@ pub(crate) async fn run(
 ) -> Result<PassthroughRows, AdapterError> {
     let endpoint = target.endpoint.clone();
     let client = target
-        .pool
-        .get()
+        .connection()
         .await
-        .map_err(|e| from_pool(&e, &endpoint).for_server(&target.server))?;
+        .map_err(|e| e.for_server(&target.server))?;
     let mut guard = CancelGuard::new(client, target.server.clone());
     guard
         .client()

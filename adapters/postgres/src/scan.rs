@@ -17,13 +17,14 @@
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{Field, SchemaRef};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use deadpool_postgres::{Object, Pool};
-use fedgate_adapter_api::{AdapterError, RemoteQuery};
+use fedgate_adapter_api::{AdapterError, CircuitBreaker, RemoteQuery};
 use futures::{StreamExt, TryStreamExt};
 use tokio_postgres::{CopyOutStream, NoTls};
 
@@ -31,12 +32,33 @@ use crate::copy_binary::{ColumnDecoder, CopyBinaryDecoder, Sink, BATCH_ROWS};
 use crate::error::{from_pg, from_pool, Endpoint};
 use crate::types::{cast_for, wire_type, WireType, TEXT_FALLBACK_METADATA};
 
+/// How long the cancel request of an abandoned scan may take before its connection is
+/// closed anyway.
+const CANCEL_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// What a scan needs from its backend.
 #[derive(Debug, Clone)]
 pub(crate) struct ScanTarget {
     pub server: Arc<str>,
     pub pool: Pool,
     pub endpoint: Endpoint,
+    pub breaker: Arc<CircuitBreaker>,
+}
+
+impl ScanTarget {
+    /// A pooled connection, through the server's circuit breaker (a new connection is
+    /// bounded by `connect_timeout`, waiting for a busy pool by `pool_timeout`). The error
+    /// is not yet prefixed with the server name.
+    pub async fn connection(&self) -> Result<Object, AdapterError> {
+        self.breaker
+            .connect(async {
+                self.pool
+                    .get()
+                    .await
+                    .map_err(|e| from_pool(&e, &self.endpoint))
+            })
+            .await
+    }
 }
 
 /// Runs `query` lazily and streams its result as batches of `query.schema`.
@@ -79,12 +101,8 @@ struct Running {
 
 impl Running {
     async fn start(target: ScanTarget, query: RemoteQuery) -> Result<Self, AdapterError> {
+        let client = target.connection().await?;
         let endpoint = target.endpoint;
-        let client = target
-            .pool
-            .get()
-            .await
-            .map_err(|e| from_pool(&e, &endpoint))?;
         let guard = CancelGuard::new(client, target.server);
         let sql = trim_statement(&query.sql);
         let statement = guard
@@ -173,8 +191,15 @@ impl Drop for CancelGuard {
             Ok(runtime) => {
                 runtime.spawn(async move {
                     tracing::debug!(%server, "cancelling an unfinished remote query");
-                    if let Err(e) = token.cancel_query(NoTls).await {
-                        tracing::warn!(%server, error = %e, "could not cancel a remote query");
+                    // Bounded: a frozen backend never answers the cancel request either.
+                    match tokio::time::timeout(CANCEL_TIMEOUT, token.cancel_query(NoTls)).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => {
+                            tracing::warn!(%server, error = %e, "could not cancel a remote query")
+                        }
+                        Err(_) => {
+                            tracing::warn!(%server, "no answer to the cancel request of a remote query")
+                        }
                     }
                     drop(connection);
                 });

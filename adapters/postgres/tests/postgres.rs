@@ -424,10 +424,14 @@ async fn batches_of_8192_rows_and_connection_reuse() {
         .flat_map(|b| column::<Int64Array>(b, "g").values().to_vec())
         .sum();
     assert_eq!(sum, 20000 * 20001 / 2);
-    let status = b.pool_status();
-    assert_eq!((status.size, status.available), (1, 1), "{status:?}");
+    let status = b.pool_status().unwrap();
+    assert_eq!((status.size, status.idle), (1, 1), "{status:?}");
     run(&b, sql, schema).await.unwrap();
-    assert_eq!(b.pool_status().size, 1, "the connection was reused");
+    assert_eq!(
+        b.pool_status().unwrap().size,
+        1,
+        "the connection was reused"
+    );
 }
 
 #[tokio::test]
@@ -616,7 +620,7 @@ async fn dropping_the_stream_cancels_the_remote_query() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(
-        b.pool_status().size,
+        b.pool_status().unwrap().size,
         0,
         "the connection must not go back to the pool"
     );
@@ -719,4 +723,38 @@ async fn check_connection_timeout_names_host_and_port() {
     assert!(e.message.contains(&format!("127.0.0.1:{port}")), "{e:?}");
     assert!(e.message.contains("timed out"), "{e:?}");
     drop(silent);
+}
+
+/// Waits (up to 10 s) until the pool status satisfies `ok`.
+async fn wait_for_pool(b: &PostgresBackend, ok: impl Fn(fedgate_adapter_api::PoolStatus) -> bool) {
+    let started = Instant::now();
+    while !ok(b.pool_status().unwrap()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "pool status {:?}",
+            b.pool_status()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn pool_status_counts_busy_idle_and_waiting() {
+    let b = Arc::new(backend(&[("pool_max_size", "1"), ("pool_timeout", "20s")]));
+    let status = b.pool_status().unwrap();
+    assert_eq!(
+        (status.size, status.idle, status.waiting, status.max_size),
+        (0, 0, 0, 1)
+    );
+    let sql = "SELECT pg_sleep(1)::text AS x";
+    let slow = |b: Arc<PostgresBackend>| {
+        tokio::spawn(async move { run(b.as_ref(), sql, one_field("x", DataType::Utf8)).await })
+    };
+    let first = slow(b.clone());
+    wait_for_pool(&b, |s| s.size == 1 && s.idle == 0).await;
+    let second = slow(b.clone());
+    wait_for_pool(&b, |s| s.waiting == 1).await;
+    first.await.unwrap().unwrap();
+    second.await.unwrap().unwrap();
+    wait_for_pool(&b, |s| s.size == 1 && s.idle == 1 && s.waiting == 0).await;
 }
