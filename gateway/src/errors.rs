@@ -18,7 +18,13 @@ fn error_info(
     detail: Option<String>,
     hint: Option<String>,
 ) -> ErrorInfo {
-    let mut info = ErrorInfo::new("ERROR".to_string(), code.code().to_string(), message);
+    // A terminated session's error ends its connection (pgwire closes it after a FATAL).
+    let severity = if code == SqlState::AdminShutdown {
+        "FATAL"
+    } else {
+        "ERROR"
+    };
+    let mut info = ErrorInfo::new(severity.to_string(), code.code().to_string(), message);
     info.detail = detail;
     info.hint = hint;
     info
@@ -59,6 +65,18 @@ mod tests {
         let wrapped = DataFusionError::Context("x".into(), Box::new(inner.into_datafusion()));
         match from_datafusion(&wrapped) {
             PgWireError::UserError(info) => assert_eq!(info.code, "3D000"),
+            other => panic!("not a user error: {other}"),
+        }
+    }
+
+    #[test]
+    fn a_terminated_session_gets_a_fatal_error() {
+        match user_error(SqlState::AdminShutdown, "terminating") {
+            PgWireError::UserError(info) => assert!(info.is_fatal()),
+            other => panic!("not a user error: {other}"),
+        }
+        match user_error(SqlState::QueryCanceled, "canceling") {
+            PgWireError::UserError(info) => assert!(!info.is_fatal()),
             other => panic!("not a user error: {other}"),
         }
     }

@@ -4,17 +4,21 @@
 //! `pgcompat` crate; the binary (crate `fedgate`) wires this to the catalog and the
 //! backends.
 
+mod activity;
 mod auth;
 mod cancel;
 mod ddl;
 mod errors;
 mod handler;
+pub mod query_log;
+pub mod remote_activity;
 mod server;
 mod session;
 mod tls;
 mod users;
 
 pub use handler::Gateway;
+pub use query_log::QueryLogConfig;
 pub use server::{serve, AuthMode, ServerConfig, DEFAULT_MAX_CONNECTIONS};
 pub use tls::{load as load_tls, Tls};
 pub use users::{bootstrap_admin, set_store_md5};

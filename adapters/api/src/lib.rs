@@ -15,6 +15,7 @@ pub mod option_values;
 mod options;
 pub mod passthrough;
 mod pushdown;
+pub mod remote_parts;
 mod sqlstate;
 mod wrapper;
 

@@ -186,7 +186,7 @@ impl ExecutionPlan for MongoScanExec {
     fn execute(
         &self,
         partition: usize,
-        _context: Arc<TaskContext>,
+        context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         if partition != 0 {
             return Err(AdapterError::internal(format!(
@@ -259,10 +259,18 @@ impl ExecutionPlan for MongoScanExec {
                 Ok(Some((batch, (next, converter, scan, (rows, empty_row)))))
             },
         );
-        Ok(Box::pin(RecordBatchStreamAdapter::new(
-            self.schema.clone(),
+        let stream = Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream));
+        if !self.run {
+            return Ok(stream);
+        }
+        // A running pipeline shows in `fedgate_remote_activity` as `db.collection: [...]`.
+        let text = || format!("{}: {}", self.namespace(), self.pipeline_json());
+        Ok(fedgate_adapter_api::remote_parts::track(
+            &context,
+            &self.server,
+            text,
             stream,
-        )))
+        ))
     }
 }
 
