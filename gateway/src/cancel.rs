@@ -414,9 +414,7 @@ impl Interruption {
                 SqlState::AdminShutdown,
                 "terminating connection due to administrator command",
             ),
-            Interruption::ClientGone => {
-                (SqlState::ConnectionFailure, "connection to client lost")
-            }
+            Interruption::ClientGone => (SqlState::ConnectionFailure, "connection to client lost"),
         };
         AdapterError::new(code, message)
     }
@@ -644,10 +642,7 @@ mod tests {
         });
         slot.terminate();
         let pending = std::future::pending::<()>();
-        assert_eq!(
-            running.guard(pending).await,
-            Err(Interruption::Terminated)
-        );
+        assert_eq!(running.guard(pending).await, Err(Interruption::Terminated));
         assert_eq!(watcher.await.unwrap(), Interruption::Terminated);
         drop(running);
         let next = Interrupt::start(Some(&slot), None);
@@ -656,7 +651,11 @@ mod tests {
             Err(Interruption::Terminated)
         );
         slot.client_gone();
-        assert_eq!(slot.ended().await, Interruption::Terminated, "the first reason stays");
+        assert_eq!(
+            slot.ended().await,
+            Interruption::Terminated,
+            "the first reason stays"
+        );
         let error = Interruption::Terminated.error();
         assert_eq!(error.sqlstate, SqlState::AdminShutdown);
     }

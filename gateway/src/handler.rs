@@ -37,12 +37,12 @@ use pgwire::types::format::FormatOptions;
 
 use crate::activity::GatewayActivity;
 use crate::cancel::{parse_timeout, CancelRegistry, CancelSlot, Interrupt, Interruption};
-use crate::query_log::{shown_statement, QueryLog, QueryLogConfig, StatementRecord};
-use crate::remote_activity::RemoteActivity;
-use fedgate_adapter_api::remote_parts::RemotePartTracker;
 use crate::ddl::{parse_server_ddl, ServerDdl};
 use crate::errors::{from_adapter, from_datafusion, from_parser, user_error};
+use crate::query_log::{shown_statement, QueryLog, QueryLogConfig, StatementRecord};
+use crate::remote_activity::RemoteActivity;
 use crate::session::Session;
+use fedgate_adapter_api::remote_parts::RemotePartTracker;
 use fedgate_pgcompat::catalog::system_tables::SystemTables;
 use fedgate_pgcompat::rewrite::split::split_statements;
 use fedgate_pgcompat::{PgSession, Planning};
@@ -755,9 +755,7 @@ fn logged_stream(
         Ok(batch) => statement.add_rows(batch.num_rows()),
         Err(e) => statement.failed(fedgate_pgcompat::PgError::from_datafusion(e).code.code()),
     });
-    Box::pin(datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(
-        schema, counted,
-    ))
+    Box::pin(datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(schema, counted))
 }
 
 /// Notes in the query log's `record` the errors among `responses`.
@@ -1075,8 +1073,14 @@ where
     C: Sink<PgWireBackendMessage> + Unpin + Send,
     PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
 {
-    let warnings = session.take_warnings().into_iter().map(|m| ("WARNING", "01000", m));
-    let notices = session.take_notices().into_iter().map(|m| ("NOTICE", "00000", m));
+    let warnings = session
+        .take_warnings()
+        .into_iter()
+        .map(|m| ("WARNING", "01000", m));
+    let notices = session
+        .take_notices()
+        .into_iter()
+        .map(|m| ("NOTICE", "00000", m));
     for (severity, code, message) in warnings.chain(notices) {
         let info = pgwire::error::ErrorInfo::new(severity.to_string(), code.to_string(), message);
         client

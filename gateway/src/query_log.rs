@@ -391,10 +391,7 @@ mod tests {
         }
         let entries = log.entries();
         assert_eq!(entries.len(), 2);
-        assert_eq!(
-            (entries[0].rows, entries[1].rows, entries[1].id),
-            (2, 3, 3)
-        );
+        assert_eq!((entries[0].rows, entries[1].rows, entries[1].id), (2, 3, 3));
         assert_eq!(entries[0].sqlstate, None);
         assert_eq!(entries[1].sqlstate.as_deref(), Some("57014"));
         assert_eq!(entries[1].query, "SELECT $1");

@@ -198,7 +198,10 @@ mod tests {
         assert_eq!(listed.len(), 1);
         assert_eq!((listed[0].pid, listed[0].server.as_str()), (10_001, "pg"));
         assert!(activity.waiting(10_001) && !activity.waiting(10_002));
-        assert!(log.entries().is_empty(), "the part keeps its statement open");
+        assert!(
+            log.entries().is_empty(),
+            "the part keeps its statement open"
+        );
         session.finished(&part, &PartOutcome::Done);
         assert!(activity.parts().is_empty());
         assert_eq!(heard.load(Ordering::Relaxed), 1);

@@ -41,7 +41,13 @@ async fn connect_as(gateway: &Gateway, user: &str) -> Client {
     gateway
         .connect_as(user, "fedgate")
         .await
-        .unwrap_or_else(|e| panic!("connect as {user}: {}\n{}", backend::describe(&e), gateway.logs()))
+        .unwrap_or_else(|e| {
+            panic!(
+                "connect as {user}: {}\n{}",
+                backend::describe(&e),
+                gateway.logs()
+            )
+        })
 }
 
 /// Polls `probe` until it answers `Some` (at most [`WAIT`]).
@@ -80,7 +86,9 @@ async fn backend_pid(client: &Client) -> i32 {
         .get(0)
 }
 
-fn start_slow_query(client: &Arc<Client>) -> tokio::task::JoinHandle<Result<usize, tokio_postgres::Error>> {
+fn start_slow_query(
+    client: &Arc<Client>,
+) -> tokio::task::JoinHandle<Result<usize, tokio_postgres::Error>> {
     let client = client.clone();
     tokio::spawn(async move {
         client
@@ -136,7 +144,10 @@ async fn a_running_part_is_listed_and_its_session_terminated() {
     assert_eq!(waits, [["active", "Extension", "FedgateRemoteQuery"]]);
 
     let answer = gateway
-        .rows(&watcher, &format!("SELECT pg_terminate_backend({runner_pid})"))
+        .rows(
+            &watcher,
+            &format!("SELECT pg_terminate_backend({runner_pid})"),
+        )
         .await;
     assert_eq!(answer, [["t"]]);
     let runner = &runner;
@@ -148,21 +159,33 @@ async fn a_running_part_is_listed_and_its_session_terminated() {
     let db = error.as_db_error().expect("a server error");
     assert_eq!(db.code().code(), "57P01");
     assert_eq!(db.severity(), "FATAL");
-    assert_eq!(db.message(), "terminating connection due to administrator command");
+    assert_eq!(
+        db.message(),
+        "terminating connection due to administrator command"
+    );
     wait_until("the backend query still runs", &gateway, || async move {
         (pg_running(pg, REMOTE_DB).await == 0).then_some(())
     })
     .await;
-    wait_until("the terminated connection stayed open", &gateway, || async move {
-        runner.is_closed().then_some(())
-    })
+    wait_until(
+        "the terminated connection stayed open",
+        &gateway,
+        || async move { runner.is_closed().then_some(()) },
+    )
     .await;
-    wait_until("the terminated session is still listed", &gateway, || async move {
-        let rows = gateway
-            .rows(watcher, &format!("SELECT 1 FROM pg_stat_activity WHERE pid = {runner_pid}"))
-            .await;
-        rows.is_empty().then_some(())
-    })
+    wait_until(
+        "the terminated session is still listed",
+        &gateway,
+        || async move {
+            let rows = gateway
+                .rows(
+                    watcher,
+                    &format!("SELECT 1 FROM pg_stat_activity WHERE pid = {runner_pid}"),
+                )
+                .await;
+            rows.is_empty().then_some(())
+        },
+    )
     .await;
     // An unknown pid: false (with PostgreSQL's WARNING).
     let answer = gateway
@@ -179,8 +202,12 @@ async fn terminate_is_for_admins_and_a_users_own_sessions() {
         ("FEDGATE_ADMIN_PASSWORD", "root-secret"),
     ]);
     let admin = connect_as(&gateway, ADMIN).await;
-    gateway.rows(&admin, "CREATE USER alice PASSWORD 'a-secret'").await;
-    gateway.rows(&admin, "CREATE USER bob PASSWORD 'b-secret'").await;
+    gateway
+        .rows(&admin, "CREATE USER alice PASSWORD 'a-secret'")
+        .await;
+    gateway
+        .rows(&admin, "CREATE USER bob PASSWORD 'b-secret'")
+        .await;
     let alice = connect_as(&gateway, "alice").await;
     let alice_too = connect_as(&gateway, "alice").await;
     let bob = connect_as(&gateway, "bob").await;
@@ -213,22 +240,36 @@ async fn terminate_is_for_admins_and_a_users_own_sessions() {
 
     // Her own other session, idle: it gets FATAL 57P01 and its connection closes.
     let answer = gateway
-        .rows(&alice, &format!("SELECT pg_terminate_backend({alice_too_pid})"))
+        .rows(
+            &alice,
+            &format!("SELECT pg_terminate_backend({alice_too_pid})"),
+        )
         .await;
     assert_eq!(answer, [["t"]]);
     let alice_too = &alice_too;
-    wait_until("alice's idle session stayed open", &gateway, || async move {
-        if alice_too.is_closed() {
-            return Some(());
-        }
-        alice_too.simple_query("SELECT 1").await.err().map(|_| ())
-    })
+    wait_until(
+        "alice's idle session stayed open",
+        &gateway,
+        || async move {
+            if alice_too.is_closed() {
+                return Some(());
+            }
+            alice_too.simple_query("SELECT 1").await.err().map(|_| ())
+        },
+    )
     .await;
 
     let answer = gateway
-        .rows(&admin, &format!("SELECT pg_terminate_backend({bob_pid}, 5000)"))
+        .rows(
+            &admin,
+            &format!("SELECT pg_terminate_backend({bob_pid}, 5000)"),
+        )
         .await;
-    assert_eq!(answer, [["t"]], "the admin ends bob's session and it is gone within 5 s");
+    assert_eq!(
+        answer,
+        [["t"]],
+        "the admin ends bob's session and it is gone within 5 s"
+    );
     assert!(bob.simple_query("SELECT 1").await.is_err());
 }
 
@@ -251,7 +292,10 @@ async fn the_query_log_lists_statements_and_writes_its_file() {
         .rows(&client, &create_postgres_server_sql("p", LOG_DB))
         .await;
     let rows = gateway
-        .rows(&client, "SELECT n FROM p.public.numbers WHERE n > 3 ORDER BY n")
+        .rows(
+            &client,
+            "SELECT n FROM p.public.numbers WHERE n > 3 ORDER BY n",
+        )
         .await;
     assert_eq!(rows.len(), 7);
     let error = client
@@ -270,23 +314,35 @@ async fn the_query_log_lists_statements_and_writes_its_file() {
     assert_eq!(logged.len(), 2, "{logged:?}");
     assert_eq!(
         logged[0][..4],
-        ["SELECT n FROM p.public.numbers WHERE n > $1 ORDER BY n", "7", "NULL", "t"]
+        [
+            "SELECT n FROM p.public.numbers WHERE n > $1 ORDER BY n",
+            "7",
+            "NULL",
+            "t"
+        ]
     );
     let remote: serde_json::Value = serde_json::from_str(&logged[0][4]).expect("remote JSON");
     assert_eq!(remote[0]["server"], "p", "{remote}");
     assert_eq!(remote[0]["rows"], 7, "{remote}");
-    assert!(remote[0]["sql"].as_str().unwrap_or("").contains("numbers"), "{remote}");
+    assert!(
+        remote[0]["sql"].as_str().unwrap_or("").contains("numbers"),
+        "{remote}"
+    );
     assert_eq!(logged[0][5..], ["test", "fedgate"]);
     assert_eq!(logged[1][..3], ["SELECT $1/$2", "0", "22012"]);
     assert!(
-        gateway.logs().contains("statement: SELECT n FROM p.public.numbers WHERE n > $1"),
+        gateway
+            .logs()
+            .contains("statement: SELECT n FROM p.public.numbers WHERE n > $1"),
         "no slow-statement line\n{}",
         gateway.logs()
     );
 
     // The file has a line per statement, and moves to `.1` when it reaches its size.
     for n in 0..40 {
-        gateway.rows(&client, &format!("SELECT {n} AS padding_padding_padding")).await;
+        gateway
+            .rows(&client, &format!("SELECT {n} AS padding_padding_padding"))
+            .await;
     }
     let backup = files.path().join("queries.jsonl.1");
     let current = std::fs::read_to_string(&file).expect("the query log file");

@@ -230,7 +230,10 @@ impl PgSession {
     }
 
     /// Reports the session's remote parts to `tracker` (`fedgate_remote_activity`).
-    pub fn set_remote_tracker(&self, tracker: fedgate_adapter_api::remote_parts::RemotePartTracker) {
+    pub fn set_remote_tracker(
+        &self,
+        tracker: fedgate_adapter_api::remote_parts::RemotePartTracker,
+    ) {
         self.ctx
             .state_ref()
             .write()

@@ -97,11 +97,56 @@ impl RemotePart {
         self.start.elapsed()
     }
 
-    fn received(&self, batch: &RecordBatch) {
-        self.rows
-            .fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
-        self.bytes
-            .fetch_add(batch.get_array_memory_size() as u64, Ordering::Relaxed);
+    fn received(&self, rows: usize, bytes: usize) {
+        self.waiting.store(false, Ordering::Relaxed);
+        self.rows.fetch_add(rows as u64, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+}
+
+/// A running part reported to its observer: started when made, finished once (by
+/// [`PartGuard::finish`], or as [`PartOutcome::Stopped`] when dropped first). For remote
+/// work whose rows are not record batches (a statement passed through whole).
+#[derive(Debug)]
+pub struct PartGuard {
+    part: Arc<RemotePart>,
+    /// Taken when the part is reported finished.
+    observer: Option<Arc<dyn RemotePartObserver>>,
+}
+
+impl PartGuard {
+    /// A part on `server` running `text`, starting now.
+    pub fn start(observer: Arc<dyn RemotePartObserver>, server: &str, text: String) -> Self {
+        let part = Arc::new(RemotePart::new(server, text));
+        observer.started(&part);
+        Self {
+            part,
+            observer: Some(observer),
+        }
+    }
+
+    /// `rows` rows of `bytes` bytes arrived.
+    pub fn received(&self, rows: usize, bytes: usize) {
+        self.part.received(rows, bytes);
+    }
+
+    /// The part waits for the backend now.
+    pub fn waiting(&self) {
+        self.part.waiting.store(true, Ordering::Relaxed);
+    }
+
+    /// The part ended so.
+    pub fn finish(&mut self, outcome: PartOutcome) {
+        if let Some(observer) = self.observer.take() {
+            self.part.waiting.store(false, Ordering::Relaxed);
+            observer.finished(&self.part, &outcome);
+        }
+    }
+}
+
+impl Drop for PartGuard {
+    fn drop(&mut self) {
+        self.finish(PartOutcome::Stopped);
     }
 }
 
@@ -113,7 +158,10 @@ pub fn track(
     text: impl FnOnce() -> String,
     stream: SendableRecordBatchStream,
 ) -> SendableRecordBatchStream {
-    let Some(tracker) = context.session_config().get_extension::<RemotePartTracker>() else {
+    let Some(tracker) = context
+        .session_config()
+        .get_extension::<RemotePartTracker>()
+    else {
         return stream;
     };
     track_with(tracker.0.clone(), server, text(), stream)
@@ -126,29 +174,15 @@ pub fn track_with(
     text: String,
     stream: SendableRecordBatchStream,
 ) -> SendableRecordBatchStream {
-    let part = Arc::new(RemotePart::new(server, text));
-    observer.started(&part);
     Box::pin(Tracked {
         inner: stream,
-        part,
-        observer: Some(observer),
+        guard: PartGuard::start(observer, server, text),
     })
 }
 
 struct Tracked {
     inner: SendableRecordBatchStream,
-    part: Arc<RemotePart>,
-    /// Taken when the part is reported finished.
-    observer: Option<Arc<dyn RemotePartObserver>>,
-}
-
-impl Tracked {
-    fn finish(&mut self, outcome: PartOutcome) {
-        if let Some(observer) = self.observer.take() {
-            self.part.waiting.store(false, Ordering::Relaxed);
-            observer.finished(&self.part, &outcome);
-        }
-    }
+    guard: PartGuard,
 }
 
 impl Stream for Tracked {
@@ -157,16 +191,15 @@ impl Stream for Tracked {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let polled = self.inner.as_mut().poll_next(cx);
         match &polled {
-            Poll::Pending => self.part.waiting.store(true, Ordering::Relaxed),
-            Poll::Ready(Some(Ok(batch))) => {
-                self.part.waiting.store(false, Ordering::Relaxed);
-                self.part.received(batch);
-            }
+            Poll::Pending => self.guard.waiting(),
+            Poll::Ready(Some(Ok(batch))) => self
+                .guard
+                .received(batch.num_rows(), batch.get_array_memory_size()),
             Poll::Ready(Some(Err(error))) => {
                 let code = AdapterError::find_in(error).map(|e| e.sqlstate);
-                self.finish(PartOutcome::Failed(code));
+                self.guard.finish(PartOutcome::Failed(code));
             }
-            Poll::Ready(None) => self.finish(PartOutcome::Done),
+            Poll::Ready(None) => self.guard.finish(PartOutcome::Done),
         }
         polled
     }
@@ -175,12 +208,6 @@ impl Stream for Tracked {
 impl RecordBatchStream for Tracked {
     fn schema(&self) -> SchemaRef {
         self.inner.schema()
-    }
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        self.finish(PartOutcome::Stopped);
     }
 }
 
@@ -211,9 +238,11 @@ mod tests {
 
     fn batches(n: usize) -> SendableRecordBatchStream {
         let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int32, false)]));
-        let batch =
-            RecordBatch::try_new(schema.clone(), vec![Arc::new(Int32Array::from(vec![1, 2, 3]))])
-                .unwrap();
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(Int32Array::from(vec![1, 2, 3]))],
+        )
+        .unwrap();
         let items = (0..n).map(move |_| Ok(batch.clone()));
         Box::pin(RecordBatchStreamAdapter::new(
             schema,

@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use datafusion::arrow::array::{
-    ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+    ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::common::{exec_err, ScalarValue};
@@ -142,7 +143,10 @@ fn micros(time: SystemTime) -> i64 {
 /// for an idle session (waiting for the client's next statement) and
 /// `Extension`/`FedgateRemoteQuery` while a statement waits for a backend's rows (as
 /// postgres_fdw's waits show in PostgreSQL), else NULL.
-pub fn activity_batch(sessions: &[SessionActivity], viewer: Option<&Viewer>) -> Result<RecordBatch> {
+pub fn activity_batch(
+    sessions: &[SessionActivity],
+    viewer: Option<&Viewer>,
+) -> Result<RecordBatch> {
     let text = |name: &str| Field::new(name, DataType::Utf8, true);
     let schema = Arc::new(Schema::new(vec![
         Field::new("datid", DataType::Int32, true),
@@ -238,7 +242,13 @@ pub fn activity_batch(sessions: &[SessionActivity], viewer: Option<&Viewer>) -> 
             sessions
                 .iter()
                 .zip(&seen)
-                .map(|(s, seen)| Some(if *seen { s.query.as_str() } else { INSUFFICIENT_PRIVILEGE }))
+                .map(|(s, seen)| {
+                    Some(if *seen {
+                        s.query.as_str()
+                    } else {
+                        INSUFFICIENT_PRIVILEGE
+                    })
+                })
                 .collect::<StringArray>(),
         ),
         strings(&|_| Some("client backend".to_string())),
@@ -274,7 +284,12 @@ pub fn remote_activity_batch(
     let int8 = |n: u64| Some(i64::try_from(n).unwrap_or(i64::MAX));
     let columns: Vec<ArrayRef> = vec![
         Arc::new(parts.iter().map(|p| Some(p.pid)).collect::<Int32Array>()),
-        Arc::new(parts.iter().map(|p| Some(p.server.as_str())).collect::<StringArray>()),
+        Arc::new(
+            parts
+                .iter()
+                .map(|p| Some(p.server.as_str()))
+                .collect::<StringArray>(),
+        ),
         Arc::new(
             parts
                 .iter()
@@ -321,7 +336,12 @@ pub fn query_log_batch(entries: &[QueryLogEntry], viewer: Option<&Viewer>) -> Re
     let columns: Vec<ArrayRef> = vec![
         Arc::new(entries.iter().map(|e| Some(e.id)).collect::<Int64Array>()),
         Arc::new(entries.iter().map(|e| Some(e.pid)).collect::<Int32Array>()),
-        Arc::new(entries.iter().map(|e| Some(e.user.as_str())).collect::<StringArray>()),
+        Arc::new(
+            entries
+                .iter()
+                .map(|e| Some(e.user.as_str()))
+                .collect::<StringArray>(),
+        ),
         Arc::new(
             entries
                 .iter()
@@ -499,6 +519,20 @@ impl TerminateBackend {
             .push(message);
     }
 
+    /// Whether session `pid` is gone within `timeout`.
+    fn wait_until_gone(&self, pid: i32, timeout: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if !self.source.sessions().iter().any(|s| s.pid == pid) {
+                return true;
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     fn terminate(&self, pid: i64, timeout_ms: i64) -> Result<bool> {
         if timeout_ms < 0 {
             return Err(AdapterError::new(
@@ -535,12 +569,18 @@ impl TerminateBackend {
         if timeout_ms == 0 {
             return Ok(true);
         }
-        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(timeout_ms as u64);
-        while std::time::Instant::now() < deadline {
-            if !self.source.sessions().iter().any(|s| s.pid == pid) {
-                return Ok(true);
+        let timeout = std::time::Duration::from_millis(timeout_ms as u64);
+        let wait = || self.wait_until_gone(pid, timeout);
+        // The wait blocks this thread: hand its other tasks (the ending session's among
+        // them) to another worker.
+        let gone = match tokio::runtime::Handle::try_current() {
+            Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(wait)
             }
-            std::thread::sleep(std::time::Duration::from_millis(10));
+            _ => wait(),
+        };
+        if gone {
+            return Ok(true);
         }
         self.warn(format!(
             "backend with PID {pid} did not terminate within {timeout_ms} milliseconds"
@@ -666,7 +706,10 @@ mod tests {
 
     #[test]
     fn others_statements_are_hidden_from_non_admins() {
-        let sessions = [session(10_001, "alice", true), session(10_002, "bob", false)];
+        let sessions = [
+            session(10_001, "alice", true),
+            session(10_002, "bob", false),
+        ];
         let bob = Viewer {
             user: "bob".to_string(),
             is_admin: false,
@@ -730,11 +773,21 @@ mod tests {
         };
         let answer = |batches: Vec<RecordBatch>| {
             let column = batches[0].column(0).clone();
-            let column = column.as_any().downcast_ref::<datafusion::arrow::array::BooleanArray>();
+            let column = column
+                .as_any()
+                .downcast_ref::<datafusion::arrow::array::BooleanArray>();
             column.unwrap().value(0)
         };
-        assert!(answer(run("alice", false, "SELECT pg_terminate_backend(10001)").await.unwrap()));
-        assert!(answer(run("root", true, "SELECT pg_terminate_backend(10001)").await.unwrap()));
+        assert!(answer(
+            run("alice", false, "SELECT pg_terminate_backend(10001)")
+                .await
+                .unwrap()
+        ));
+        assert!(answer(
+            run("root", true, "SELECT pg_terminate_backend(10001)")
+                .await
+                .unwrap()
+        ));
         let denied = run("bob", false, "SELECT pg_terminate_backend(10001)")
             .await
             .unwrap_err();
@@ -742,7 +795,11 @@ mod tests {
             AdapterError::find_in(&denied).map(|e| e.sqlstate),
             Some(SqlState::InsufficientPrivilege)
         );
-        assert!(!answer(run("bob", false, "SELECT pg_terminate_backend(4)").await.unwrap()));
+        assert!(!answer(
+            run("bob", false, "SELECT pg_terminate_backend(4)")
+                .await
+                .unwrap()
+        ));
         assert_eq!(
             *warnings.lock().unwrap(),
             ["PID 4 is not a PostgreSQL backend process"]
