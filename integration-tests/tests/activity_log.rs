@@ -373,11 +373,37 @@ async fn a_client_that_goes_away_stops_its_backend_query() {
         .await
         .expect("connect");
     let connection = tokio::spawn(connection);
+    // Two servers: the statement is planned by fedgate, its parts run as remote scans.
+    gateway
+        .rows(&admin, &create_postgres_server_sql("p2", GONE_DB))
+        .await;
     let client = Arc::new(client);
-    let query = start_slow_query(&client);
+    let query = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .simple_query(
+                    "SELECT a.x FROM p.public.slow a JOIN p2.public.numbers b ON a.x = b.n",
+                )
+                .await
+                .map(|m| m.len())
+        })
+    };
     let (pg, admin, gateway) = (&pg, &admin, &gateway);
-    wait_until("PostgreSQL never ran the query", &gateway, || async move {
-        (pg_running(pg, GONE_DB).await == 1).then_some(())
+    let part = wait_until("no remote scan showed", gateway, || async move {
+        let rows = gateway
+            .rows(
+                admin,
+                "SELECT server, query FROM fedgate_remote_activity WHERE query LIKE '%slow%'",
+            )
+            .await;
+        rows.into_iter().next()
+    })
+    .await;
+    assert_eq!(part[0], "p");
+    assert!(part[1].starts_with("SELECT"), "{part:?}");
+    wait_until("PostgreSQL never ran the query", gateway, || async move {
+        (pg_running(pg, GONE_DB).await >= 1).then_some(())
     })
     .await;
     // The client goes away: its socket closes while no row has been sent.
