@@ -75,7 +75,7 @@ struct Options {
     #[arg(long, env = "FEDGATE_QUERY_LOG_SIZE", default_value_t = fedgate_gateway::query_log::DEFAULT_QUERY_LOG_SIZE)]
     query_log_size: usize,
     /// `off` records statements with their literals replaced by `$n`.
-    #[arg(long, env = "FEDGATE_LOG_PARAMETERS", default_value = "on", value_parser = parse_on_off)]
+    #[arg(long, env = "FEDGATE_LOG_PARAMETERS", default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
     log_parameters: bool,
     /// A JSON-lines file every finished statement is appended to.
     #[arg(long, env = "FEDGATE_QUERY_LOG_FILE")]
