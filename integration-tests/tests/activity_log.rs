@@ -114,14 +114,14 @@ async fn a_running_part_is_listed_and_its_session_terminated() {
     // pg_backend_pid() is the session's BackendKeyData pid.
     let own = gateway
         .rows(
-            &watcher,
+            watcher,
             "SELECT count(*) FROM pg_stat_activity WHERE pid = pg_backend_pid() AND state = 'active'",
         )
         .await;
     assert_eq!(own, [["1"]]);
 
     let query = start_slow_query(&runner);
-    let part = wait_until("no remote part showed", &gateway, || async move {
+    let part = wait_until("no remote part showed", gateway, || async move {
         let rows = gateway
             .rows(
                 watcher,
@@ -137,7 +137,7 @@ async fn a_running_part_is_listed_and_its_session_terminated() {
     assert_eq!((part[3].as_str(), part[4].as_str()), ("waiting", "0"));
     let waits = gateway
         .rows(
-            &watcher,
+            watcher,
             &format!("SELECT state, wait_event_type, wait_event FROM pg_stat_activity WHERE pid = {runner_pid}"),
         )
         .await;
@@ -145,7 +145,7 @@ async fn a_running_part_is_listed_and_its_session_terminated() {
 
     let answer = gateway
         .rows(
-            &watcher,
+            watcher,
             &format!("SELECT pg_terminate_backend({runner_pid})"),
         )
         .await;
@@ -163,19 +163,19 @@ async fn a_running_part_is_listed_and_its_session_terminated() {
         db.message(),
         "terminating connection due to administrator command"
     );
-    wait_until("the backend query still runs", &gateway, || async move {
+    wait_until("the backend query still runs", gateway, || async move {
         (pg_running(pg, REMOTE_DB).await == 0).then_some(())
     })
     .await;
     wait_until(
         "the terminated connection stayed open",
-        &gateway,
+        gateway,
         || async move { runner.is_closed().then_some(()) },
     )
     .await;
     wait_until(
         "the terminated session is still listed",
-        &gateway,
+        gateway,
         || async move {
             let rows = gateway
                 .rows(
@@ -189,7 +189,7 @@ async fn a_running_part_is_listed_and_its_session_terminated() {
     .await;
     // An unknown pid: false (with PostgreSQL's WARNING).
     let answer = gateway
-        .rows(&watcher, "SELECT pg_terminate_backend(4)")
+        .rows(watcher, "SELECT pg_terminate_backend(4)")
         .await;
     assert_eq!(answer, [["f"]]);
 }
@@ -412,12 +412,12 @@ async fn a_client_that_goes_away_stops_its_backend_query() {
     let _ = connection.await;
     drop(client);
     let gone = Instant::now();
-    wait_until("PostgreSQL still runs the query", &gateway, || async move {
+    wait_until("PostgreSQL still runs the query", gateway, || async move {
         (pg_running(pg, GONE_DB).await == 0).then_some(())
     })
     .await;
     assert!(gone.elapsed() < WAIT);
-    wait_until("the session is still listed", &gateway, || async move {
+    wait_until("the session is still listed", gateway, || async move {
         let rows = gateway
             .rows(admin, "SELECT count(*) FROM fedgate_remote_activity")
             .await;
