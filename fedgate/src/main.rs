@@ -84,6 +84,47 @@ struct Options {
     /// Log lines as `text` or `json`.
     #[arg(long, env = "FEDGATE_LOG_FORMAT", value_enum, default_value_t = logging::LogFormat::Text)]
     log_format: logging::LogFormat,
+    /// Statements kept in memory for `fedgate_query_log` (0: none).
+    #[arg(long, env = "FEDGATE_QUERY_LOG_SIZE", default_value_t = fedgate_gateway::query_log::DEFAULT_QUERY_LOG_SIZE)]
+    query_log_size: usize,
+    /// `off` records statements with their literals replaced by `$n`.
+    #[arg(long, env = "FEDGATE_LOG_PARAMETERS", default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
+    log_parameters: bool,
+    /// A JSON-lines file every finished statement is appended to.
+    #[arg(long, env = "FEDGATE_QUERY_LOG_FILE")]
+    query_log_file: Option<PathBuf>,
+    /// The size at which --query-log-file is moved to `<file>.1` and started anew (e.g.
+    /// 100MB; default 10MB).
+    #[arg(long, env = "FEDGATE_QUERY_LOG_FILE_SIZE", value_parser = limits::parse_size)]
+    query_log_file_size: Option<u64>,
+    /// Logs each statement that takes at least this many milliseconds (`duration: X ms
+    /// statement: ...`); -1: none.
+    #[arg(long, env = "FEDGATE_LOG_MIN_DURATION_STATEMENT", default_value_t = -1, allow_hyphen_values = true)]
+    log_min_duration_statement: i64,
+}
+
+/// A boolean setting as PostgreSQL writes it: on/off, true/false, yes/no, 1/0.
+fn parse_on_off(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" | "1" => Ok(true),
+        "off" | "false" | "no" | "0" => Ok(false),
+        other => Err(format!("expected on or off, not \"{other}\"")),
+    }
+}
+
+impl Options {
+    fn query_log(&self) -> fedgate_gateway::QueryLogConfig {
+        let defaults = fedgate_gateway::QueryLogConfig::default();
+        fedgate_gateway::QueryLogConfig {
+            size: self.query_log_size,
+            log_parameters: self.log_parameters,
+            file: self.query_log_file.clone(),
+            file_size: self.query_log_file_size.unwrap_or(defaults.file_size),
+            min_duration: u64::try_from(self.log_min_duration_statement)
+                .ok()
+                .map(std::time::Duration::from_millis),
+        }
+    }
 }
 
 /// The admin password from the environment or a file; never from the command line, where
@@ -195,7 +236,11 @@ async fn run(options: Options) -> Result<(), String> {
         "fedgate listening on {address} (catalog in {})",
         options.data_dir.display()
     );
-    let gateway = Arc::new(Gateway::new(catalog, planning));
+    let gateway = Arc::new(Gateway::with_query_log(
+        catalog,
+        planning,
+        options.query_log(),
+    ));
     let config = ServerConfig {
         auth: options.auth,
         tls,

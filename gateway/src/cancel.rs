@@ -12,6 +12,11 @@
 //! and its slot's [`SlotActivity`]): it is the gateway's [`ActivitySource`] for
 //! `pg_stat_activity` and `pg_cancel_backend`.
 //!
+//! `pg_terminate_backend` and a client that goes away end a connection for good: the slot
+//! remembers why ([`CancelSlot::terminate`], [`CancelSlot::client_gone`]), fires the running
+//! statements with that reason (57P01 as FATAL, or 08006) and every later one at its start,
+//! and wakes the connection's watcher (`crate::server`), which closes the connection.
+//!
 //! Each statement that plans or streams rows takes an [`Interrupt`]: its slot's signal and
 //! its `statement_timeout` deadline. [`Interrupt::guard`] ends a future (planning, one
 //! FETCH step) and [`Interrupt::limit_stream`] ends a result stream with SQLSTATE 57014
@@ -104,13 +109,22 @@ impl CancelRegistry {
         protocol: ProtocolVersion,
         info: ConnectionInfo,
     ) -> (i32, SecretKey, Arc<CancelSlot>, Registration) {
+        self.register_slot(protocol, info, Arc::new(CancelSlot::default()))
+    }
+
+    /// [`Self::register`] with the connection's slot made before (its watcher holds it).
+    pub fn register_slot(
+        self: &Arc<Self>,
+        protocol: ProtocolVersion,
+        info: ConnectionInfo,
+        slot: Arc<CancelSlot>,
+    ) -> (i32, SecretKey, Arc<CancelSlot>, Registration) {
         let secret = match protocol {
             ProtocolVersion::PROTOCOL3_0 => {
                 SecretKey::I32(i32::from_be_bytes(crate::auth::random_bytes::<4>()))
             }
             _ => SecretKey::Bytes(Bytes::copy_from_slice(&crate::auth::random_bytes::<32>())),
         };
-        let slot = Arc::new(CancelSlot::default());
         let mut connections = self.lock();
         let pid = loop {
             let pid = self.allocate_pid();
@@ -170,6 +184,11 @@ impl CancelRegistry {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Registered>> {
         self.connections.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// The user of connection `pid`.
+    pub fn user(&self, pid: i32) -> Option<String> {
+        self.lock().get(&pid).map(|entry| entry.info.user.clone())
+    }
 }
 
 impl ActivitySource for CancelRegistry {
@@ -190,6 +209,7 @@ impl ActivitySource for CancelRegistry {
                     state_change: activity.state_change,
                     active,
                     query: activity.query,
+                    waiting_on_backend: false,
                 }
             })
             .collect();
@@ -200,6 +220,14 @@ impl ActivitySource for CancelRegistry {
     fn cancel(&self, pid: i32) -> bool {
         let slot = self.lock().get(&pid).map(|entry| entry.slot.clone());
         slot.is_some_and(|slot| slot.cancel())
+    }
+
+    fn terminate(&self, pid: i32) -> bool {
+        let slot = self.lock().get(&pid).map(|entry| entry.slot.clone());
+        slot.is_some_and(|slot| {
+            slot.terminate();
+            true
+        })
     }
 }
 
@@ -224,15 +252,18 @@ impl CancelHandler for Canceller {
 #[derive(Debug)]
 pub struct CancelSlot {
     state: Mutex<SlotState>,
+    /// Wakes the connection's watcher when the connection must end.
+    ended: tokio::sync::Notify,
 }
 
 #[derive(Debug)]
 struct SlotState {
     running: usize,
-    /// The session is being terminated: every statement ends with 57P01.
-    terminated: bool,
-    signal: watch::Sender<bool>,
+    /// Why the running statements must end; `None` while they may run.
+    signal: watch::Sender<Option<Interruption>>,
     activity: SlotActivity,
+    /// Why the connection must end (terminated, client gone): every statement ends so.
+    end: Option<Interruption>,
 }
 
 /// What a connection ran last, for `pg_stat_activity`.
@@ -250,10 +281,11 @@ impl Default for CancelSlot {
         Self {
             state: Mutex::new(SlotState {
                 running: 0,
-                terminated: false,
-                signal: watch::channel(false).0,
+                signal: watch::channel(None).0,
                 activity: SlotActivity::default(),
+                end: None,
             }),
+            ended: tokio::sync::Notify::new(),
         }
     }
 }
@@ -263,8 +295,7 @@ impl CancelSlot {
     pub fn begin(self: &Arc<Self>) -> Running {
         let mut state = self.lock();
         if state.running == 0 {
-            // A terminated session's statements start interrupted.
-            state.signal = watch::channel(state.terminated).0;
+            state.signal = watch::channel(state.end).0;
             state.activity.state_change = Some(SystemTime::now());
         }
         state.running += 1;
@@ -297,31 +328,68 @@ impl CancelSlot {
         if state.running == 0 {
             return false;
         }
-        state.signal.send_replace(true);
+        if state.signal.borrow().is_none() {
+            state.signal.send_replace(Some(Interruption::Cancelled));
+        }
         true
     }
 
-    /// Terminates the session: its running statements, and any it starts later, end with
-    /// 57P01. Whether a statement was running.
+    /// Whether a statement runs now.
+    pub fn is_running(&self) -> bool {
+        self.lock().running > 0
+    }
+
+    /// `pg_terminate_backend` and the shutdown: ends the running statements and the
+    /// connection with FATAL 57P01 (the connection's watcher closes an idle one). Whether
+    /// a statement was running.
     pub fn terminate(&self) -> bool {
-        let mut state = self.lock();
-        state.terminated = true;
-        state.signal.send_replace(true);
-        state.running > 0
+        let running = self.is_running();
+        self.end(Interruption::Terminated);
+        running
     }
 
     /// Terminates the session if no statement runs; whether it did.
     pub fn terminate_if_idle(&self) -> bool {
-        let mut state = self.lock();
-        if state.running > 0 {
-            return false;
+        {
+            let state = self.lock();
+            if state.running > 0 {
+                return false;
+            }
         }
-        state.terminated = true;
+        self.end(Interruption::Terminated);
         true
     }
 
-    fn is_terminated(&self) -> bool {
-        self.lock().terminated
+    /// The client went away: ends the running statements (their backend queries stop).
+    pub fn client_gone(&self) {
+        self.end(Interruption::ClientGone);
+    }
+
+    fn end(&self, reason: Interruption) {
+        {
+            let mut state = self.lock();
+            if state.end.is_some() {
+                return;
+            }
+            state.end = Some(reason);
+            if state.running > 0 {
+                state.signal.send_replace(Some(reason));
+            }
+        }
+        self.ended.notify_waiters();
+    }
+
+    /// Resolves when the connection must end, with why.
+    pub async fn ended(&self) -> Interruption {
+        loop {
+            let notified = self.ended.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(reason) = self.lock().end {
+                return reason;
+            }
+            notified.await;
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
@@ -332,19 +400,8 @@ impl CancelSlot {
 /// A running statement's hold on its connection's slot.
 #[derive(Debug)]
 pub struct Running {
-    signal: watch::Receiver<bool>,
+    signal: watch::Receiver<Option<Interruption>>,
     slot: Arc<CancelSlot>,
-}
-
-impl Running {
-    /// Why the signal tripped: a cancel, or the session's termination.
-    fn reason(&self) -> Interruption {
-        if self.slot.is_terminated() {
-            Interruption::Terminated
-        } else {
-            Interruption::Cancelled
-        }
-    }
 }
 
 impl Drop for Running {
@@ -362,13 +419,15 @@ impl Drop for Running {
 pub enum Interruption {
     Cancelled,
     TimedOut,
-    /// The session is terminated (shutdown).
+    /// `pg_terminate_backend`.
     Terminated,
+    /// The client's connection closed.
+    ClientGone,
 }
 
 impl Interruption {
-    /// PostgreSQL's error for it: 57014 with the message naming the reason, or 57P01 for
-    /// a terminated session (sent as FATAL, see `errors`).
+    /// PostgreSQL's error for it: 57014 with the message naming the reason; 57P01 (sent
+    /// as FATAL) for a terminated session; 08006 for a client gone (nobody reads it).
     pub fn error(self) -> AdapterError {
         let (code, message) = match self {
             Interruption::Cancelled => (
@@ -383,6 +442,7 @@ impl Interruption {
                 SqlState::AdminShutdown,
                 "terminating connection due to administrator command",
             ),
+            Interruption::ClientGone => (SqlState::ConnectionFailure, "connection to client lost"),
         };
         AdapterError::new(code, message)
     }
@@ -412,18 +472,18 @@ impl Interrupt {
     /// Resolves when the statement must end.
     pub async fn fired(&self) -> Interruption {
         let cancelled = async {
-            match &self.running {
-                Some(running) => {
-                    let mut signal = running.signal.clone();
-                    let closed = signal.wait_for(|cancelled| *cancelled).await.is_err();
-                    // The slot is gone: nothing can cancel any more.
-                    if closed {
-                        std::future::pending::<()>().await;
-                    }
-                    running.reason()
+            if let Some(running) = &self.running {
+                let mut signal = running.signal.clone();
+                let fired = match signal.wait_for(Option::is_some).await {
+                    Ok(reason) => *reason,
+                    Err(_) => None,
+                };
+                if let Some(reason) = fired {
+                    return reason;
                 }
-                None => std::future::pending().await,
             }
+            // No slot, or the slot is gone: nothing can cancel any more.
+            std::future::pending::<Interruption>().await
         };
         let timed_out = async {
             match self.deadline {
@@ -444,9 +504,12 @@ impl Interrupt {
         let running = self.running.as_ref().map(Arc::downgrade);
         let deadline = self.deadline;
         move || {
-            let running = running.as_ref().and_then(std::sync::Weak::upgrade);
-            if let Some(running) = running.filter(|r| *r.signal.borrow()) {
-                return Some(running.reason().error());
+            let fired = running
+                .as_ref()
+                .and_then(std::sync::Weak::upgrade)
+                .and_then(|r| *r.signal.borrow());
+            if let Some(reason) = fired {
+                return Some(reason.error());
             }
             deadline
                 .filter(|d| Instant::now() >= *d)
@@ -575,7 +638,10 @@ mod tests {
         // The same 4 bytes sent as protocol 3.2 bytes match too.
         let as_bytes = SecretKey::Bytes(key_a.to_bytes());
         assert!(registry.cancel(pid_a, &as_bytes));
-        assert!(*running.running.as_ref().unwrap().signal.borrow());
+        assert_eq!(
+            *running.running.as_ref().unwrap().signal.borrow(),
+            Some(Interruption::Cancelled)
+        );
         drop(reg_a);
         assert!(!registry.cancel(pid_a, &key_a));
     }
@@ -615,12 +681,41 @@ mod tests {
     fn an_idle_session_is_terminated_at_once() {
         let slot = Arc::new(CancelSlot::default());
         assert!(slot.terminate_if_idle());
+        assert!(!slot.terminate(), "nothing ran");
         let interrupt = Interrupt::start(Some(&slot), None);
         let check = interrupt.stop_check();
         assert_eq!(
             check().map(|e| e.sqlstate.code().to_string()),
             Some("57P01".to_string())
         );
+    }
+
+    #[tokio::test]
+    async fn a_terminated_connection_ends_what_runs_and_what_comes() {
+        let slot = Arc::new(CancelSlot::default());
+        let running = Interrupt::start(Some(&slot), None);
+        let watcher = tokio::spawn({
+            let slot = slot.clone();
+            async move { slot.ended().await }
+        });
+        slot.terminate();
+        let pending = std::future::pending::<()>();
+        assert_eq!(running.guard(pending).await, Err(Interruption::Terminated));
+        assert_eq!(watcher.await.unwrap(), Interruption::Terminated);
+        drop(running);
+        let next = Interrupt::start(Some(&slot), None);
+        assert_eq!(
+            next.guard(std::future::pending::<()>()).await,
+            Err(Interruption::Terminated)
+        );
+        slot.client_gone();
+        assert_eq!(
+            slot.ended().await,
+            Interruption::Terminated,
+            "the first reason stays"
+        );
+        let error = Interruption::Terminated.error();
+        assert_eq!(error.sqlstate, SqlState::AdminShutdown);
     }
 
     #[tokio::test]

@@ -93,4 +93,16 @@ mod tests {
             other => panic!("not a user error: {other}"),
         }
     }
+
+    #[test]
+    fn a_terminated_session_gets_a_fatal_error() {
+        match user_error(SqlState::AdminShutdown, "terminating") {
+            PgWireError::UserError(info) => assert!(info.is_fatal()),
+            other => panic!("not a user error: {other}"),
+        }
+        match user_error(SqlState::QueryCanceled, "canceling") {
+            PgWireError::UserError(info) => assert!(!info.is_fatal()),
+            other => panic!("not a user error: {other}"),
+        }
+    }
 }

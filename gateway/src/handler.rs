@@ -37,11 +37,15 @@ use pgwire::messages::extendedquery::{Describe, Execute, TARGET_TYPE_BYTE_PORTAL
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::types::format::FormatOptions;
 
+use crate::activity::GatewayActivity;
 use crate::cancel::{parse_timeout, CancelRegistry, CancelSlot, Interrupt, Interruption};
 use crate::ddl::{parse_server_ddl, ServerDdl};
 use crate::errors::{from_adapter, from_datafusion, from_parser, user_error};
 use crate::observe::StatementTimer;
+use crate::query_log::{shown_statement, QueryLog, QueryLogConfig, StatementRecord};
+use crate::remote_activity::RemoteActivity;
 use crate::session::Session;
+use fedgate_adapter_api::remote_parts::RemotePartTracker;
 use fedgate_pgcompat::catalog::system_tables::SystemTables;
 use fedgate_pgcompat::rewrite::split::split_statements;
 use fedgate_pgcompat::{PgSession, Planning};
@@ -107,27 +111,61 @@ pub struct Gateway {
     catalog: Catalog,
     system_tables: Arc<SystemTables>,
     planning: Planning,
-    /// Every connection's pid, cancel signal and activity.
-    cancel_registry: Arc<CancelRegistry>,
+    /// Every connection's pid, cancel signal and activity; the remote parts; the log.
+    activity: Arc<GatewayActivity>,
 }
 
 impl Gateway {
     /// A gateway over `catalog` whose sessions plan with `planning`.
     pub fn new(catalog: Catalog, planning: Planning) -> Self {
-        let cancel_registry = Arc::new(CancelRegistry::default());
-        let system_tables =
-            SystemTables::new(catalog.clone()).with_activity(cancel_registry.clone());
+        Self::with_query_log(catalog, planning, QueryLogConfig::default())
+    }
+
+    /// [`Self::new`] with the query log configured.
+    pub fn with_query_log(catalog: Catalog, planning: Planning, log: QueryLogConfig) -> Self {
+        let activity = Arc::new(GatewayActivity {
+            registry: Arc::new(CancelRegistry::default()),
+            remote: Arc::new(RemoteActivity::default()),
+            log: Arc::new(QueryLog::new(log)),
+        });
+        let system_tables = SystemTables::new(catalog.clone()).with_activity(activity.clone());
         Self {
             system_tables: Arc::new(system_tables),
             catalog,
             planning,
-            cancel_registry,
+            activity,
         }
+    }
+
+    /// The remote parts running now; [`RemoteActivity::add_listener`] hears each that ends.
+    pub fn remote_activity(&self) -> &Arc<RemoteActivity> {
+        &self.activity.remote
+    }
+
+    /// Records the statement `client`'s connection starts now: `pg_stat_activity`'s query,
+    /// and the query log's entry (which ends when the returned record and the statement's
+    /// streams and remote parts are all dropped).
+    fn record_activity<C: ClientInfo + ?Sized>(
+        &self,
+        client: &C,
+        session: &Session,
+        query: &str,
+    ) -> Arc<StatementRecord> {
+        if let Some(slot) = client.session_extensions().get::<Arc<CancelSlot>>() {
+            slot.starting(shown_statement(query), session.setting("application_name"));
+        }
+        let (pid, _) = client.pid_and_secret_key();
+        let record = self
+            .activity
+            .log
+            .start(pid, &session.user, &session.database, query);
+        session.parts.set_statement(&record);
+        record
     }
 
     /// Every connection's pid, cancel signal and activity.
     pub fn cancel_registry(&self) -> &Arc<CancelRegistry> {
-        &self.cancel_registry
+        &self.activity.registry
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -153,7 +191,11 @@ impl Gateway {
             &user,
         )
         .map_err(|e| from_datafusion(&e))?;
-        let session = Arc::new(Session::new(session));
+        let (pid, _) = client.pid_and_secret_key();
+        session.set_backend_pid(pid);
+        let parts = self.activity.remote.session(pid, &user);
+        session.set_remote_tracker(RemotePartTracker(parts.clone()));
+        let session = Arc::new(Session::new(session, parts));
         client.session_extensions().insert(session.clone());
         Ok(session)
     }
@@ -286,6 +328,7 @@ impl Gateway {
         let explain = fedgate_pgcompat::output::explain::is_explain(&plan).then(|| plan.clone());
         let (schema, stream) = self.open_plan(session, plan, interrupt).await?;
         let stream = interrupt.clone().limit_stream(stream);
+        let stream = logged_stream(stream, session.parts.statement());
         match explain {
             Some(explain) => explain_stream(&explain, stream).await,
             None => Ok((schema, stream)),
@@ -708,18 +751,41 @@ fn format_options(session: &Session) -> FormatOptions {
     options
 }
 
-/// Records for `pg_stat_activity` the statement `client`'s connection starts now.
-/// A statement that may carry a password (`CREATE USER ... PASSWORD`, a server's options)
-/// is not shown.
-fn record_activity<C: ClientInfo + ?Sized>(client: &C, session: &Session, query: &str) {
-    if let Some(slot) = client.session_extensions().get::<Arc<CancelSlot>>() {
-        let secret = query.to_ascii_lowercase().contains("password");
-        let shown = if secret {
-            "<a statement with a password>"
-        } else {
-            query
-        };
-        slot.starting(shown, session.setting("application_name"));
+/// `stream`, its rows and its error counted in the query log's `statement` (kept open until
+/// the stream ends or is dropped).
+fn logged_stream(
+    stream: SendableRecordBatchStream,
+    statement: Option<Arc<StatementRecord>>,
+) -> SendableRecordBatchStream {
+    let Some(statement) = statement else {
+        return stream;
+    };
+    let schema = stream.schema();
+    let counted = stream.inspect(move |item| match item {
+        Ok(batch) => statement.add_rows(batch.num_rows()),
+        Err(e) => statement.failed(fedgate_pgcompat::PgError::from_datafusion(e).code.code()),
+    });
+    Box::pin(datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(schema, counted))
+}
+
+/// Notes in the query log's `record` the errors among `responses`.
+fn log_outcome(record: &StatementRecord, responses: &PgWireResult<Vec<Response>>) {
+    match responses {
+        Ok(responses) => {
+            for response in responses {
+                if let Response::Error(info) = response {
+                    record.failed(&info.code);
+                }
+            }
+        }
+        Err(error) => log_error(record, error),
+    }
+}
+
+fn log_error(record: &StatementRecord, error: &PgWireError) {
+    match error {
+        PgWireError::UserError(info) => record.failed(&info.code),
+        _ => record.failed(SqlState::InternalError.code()),
     }
 }
 
@@ -974,9 +1040,11 @@ impl SimpleQueryHandler for Gateway {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let session = self.session(client)?;
-        record_activity(client, &session, query);
+        let record = self.record_activity(client, &session, query);
         let before = reported_settings(&session);
         let mut responses = self.run_text(client, query).await;
+        log_outcome(&record, &responses);
+        drop(record);
         send_notices(client, &session).await?;
         report_changed_settings(client, &session, before).await?;
         // A COPY TO alone is sent here, so that an error while its data streams ends it as
@@ -1015,9 +1083,16 @@ where
     C: Sink<PgWireBackendMessage> + Unpin + Send,
     PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
 {
-    for message in session.take_notices() {
-        let info =
-            pgwire::error::ErrorInfo::new("NOTICE".to_string(), "00000".to_string(), message);
+    let warnings = session
+        .take_warnings()
+        .into_iter()
+        .map(|m| ("WARNING", "01000", m));
+    let notices = session
+        .take_notices()
+        .into_iter()
+        .map(|m| ("NOTICE", "00000", m));
+    for (severity, code, message) in warnings.chain(notices) {
+        let info = pgwire::error::ErrorInfo::new(severity.to_string(), code.to_string(), message);
         client
             .feed(PgWireBackendMessage::NoticeResponse(info.into()))
             .await?;
@@ -1388,7 +1463,9 @@ impl ExtendedQueryHandler for ExtendedHandler {
     {
         let session = self.gateway.session(client)?;
         let prepared: &StoredStatement<Prepared> = &portal.statement;
-        record_activity(client, &session, &prepared.statement.text());
+        let record = self
+            .gateway
+            .record_activity(client, &session, &prepared.statement.text());
         let params = match &prepared.statement {
             Prepared::Plan(statement, plan, _) => Some(parameters::decode(
                 portal,
@@ -1417,6 +1494,10 @@ impl ExtendedQueryHandler for ExtendedHandler {
                 &portal.result_column_format,
             )
             .await;
+        if let Err(error) = &response {
+            log_error(&record, error);
+        }
+        drop(record);
         send_notices(client, &session).await?;
         report_changed_settings(client, &session, before).await?;
         match response {

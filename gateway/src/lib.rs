@@ -4,12 +4,15 @@
 //! `pgcompat` crate; the binary (crate `fedgate`) wires this to the catalog and the
 //! backends.
 
+mod activity;
 mod auth;
 mod cancel;
 mod ddl;
 mod errors;
 mod handler;
 mod observe;
+pub mod query_log;
+pub mod remote_activity;
 mod server;
 mod session;
 mod shutdown;
@@ -19,6 +22,7 @@ mod users;
 mod wire_fuzz;
 
 pub use handler::Gateway;
+pub use query_log::QueryLogConfig;
 pub use server::{serve, AuthMode, ServerConfig, DEFAULT_MAX_CONNECTIONS};
 pub use shutdown::DEFAULT_SHUTDOWN_GRACE;
 pub use tls::{load as load_tls, Tls};

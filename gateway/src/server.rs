@@ -13,6 +13,13 @@
 //! [`crate::cancel::CancelRegistry`]; a CancelRequest naming both cancels its running
 //! statement.
 //!
+//! A connection's watcher ([`watch_connection`]) looks at its socket while it lives: when
+//! the client goes away (its side closed, or reset) the running statement ends within
+//! [`CLIENT_CHECK_INTERVAL`] and its backend queries stop (PostgreSQL's
+//! `client_connection_check_interval`); when `pg_terminate_backend` ends the session, the
+//! watcher sends FATAL 57P01 if no statement runs (a running one ends with it) and closes
+//! the connection.
+//!
 //! At most [`ServerConfig::max_connections`] client sessions at once: a connection over the
 //! limit still reaches the start-up packet, so a CancelRequest (which needs no session) is
 //! served, and a session start-up is refused with PostgreSQL's FATAL 53300 `sorry, too many
@@ -40,7 +47,9 @@ use pgwire::api::{ClientInfo, PgWireConnectionState, PgWireServerHandlers};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::startup::{Authentication, PasswordMessageFamily};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
-use tokio::net::TcpListener;
+use std::os::fd::AsFd;
+use tokio::io::Interest;
+use tokio::net::{TcpListener, TcpStream};
 use tracing::Instrument;
 
 use fedgate_catalog::StoredUser;
@@ -51,7 +60,7 @@ use crate::auth::{
     md5_matches, random_bytes, server_nonce, AuthError, ScramExchange, ScramVerifier,
     SCRAM_SHA_256, SCRAM_SHA_256_PLUS,
 };
-use crate::cancel::{CancelRegistry, Canceller, ConnectionInfo};
+use crate::cancel::{CancelRegistry, CancelSlot, Canceller, ConnectionInfo, Interruption};
 use crate::handler::{ExtendedHandler, Gateway};
 use crate::shutdown::{Connections, SessionLink};
 
@@ -124,10 +133,15 @@ pub async fn serve(
                 let id = tracking.id();
                 // Held for the connection's life; `None` when every slot is taken.
                 let slot = slots.clone().try_acquire_owned().ok();
+                let cancel_slot = Arc::new(CancelSlot::default());
                 let connection = Arc::new(Connection {
                     handlers: handlers.clone(),
                     admitted: slot.is_some(),
                     link,
+                    slot: cancel_slot.clone(),
+                });
+                let watcher = watcher_socket(&socket).map(|watched| {
+                    tokio::spawn(watch_connection(watched, cancel_slot, tls.is_some()))
                 });
                 let tls = tls.clone();
                 let span = tracing::info_span!("connection", pid = tracing::field::Empty);
@@ -137,6 +151,9 @@ pub async fn serve(
                     tracing::info!(client = %address, "connection accepted");
                     if let Err(e) = pgwire::tokio::process_socket(socket, tls, connection).await {
                         tracing::debug!("connection ended with error: {e}");
+                    }
+                    if let Some(watcher) = watcher {
+                        watcher.abort();
                     }
                     drop(slot);
                     drop(tracking);
@@ -157,6 +174,93 @@ pub async fn serve(
     Ok(())
 }
 
+/// How often a running statement's connection is looked at for a client gone away.
+pub const CLIENT_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// A second handle on the connection's socket, for its watcher.
+fn watcher_socket(socket: &TcpStream) -> Option<TcpStream> {
+    let watched = socket
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::net::TcpStream::from)
+        .and_then(TcpStream::from_std);
+    match watched {
+        Ok(watched) => Some(watched),
+        Err(e) => {
+            tracing::warn!("cannot watch a connection for its client going away: {e}");
+            None
+        }
+    }
+}
+
+/// Watches one connection until it ends: a client gone away ends what runs
+/// ([`CancelSlot::client_gone`]); a terminated session gets its FATAL and is closed.
+async fn watch_connection(socket: TcpStream, slot: Arc<CancelSlot>, tls: bool) {
+    let gone = async {
+        loop {
+            match socket.ready(Interest::READABLE).await {
+                Ok(ready) if ready.is_read_closed() => return,
+                Ok(_) => tokio::time::sleep(CLIENT_CHECK_INTERVAL).await,
+                Err(_) => return,
+            }
+        }
+    };
+    tokio::select! {
+        () = gone => {
+            tracing::debug!("client went away");
+            slot.client_gone();
+        }
+        reason = slot.ended() => {
+            if reason == Interruption::Terminated {
+                close_terminated(&socket, &slot, tls).await;
+            }
+        }
+    }
+}
+
+/// Closes a terminated connection: a running statement ends with FATAL 57P01 (pgwire
+/// closes the connection after it); an idle one gets that FATAL here (not on TLS, whose
+/// stream only pgwire can write) before its reading side is shut, so that pgwire's wait
+/// for the next message ends and the connection closes.
+async fn close_terminated(socket: &TcpStream, slot: &CancelSlot, tls: bool) {
+    use pgwire::messages::Message;
+    if !slot.is_running() && !tls {
+        let info = ErrorInfo::new(
+            "FATAL".to_string(),
+            SqlState::AdminShutdown.code().to_string(),
+            "terminating connection due to administrator command".to_string(),
+        );
+        let message = pgwire::messages::response::ErrorResponse::from(info);
+        let mut bytes = bytes::BytesMut::new();
+        if message.encode(&mut bytes).is_ok() {
+            let _ = write_all(socket, &bytes).await;
+        }
+    }
+    // A running statement ends at once; give it a moment to send its error.
+    for _ in 0..100 {
+        if !slot.is_running() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let shut = socket2::SockRef::from(socket).shutdown(std::net::Shutdown::Read);
+    if let Err(e) = shut {
+        tracing::debug!("could not close a terminated connection: {e}");
+    }
+}
+
+async fn write_all(socket: &TcpStream, mut bytes: &[u8]) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        socket.writable().await?;
+        match socket.try_write(bytes) {
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// Logs `connection closed` with the connection's age when dropped (inside its span).
 struct ClosedLog(Instant);
 
@@ -167,12 +271,13 @@ impl Drop for ClosedLog {
     }
 }
 
-/// The handlers of one connection: the shared ones, whether it got a session slot, and
-/// where its start-up records the session for the shutdown.
+/// The handlers of one connection: the shared ones, whether it got a session slot, where
+/// its start-up records the session for the shutdown, and its cancel slot.
 struct Connection {
     handlers: Arc<Handlers>,
     admitted: bool,
     link: Arc<SessionLink>,
+    slot: Arc<CancelSlot>,
 }
 
 impl PgWireServerHandlers for Connection {
@@ -193,6 +298,7 @@ impl PgWireServerHandlers for Connection {
             end_point: self.handlers.end_point.clone(),
             admitted: self.admitted,
             link: self.link.clone(),
+            slot: self.slot.clone(),
             pending: Mutex::new(Pending::None),
         })
     }
@@ -235,6 +341,8 @@ struct Startup {
     /// Whether the connection got a slot of `max_connections`.
     admitted: bool,
     link: Arc<SessionLink>,
+    /// The connection's cancel slot (its watcher holds it too).
+    slot: Arc<CancelSlot>,
     pending: Mutex<Pending>,
 }
 
@@ -442,7 +550,8 @@ impl Startup {
             started: std::time::SystemTime::now(),
         };
         let (pid, secret, slot, registration) =
-            self.cancel.register(client.protocol_version(), info);
+            self.cancel
+                .register_slot(client.protocol_version(), info, self.slot.clone());
         let application_name = client.metadata().get("application_name").cloned();
         slot.starting("", application_name);
         tracing::Span::current().record("pid", pid);

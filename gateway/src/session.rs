@@ -5,12 +5,19 @@
 use std::ops::Deref;
 use std::sync::Mutex;
 
+use std::sync::Arc;
+
 use fedgate_pgcompat::PgSession;
+
+use crate::remote_activity::SessionParts;
 
 /// A session's state.
 #[derive(Debug)]
 pub struct Session {
     pg: PgSession,
+    /// Its remote parts and the statement running now (`fedgate_remote_activity`, the
+    /// query log).
+    pub parts: Arc<SessionParts>,
     /// Open SQL cursors (DECLARE ... CURSOR).
     pub cursors: crate::handler::cursors::Cursors,
     /// NOTICE messages raised by the running statement, not sent yet.
@@ -18,9 +25,10 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(pg: PgSession) -> Self {
+    pub fn new(pg: PgSession, parts: Arc<SessionParts>) -> Self {
         Self {
             pg,
+            parts,
             cursors: Default::default(),
             notices: Mutex::default(),
         }

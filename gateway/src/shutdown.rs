@@ -5,11 +5,12 @@
 //! administrator command`, as from PostgreSQL's fast shutdown.
 //!
 //! [`Connections`] tracks every accepted connection: its task, a second handle on its
-//! socket, and once started up its [`CancelSlot`]. An idle session's task is stopped and
-//! the FATAL error is written on that second handle (pgwire owns the first and is waiting
-//! for the client's next message); on a TLS connection it is closed without a message,
-//! since only pgwire's TLS stream can write to it. A running statement is terminated
-//! through its slot, and pgwire sends the FATAL error and closes the connection.
+//! socket, and once started up its [`CancelSlot`]. A session is terminated through its
+//! slot, as `pg_terminate_backend` does: a running statement ends with the FATAL error
+//! (pgwire sends it and closes the connection); an idle session is closed by its
+//! connection's watcher (`server::watch_connection`), which writes the FATAL error on its
+//! own handle of the socket (not on TLS, whose stream only pgwire can write). A connection
+//! still starting up is stopped here and gets the error on the second handle.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -140,10 +141,12 @@ impl Connections {
             tracked
                 .values_mut()
                 .filter_map(|t| match t.session.started.get() {
-                    Some((slot, secure)) if slot.terminate_if_idle() => {
-                        Some((t.task.take()?, t.socket.take().filter(|_| !secure)))
+                    // A terminated session is closed by its connection's watcher
+                    // (`server::watch_connection`), with its FATAL 57P01.
+                    Some((slot, _)) => {
+                        slot.terminate_if_idle();
+                        None
                     }
-                    Some(_) => None,
                     None => Some((t.task.take()?, t.socket.take().filter(|_| !tls))),
                 })
                 .collect()
@@ -162,12 +165,11 @@ impl Connections {
             tracked
                 .values_mut()
                 .filter_map(|t| match t.session.started.get() {
-                    Some((slot, _)) if slot.terminate() => {
-                        running += 1;
+                    Some((slot, _)) => {
+                        if slot.terminate() {
+                            running += 1;
+                        }
                         None
-                    }
-                    Some((_, secure)) => {
-                        Some((t.task.take()?, t.socket.take().filter(|_| !secure)))
                     }
                     None => Some((t.task.take()?, t.socket.take().filter(|_| !tls))),
                 })

@@ -97,6 +97,8 @@ pub struct PgSession {
     catalogs: Arc<dyn CatalogProviderList>,
     settings: crate::catalog::functions::Settings,
     stop: crate::catalog::functions::StatementStop,
+    /// WARNINGs the running statement raised (e.g. `pg_terminate_backend` of no session).
+    warnings: crate::catalog::activity::Warnings,
 }
 
 impl PgSession {
@@ -121,6 +123,11 @@ impl PgSession {
         // `timestamptz` values and casts are UTC instants, as PostgreSQL with TimeZone=UTC.
         config.options_mut().execution.time_zone = Some("+00:00".to_string());
         config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
+        let viewer = crate::catalog::activity::Viewer {
+            user: user.to_string(),
+            is_admin: system_tables.catalog().is_admin(user),
+        };
+        config.set_extension(Arc::new(viewer.clone()));
         let mut builder = SessionStateBuilder::new()
             .with_config(config)
             .with_catalog_list(scoped.clone())
@@ -170,11 +177,17 @@ impl PgSession {
             ctx.register_udf(udf);
         }
         ctx.register_udf(crate::catalog::functions::session_user_udf(user));
+        let warnings = crate::catalog::activity::Warnings::default();
         if let Some(activity) = system_tables.activity() {
             ctx.register_udf(crate::catalog::activity::pg_cancel_backend_udf(
                 activity.clone(),
                 user,
-                system_tables.catalog().is_admin(user),
+                viewer.is_admin,
+            ));
+            ctx.register_udf(crate::catalog::activity::pg_terminate_backend_udf(
+                activity.clone(),
+                viewer,
+                warnings.clone(),
             ));
         }
         let stop = crate::catalog::functions::StatementStop::default();
@@ -205,7 +218,32 @@ impl PgSession {
             catalogs: all,
             settings,
             stop,
+            warnings,
         })
+    }
+
+    /// Makes this the session of process id `pid` (its BackendKeyData): `pg_backend_pid()`
+    /// answers it.
+    pub fn set_backend_pid(&self, pid: i32) {
+        self.ctx
+            .register_udf(crate::catalog::activity::pg_backend_pid_udf(pid));
+    }
+
+    /// Reports the session's remote parts to `tracker` (`fedgate_remote_activity`).
+    pub fn set_remote_tracker(
+        &self,
+        tracker: fedgate_adapter_api::remote_parts::RemotePartTracker,
+    ) {
+        self.ctx
+            .state_ref()
+            .write()
+            .config_mut()
+            .set_extension(Arc::new(tracker));
+    }
+
+    /// The WARNINGs the statement raised, oldest first; none are kept.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// What ends the running statement early, for work that blocks a thread (`pg_sleep`);

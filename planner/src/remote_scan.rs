@@ -4,6 +4,9 @@
 //! receives. A scan with key feeds (`key_feed`) shows each fed predicate as
 //! `key IN (<keys N>)` and adds `keys N=SQL`, the query whose keys fill it; EXPLAIN ANALYZE
 //! adds `fed_keys` (keys sent) and `unfed_semi_joins` (feeds that had too many keys).
+//!
+//! A running scan reports itself to the session's remote-part tracker
+//! (`fedgate_adapter_api::remote_parts`) with the SQL it sent: `fedgate_remote_activity`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -26,6 +29,7 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
 };
+use fedgate_adapter_api::remote_parts::track;
 use fedgate_adapter_api::{AdapterError, Backend, RemoteQuery};
 use futures::{StreamExt, TryStreamExt};
 
@@ -105,8 +109,13 @@ impl RemoteScanExec {
     }
 
     /// The query, sent once the key feeds' keys are read and put into its SQL.
-    fn execute_after_feeding(&self, partition: usize) -> SendableRecordBatchStream {
+    fn execute_after_feeding(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> SendableRecordBatchStream {
         let backend = self.backend.clone();
+        let server = self.server.clone();
         let sql = self.sql.clone();
         let schema = self.schema.clone();
         let fed_keys = MetricBuilder::new(&self.metrics).counter("fed_keys", partition);
@@ -117,7 +126,9 @@ impl RemoteScanExec {
                 None => unfed.add(1),
             })
             .await?;
-            Ok::<_, DataFusionError>(run_query(&backend, sql, &schema))
+            let text = sql.clone();
+            let stream = run_query(&backend, sql, &schema);
+            Ok::<_, DataFusionError>(track(&context, &server, || text, stream))
         })
         .try_flatten();
         Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream))
@@ -225,7 +236,7 @@ impl ExecutionPlan for RemoteScanExec {
     fn execute(
         &self,
         partition: usize,
-        _context: Arc<TaskContext>,
+        context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         if partition != 0 {
             return Err(AdapterError::internal(format!(
@@ -234,9 +245,12 @@ impl ExecutionPlan for RemoteScanExec {
             .into_datafusion());
         }
         let stream = if !self.sql.has_key_feeds() {
-            run_query(&self.backend, self.sql.without_feeding(), &self.schema)
+            let sql = self.sql.without_feeding();
+            let text = sql.clone();
+            let stream = run_query(&self.backend, sql, &self.schema);
+            track(&context, &self.server, || text, stream)
         } else {
-            self.execute_after_feeding(partition)
+            self.execute_after_feeding(partition, context)
         };
         Ok(self.measured(stream, partition))
     }

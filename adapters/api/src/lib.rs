@@ -18,6 +18,7 @@ pub mod option_values;
 mod options;
 pub mod passthrough;
 mod pushdown;
+pub mod remote_parts;
 mod sqlstate;
 mod wrapper;
 

@@ -187,7 +187,7 @@ impl ExecutionPlan for MongoScanExec {
     fn execute(
         &self,
         partition: usize,
-        _context: Arc<TaskContext>,
+        context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         if partition != 0 {
             return Err(AdapterError::internal(format!(
@@ -261,10 +261,21 @@ impl ExecutionPlan for MongoScanExec {
             },
         );
         let stream = Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream));
-        Ok(with_deadline(
+        if !self.run {
+            return Ok(stream);
+        }
+        let stream = with_deadline(
             stream,
             self.options.limits.remote_deadline(),
             self.no_answer(),
+        );
+        // A running pipeline shows in `fedgate_remote_activity` as `db.collection: [...]`.
+        let text = || format!("{}: {}", self.namespace(), self.pipeline_json());
+        Ok(fedgate_adapter_api::remote_parts::track(
+            &context,
+            &self.server,
+            text,
+            stream,
         ))
     }
 }

@@ -23,9 +23,12 @@ use pgwire::api::{ClientInfo, Type};
 use pgwire::error::PgWireResult;
 use pgwire::messages::data::DataRow;
 
+use fedgate_adapter_api::remote_parts::{PartGuard, PartOutcome};
+
 use super::{statement_interrupt, Gateway};
 use crate::cancel::{Interrupt, Interruption};
 use crate::errors::{from_adapter, user_error};
+use crate::query_log::StatementRecord;
 use crate::session::Session;
 
 /// A pass-through statement, with its result columns and parameter types once described
@@ -101,13 +104,20 @@ impl Gateway {
         let interrupt = statement_interrupt(client, session);
         let backend = self.passthrough_backend(&target.server)?;
         let run = passthrough_of(backend.as_ref())?.run(request);
+        let mut tracking = Tracking {
+            part: PartGuard::start(session.parts.clone(), &target.server, target.sql.clone()),
+            statement: session.parts.statement(),
+        };
         let running = interrupt
             .guard(run)
             .await
             .map_err(Interruption::pg_error)?
-            .map_err(|e| from_adapter(&e))?;
+            .map_err(|e| {
+                tracking.part.finish(PartOutcome::Failed(Some(e.sqlstate)));
+                from_adapter(&e)
+            })?;
         let fields = Arc::new(fields(&running.columns, format));
-        let mut rows = limited(running.rows, interrupt).fuse();
+        let mut rows = limited(running.rows, interrupt, tracking).fuse();
         let first = rows.next().await.transpose()?;
         let rows = stream::iter(first.map(Ok)).chain(rows);
         Ok(Response::Query(QueryResponse::new(fields, rows)))
@@ -229,16 +239,46 @@ fn value_formats(format: &Format) -> Vec<ValueFormat> {
 }
 
 /// The rows as data-row messages, ended with 57014 when `interrupt` fires.
+/// The pass-through statement as a remote part (`fedgate_remote_activity`) and its rows in
+/// the query log.
+struct Tracking {
+    part: PartGuard,
+    statement: Option<Arc<StatementRecord>>,
+}
+
+impl Tracking {
+    fn row(&self, row: &DataRow) {
+        self.part.received(1, row.data.len());
+        if let Some(statement) = &self.statement {
+            statement.add_rows(1);
+        }
+    }
+}
+
 fn limited(
     rows: futures::stream::BoxStream<'static, fedgate_adapter_api::Result<PassthroughRow>>,
     interrupt: Interrupt,
+    tracking: Tracking,
 ) -> futures::stream::BoxStream<'static, PgWireResult<DataRow>> {
-    stream::unfold(Some((rows, interrupt)), |state| async move {
-        let (mut rows, interrupt) = state?;
+    stream::unfold(Some((rows, interrupt, tracking)), |state| async move {
+        let (mut rows, interrupt, mut tracking) = state?;
         match interrupt.guard(rows.next()).await {
-            Ok(Some(Ok(row))) => Some((Ok(data_row(&row)), Some((rows, interrupt)))),
-            Ok(Some(Err(e))) => Some((Err(from_adapter(&e)), None)),
-            Ok(None) => None,
+            Ok(Some(Ok(row))) => {
+                let row = data_row(&row);
+                tracking.row(&row);
+                Some((Ok(row), Some((rows, interrupt, tracking))))
+            }
+            Ok(Some(Err(e))) => {
+                tracking.part.finish(PartOutcome::Failed(Some(e.sqlstate)));
+                if let Some(statement) = &tracking.statement {
+                    statement.failed(e.sqlstate.code());
+                }
+                Some((Err(from_adapter(&e)), None))
+            }
+            Ok(None) => {
+                tracking.part.finish(PartOutcome::Done);
+                None
+            }
             Err(reason) => {
                 drop(rows);
                 Some((Err(reason.pg_error()), None))

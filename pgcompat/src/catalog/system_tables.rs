@@ -4,7 +4,10 @@
 //!   secrets redacted (also reachable unqualified, as `fedgate_servers`).
 //! - `pg_catalog.pg_foreign_server` and `pg_catalog.pg_foreign_data_wrapper`: the same in
 //!   PostgreSQL's shape, for psql's `\des` and tools that read them.
-//! - `pg_catalog.pg_stat_activity`: the gateway's sessions (`crate::catalog::activity`).
+//! - `pg_catalog.pg_stat_activity`: the gateway's sessions, `pg_catalog.fedgate_remote_activity`:
+//!   the remote parts running now, `pg_catalog.fedgate_query_log`: the last statements
+//!   (`crate::catalog::activity`); each is read when a statement scans it, as its session's
+//!   user may see it.
 //! - `pg_attribute` with the backend's column types, `attname` (and `pg_type.typname`)
 //!   described as PostgreSQL's `name`, and `pg_namespace`/`pg_class` with the
 //!   rows and columns of `crate::catalog::catalog_rows`.
@@ -20,7 +23,10 @@ use datafusion::error::Result;
 use fedgate_adapter_api::metadata::PG_TYPE as PG_TYPE_METADATA;
 use fedgate_catalog::{Catalog, ServerInfo, WrapperInfo};
 
-use crate::catalog::activity::{activity_batch, ActivitySource, PG_STAT_ACTIVITY};
+use crate::catalog::activity::{
+    activity_batch, query_log_batch, remote_activity_batch, ActivitySource, Viewer,
+    FEDGATE_QUERY_LOG, FEDGATE_REMOTE_ACTIVITY, PG_STAT_ACTIVITY,
+};
 
 pub const PG_CATALOG: &str = "pg_catalog";
 const FEDGATE_SERVERS: &str = "fedgate_servers";
@@ -31,6 +37,8 @@ const EXTRA_TABLES: &[&str] = &[
     PG_FOREIGN_SERVER,
     PG_FOREIGN_DATA_WRAPPER,
     PG_STAT_ACTIVITY,
+    FEDGATE_REMOTE_ACTIVITY,
+    FEDGATE_QUERY_LOG,
 ];
 
 /// Builds the extra tables from the live catalog.
@@ -82,17 +90,81 @@ impl SystemTables {
             FEDGATE_SERVERS => servers_batch(&servers)?,
             PG_FOREIGN_SERVER => foreign_server_batch(&servers, &wrappers)?,
             PG_FOREIGN_DATA_WRAPPER => wrapper_batch(&wrappers)?,
-            PG_STAT_ACTIVITY => activity_batch(
-                &self
-                    .activity
-                    .as_ref()
-                    .map(|a| a.sessions())
-                    .unwrap_or_default(),
-            )?,
+            PG_STAT_ACTIVITY | FEDGATE_REMOTE_ACTIVITY | FEDGATE_QUERY_LOG => {
+                return Ok(Some(Arc::new(ActivityTable::new(
+                    name,
+                    self.activity.clone(),
+                )?)))
+            }
             _ => return Ok(None),
         };
         let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
         Ok(Some(Arc::new(table)))
+    }
+}
+
+/// A view of the protocol layer's activity, read when scanned, as the scanning session's
+/// [`Viewer`] may see it.
+#[derive(Debug)]
+struct ActivityTable {
+    name: &'static str,
+    source: Option<Arc<dyn ActivitySource>>,
+    schema: SchemaRef,
+}
+
+impl ActivityTable {
+    fn new(name: &str, source: Option<Arc<dyn ActivitySource>>) -> Result<Self> {
+        let name = EXTRA_TABLES
+            .iter()
+            .copied()
+            .find(|t| *t == name)
+            .unwrap_or(PG_STAT_ACTIVITY);
+        let mut table = Self {
+            name,
+            source: None,
+            schema: Arc::new(Schema::empty()),
+        };
+        table.schema = table.batch(None)?.schema();
+        table.source = source;
+        Ok(table)
+    }
+
+    fn batch(&self, viewer: Option<&Viewer>) -> Result<RecordBatch> {
+        let source = self.source.as_ref();
+        match self.name {
+            FEDGATE_REMOTE_ACTIVITY => remote_activity_batch(
+                &source.map(|s| s.remote_parts()).unwrap_or_default(),
+                viewer,
+            ),
+            FEDGATE_QUERY_LOG => {
+                query_log_batch(&source.map(|s| s.query_log()).unwrap_or_default(), viewer)
+            }
+            _ => activity_batch(&source.map(|s| s.sessions()).unwrap_or_default(), viewer),
+        }
+    }
+}
+
+#[async_trait]
+impl TableProvider for ActivityTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> datafusion::datasource::TableType {
+        datafusion::datasource::TableType::View
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn datafusion::catalog::Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[datafusion::logical_expr::Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn datafusion::physical_plan::ExecutionPlan>> {
+        let viewer = state.config().get_extension::<Viewer>();
+        let batch = self.batch(viewer.as_deref())?;
+        let table = MemTable::try_new(self.schema.clone(), vec![vec![batch]])?;
+        table.scan(state, projection, filters, limit).await
     }
 }
 
