@@ -87,8 +87,24 @@ impl PgError {
             ParserError::ParserError(m) | ParserError::TokenizerError(m) => m.clone(),
             ParserError::RecursionLimitExceeded => "statement is nested too deeply".to_string(),
         };
-        Self::new(SqlState::SyntaxError, format!("syntax error: {message}"))
+        unsupported_syntax(&message)
+            .unwrap_or_else(|| Self::new(SqlState::SyntaxError, format!("syntax error: {message}")))
     }
+}
+
+/// PostgreSQL syntax the parser stops at that PostgreSQL itself accepts: a window frame's
+/// `EXCLUDE` clause (`ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE CURRENT ROW`), where
+/// the parser expects the closing parenthesis of `OVER (...)`.
+fn unsupported_syntax(message: &str) -> Option<PgError> {
+    let found = message.strip_prefix("Expected: ), found: ")?;
+    let word = found.split_whitespace().next()?;
+    word.eq_ignore_ascii_case("EXCLUDE").then(|| {
+        PgError::new(
+            SqlState::FeatureNotSupported,
+            "window frame EXCLUDE is not supported outside PostgreSQL servers",
+        )
+        .with_hint("place the tables on one PostgreSQL server")
+    })
 }
 
 impl From<&AdapterError> for PgError {
@@ -615,6 +631,28 @@ mod tests {
             Ok(frame) => frame.collect().await.expect_err(sql),
         };
         PgError::from_datafusion(&error).code
+    }
+
+    /// The parser's error for a window frame's `EXCLUDE` (PostgreSQL accepts it) is a
+    /// refusal; other syntax errors stay 42601.
+    #[test]
+    fn window_frame_exclude_is_refused() {
+        use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+        use datafusion::sql::sqlparser::parser::Parser;
+        let code = |sql: &str| {
+            let error = Parser::parse_sql(&PostgreSqlDialect {}, sql).expect_err(sql);
+            PgError::from_parser(&error).code
+        };
+        assert_eq!(
+            code("SELECT sum(id) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE CURRENT ROW) FROM t"),
+            SqlState::FeatureNotSupported
+        );
+        assert_eq!(
+            code("SELECT sum(id) OVER (ORDER BY id ROWS 2 PRECEDING EXCLUDE TIES) FROM t"),
+            SqlState::FeatureNotSupported
+        );
+        assert_eq!(code("SELECT 1 +"), SqlState::SyntaxError);
+        assert_eq!(code("SELECT f(a b c)"), SqlState::SyntaxError);
     }
 
     #[tokio::test]

@@ -112,6 +112,7 @@ impl NumericDisplay {
     }
 
     fn projection(&self, projection: Projection, wanted: &HashSet<usize>) -> Result<LogicalPlan> {
+        let projection = typeof_of_averages(projection)?;
         let (input, expr) = self.averages(projection, wanted)?;
         let projection = Projection::try_new(expr, input)?;
         let input = projection.input;
@@ -367,6 +368,42 @@ impl NumericDisplay {
     }
 }
 
+/// The projection with `pg_typeof(avg(x))` of an integer or exact `x` reading a `numeric`:
+/// PostgreSQL's average of integers is `numeric`, DataFusion's a float. Only the type of
+/// `pg_typeof`'s argument is read, so it is cast to a decimal.
+fn typeof_of_averages(projection: Projection) -> Result<Projection> {
+    use datafusion::common::tree_node::{Transformed, TreeNode};
+    let input = projection.input;
+    let average = |e: &Expr| match e {
+        Expr::Column(column) => input
+            .schema()
+            .index_of_column(column)
+            .is_ok_and(|i| average_call(&input, i).is_some()),
+        _ => false,
+    };
+    let exprs = projection
+        .expr
+        .into_iter()
+        .map(|expr| {
+            expr.transform_up(|e| match e {
+                Expr::ScalarFunction(mut function)
+                    if function.name() == "pg_typeof"
+                        && function.args.len() == 1
+                        && average(&function.args[0]) =>
+                {
+                    let argument = function.args.remove(0);
+                    let numeric = Cast::new(Box::new(argument), DataType::Decimal128(38, 10));
+                    function.args.push(Expr::Cast(numeric));
+                    Ok(Transformed::yes(Expr::ScalarFunction(function)))
+                }
+                other => Ok(Transformed::no(other)),
+            })
+            .map(|t| t.data)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Projection::try_new(exprs, input)
+}
+
 /// The `avg` call computing output column `index` of `plan` (an aggregate or a window,
 /// under a `HAVING` filter), when its argument is exact.
 fn average_call(plan: &LogicalPlan, index: usize) -> Option<&Expr> {
@@ -390,7 +427,9 @@ fn average_call(plan: &LogicalPlan, index: usize) -> Option<&Expr> {
         Expr::WindowFunction(function) => (function.fun.name(), &function.params.args),
         _ => return None,
     };
-    let average = name == "avg" && args.len() == 1 && exact(&args[0], input);
+    // An integer argument's values all have scale 0, whatever computes them.
+    let integer = |e: &Expr| e.get_type(input.schema()).is_ok_and(|t| t.is_integer());
+    let average = name == "avg" && args.len() == 1 && (exact(&args[0], input) || integer(&args[0]));
     average.then_some(call)
 }
 
@@ -793,6 +832,10 @@ mod tests {
             ),
             ("SELECT 1 / 3::numeric", vec!["0.33333333333333333333"]),
             ("SELECT coalesce(1, 2.5)", vec!["1"]),
+            (
+                "SELECT avg(CASE WHEN bonus > 0 THEN 1 ELSE 2 END) FROM emp",
+                vec!["1.5000000000000000"],
+            ),
         ];
         for (sql, expected) in cases {
             let (data_type, marked, values) = first_column(sql).await;
@@ -812,6 +855,21 @@ mod tests {
             let (data_type, marked, _) = first_column(sql).await;
             assert!(is_decimal(&data_type) && !marked, "{sql}: {data_type}");
         }
+    }
+
+    #[tokio::test]
+    async fn typeof_of_an_integer_average_is_numeric() {
+        let ctx = test_context();
+        ctx.register_udf(ScalarUDF::new_from_impl(
+            crate::functions::misc::PgTypeof::new(),
+        ));
+        let sql = "SELECT pg_typeof(avg(bonus)), pg_typeof(avg(salary)), pg_typeof(count(bonus)) FROM emp";
+        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+        let text = |c: usize| array_value_to_string(batches[0].column(c), 0).unwrap();
+        assert_eq!(
+            [text(0), text(1), text(2)],
+            ["numeric", "numeric", "bigint"]
+        );
     }
 
     #[tokio::test]

@@ -42,6 +42,8 @@
 //!   scale of unconstrained `numeric` casts: see `crate::number_rules`.
 //! - `VALUES` columns whose values are all integer literals that fit `int4` are `int4`, as
 //!   in PostgreSQL (DataFusion types them `Int64`), so `sum(x)` over them is `bigint`.
+//!   `VALUES` columns where a `double precision` meets `numeric` values are `double
+//!   precision` (DataFusion makes them decimals).
 //!
 //! - `x > ALL (SELECT y FROM t ...)` (any `ANY`/`ALL` over a subquery) compares `x` with
 //!   each row in an `EXISTS` that DataFusion decorrelates by the subquery's column names:
@@ -84,11 +86,16 @@ impl AnalyzerRule for PostgresSemantics {
         let int4_arrays = int4_literals && !has_lambda(&plan)?;
         plan.transform_up_with_subqueries(|plan| {
             if let LogicalPlan::Values(values) = plan {
-                return if int4_literals {
-                    int4_values(values)
+                let (values, floats) = float_values(values)?;
+                let result = if int4_literals {
+                    int4_values(values)?
                 } else {
-                    Ok(Transformed::no(LogicalPlan::Values(values)))
+                    Transformed::no(LogicalPlan::Values(values))
                 };
+                return Ok(Transformed::new_transformed(
+                    result.data,
+                    floats || result.transformed,
+                ));
             }
             if matches!(plan, LogicalPlan::Limit(_)) {
                 return Ok(Transformed::no(plan));
@@ -160,6 +167,64 @@ fn int4_values(mut values: Values) -> Result<Transformed<LogicalPlan>> {
     let schema = DFSchema::new_with_metadata(fields, values.schema.inner().metadata().clone())?;
     values.schema = Arc::new(schema);
     Ok(Transformed::yes(LogicalPlan::Values(values)))
+}
+
+/// A `VALUES` list with its decimal columns that have a `double precision` value typed
+/// `Float64`: PostgreSQL converts the numerics to its preferred numeric type
+/// (`VALUES (1.0::float8), (2.0)` is `double precision`), DataFusion the float to a decimal.
+/// Columns with a `real` value keep DataFusion's type. Returns whether it changed any.
+fn float_values(mut values: Values) -> Result<(Values, bool)> {
+    let empty = DFSchema::empty();
+    let type_of = |e: &Expr| e.get_type(&empty).ok();
+    // A row's value before the cast to the column's type that DataFusion added.
+    let own = |e: &Expr, column: &DataType| match e {
+        Expr::Cast(Cast { expr, field }) if field.data_type() == column => expr.as_ref().clone(),
+        other => other.clone(),
+    };
+    let columns: Vec<usize> = (0..values.schema.fields().len())
+        .filter(|&c| {
+            let column = values.schema.field(c).data_type();
+            let own_types: Vec<Option<DataType>> = values
+                .values
+                .iter()
+                .map(|row| row.get(c).and_then(|e| type_of(&own(e, column))))
+                .collect();
+            matches!(column, DataType::Decimal128(..) | DataType::Decimal256(..))
+                && own_types.contains(&Some(DataType::Float64))
+                && !own_types.contains(&Some(DataType::Float32))
+        })
+        .collect();
+    if columns.is_empty() {
+        return Ok((values, false));
+    }
+    for row in &mut values.values {
+        for &c in &columns {
+            let value = own(&row[c], values.schema.field(c).data_type());
+            row[c] = match value {
+                Expr::Literal(v, metadata) if v.is_null() => {
+                    Expr::Literal(ScalarValue::Float64(None), metadata)
+                }
+                v if type_of(&v) == Some(DataType::Float64) => v,
+                v => Expr::Cast(Cast::new(Box::new(v), DataType::Float64)),
+            };
+        }
+    }
+    let fields = values
+        .schema
+        .iter()
+        .enumerate()
+        .map(|(c, (qualifier, field))| {
+            let field = if columns.contains(&c) {
+                Arc::new(field.as_ref().clone().with_data_type(DataType::Float64))
+            } else {
+                field.clone()
+            };
+            (qualifier.cloned(), field)
+        })
+        .collect();
+    let schema = DFSchema::new_with_metadata(fields, values.schema.inner().metadata().clone())?;
+    values.schema = Arc::new(schema);
+    Ok((values, true))
 }
 
 /// The schema expressions of `plan` are resolved against (its inputs' fields merged).
@@ -451,6 +516,7 @@ fn with_int64_literals(expr: Expr) -> Transformed<Expr> {
 /// became microseconds (a union keeps the schema it was planned with, and type coercion
 /// would cast every arm back to it), with its schema derived from its arms again.
 fn microsecond_union(plan: LogicalPlan) -> Result<LogicalPlan> {
+    let plan = int4_union(plan)?;
     match plan {
         LogicalPlan::Union(union)
             if union
@@ -465,6 +531,48 @@ fn microsecond_union(plan: LogicalPlan) -> Result<LogicalPlan> {
         }
         other => Ok(other),
     }
+}
+
+/// A `UNION` keeps the column types it was planned with (`Int64` for `SELECT 1 UNION
+/// SELECT 2`) when its inputs' literals became `Int32`: a column that every input now
+/// gives as `Int32` (or NULL) is `int4`, as in PostgreSQL.
+fn int4_union(plan: LogicalPlan) -> Result<LogicalPlan> {
+    let mut union = match plan {
+        LogicalPlan::Union(union) => union,
+        other => return Ok(other),
+    };
+    let int4 = |c: usize| {
+        union.schema.field(c).data_type() == &DataType::Int64
+            && union.inputs.iter().all(|input| {
+                input
+                    .schema()
+                    .fields()
+                    .get(c)
+                    .is_some_and(|f| matches!(f.data_type(), DataType::Int32 | DataType::Null))
+            })
+    };
+    let columns: Vec<usize> = (0..union.schema.fields().len())
+        .filter(|&c| int4(c))
+        .collect();
+    if columns.is_empty() {
+        return Ok(LogicalPlan::Union(union));
+    }
+    let fields = union
+        .schema
+        .iter()
+        .enumerate()
+        .map(|(c, (qualifier, field))| {
+            let field = if columns.contains(&c) {
+                Arc::new(field.as_ref().clone().with_data_type(DataType::Int32))
+            } else {
+                field.clone()
+            };
+            (qualifier.cloned(), field)
+        })
+        .collect();
+    let schema = DFSchema::new_with_metadata(fields, union.schema.inner().metadata().clone())?;
+    union.schema = Arc::new(schema);
+    Ok(LogicalPlan::Union(union))
 }
 
 /// A microsecond timestamp type for a cast to a nanosecond one.
@@ -805,6 +913,32 @@ mod tests {
         .unwrap();
         ctx.register_batch("t", batch).unwrap();
         ctx
+    }
+
+    #[tokio::test]
+    async fn union_of_int4_literals_is_int4() {
+        let (data_type, _) =
+            one_value("SELECT 1 AS x UNION SELECT 2 UNION SELECT 1 ORDER BY x").await;
+        assert_eq!(data_type, DataType::Int32);
+        let (data_type, _) =
+            one_value("SELECT 1 UNION SELECT 2 INTERSECT SELECT 2 ORDER BY 1").await;
+        assert_eq!(data_type, DataType::Int32);
+        let (data_type, _) = one_value("SELECT 1 UNION ALL SELECT 3000000000 ORDER BY 1").await;
+        assert_eq!(data_type, DataType::Int64);
+    }
+
+    #[tokio::test]
+    async fn values_of_double_and_numeric_are_double() {
+        let (data_type, first) = one_value(
+            "SELECT x FROM (VALUES (CAST(1 AS DOUBLE)), (CAST(2.5 AS DECIMAL(5, 1))), (NULL)) AS t(x)",
+        )
+        .await;
+        assert_eq!((data_type, first.as_str()), (DataType::Float64, "1.0"));
+        let (data_type, _) = one_value(
+            "SELECT x FROM (VALUES (CAST(1 AS DECIMAL(5, 2))), (CAST(2.5 AS DECIMAL(5, 1)))) AS t(x)",
+        )
+        .await;
+        assert!(matches!(data_type, DataType::Decimal128(..)), "{data_type}");
     }
 
     /// The type and first value of `sql`'s first column.

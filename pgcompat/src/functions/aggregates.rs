@@ -42,6 +42,8 @@ pub(crate) fn functions() -> Vec<AggregateUDF> {
     .into_iter()
     .map(|(name, statistic)| AggregateUDF::new_from_impl(Dispersion::new(name, statistic)))
     .collect();
+    functions.extend(super::regression::functions());
+    functions.push(super::float_average::function());
     functions.push(AggregateUDF::new_from_impl(Mode::new()));
     functions.push(AggregateUDF::new_from_impl(PercentileDisc::new()));
     functions.push(

@@ -648,7 +648,9 @@ fn exp_row(args: &[ScalarValue], return_type: &DataType) -> Result<ScalarValue> 
 }
 
 fn cbrt_row(args: &[ScalarValue], _: &DataType) -> Result<ScalarValue> {
-    Ok(float_result(argument_float(&args[0])?.cbrt()))
+    Ok(float_result(super::cube_root::cbrt(argument_float(
+        &args[0],
+    )?)))
 }
 
 fn power_returns(fields: &[FieldRef], scalars: &[Option<&ScalarValue>]) -> Result<DataType> {

@@ -76,6 +76,12 @@ pub fn backend_type(field: &Field) -> Option<(Type, i32)> {
     }
 }
 
+/// A column of untyped NULLs (`SELECT NULL`): PostgreSQL resolves an output column of
+/// type `unknown` to `text`.
+fn untyped_null(field: &Field) -> Option<(Type, i32)> {
+    (field.data_type() == &DataType::Null).then_some((Type::TEXT, -1))
+}
+
 /// arrow-pg's field descriptions, with backend types restored (see the module comment).
 pub fn describe(fields: Vec<FieldInfo>, schema: &Schema) -> Vec<FieldInfo> {
     fields
@@ -83,6 +89,7 @@ pub fn describe(fields: Vec<FieldInfo>, schema: &Schema) -> Vec<FieldInfo> {
         .zip(schema.fields())
         .map(|(info, field)| {
             let (datatype, modifier) = backend_type(field)
+                .or_else(|| untyped_null(field))
                 .unwrap_or_else(|| (info.datatype().clone(), info.type_modifier()));
             FieldInfo::new(
                 client_name(info.name()).to_string(),
@@ -251,6 +258,13 @@ mod tests {
         assert_eq!(t(DataType::Utf8, "uuid"), None);
         assert_eq!(t(DataType::Decimal128(38, 10), "numeric"), None);
         assert_eq!(backend_type(&Field::new("c", DataType::Utf8, true)), None);
+    }
+
+    #[test]
+    fn untyped_null_columns_are_text() {
+        let null = Field::new("c", DataType::Null, true);
+        assert_eq!(untyped_null(&null), Some((Type::TEXT, -1)));
+        assert_eq!(untyped_null(&Field::new("c", DataType::Int32, true)), None);
     }
 
     #[test]

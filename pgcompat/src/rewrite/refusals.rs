@@ -9,6 +9,7 @@
 //!   (`FROM docs d, jsonb_array_elements(d.body)`, an implicit LATERAL): DataFusion's table
 //!   functions take constants only (`crate::functions::json::sets`).
 //! - `FETCH FIRST n ROWS WITH TIES` and `FETCH FIRST n PERCENT`: no plan keeps the ties.
+//! - `'NaN'::numeric` and `'Infinity'::numeric`: the planner's decimals have no such values.
 //!
 //! It also raises the errors PostgreSQL's analysis raises and DataFusion's does not, with
 //! PostgreSQL's code and words: a window function in `WHERE`, `HAVING`, `GROUP BY` or a
@@ -17,8 +18,8 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, FunctionArg, GroupByExpr, Ident, Join, JoinConstraint, JoinOperator, Query, Select,
-    SetExpr, SetOperator, SetQuantifier, Statement, TableFactor, Visit, Visitor,
+    DataType, Expr, FunctionArg, GroupByExpr, Ident, Join, JoinConstraint, JoinOperator, Query,
+    Select, SetExpr, SetOperator, SetQuantifier, Statement, TableFactor, Value, Visit, Visitor,
 };
 use fedgate_adapter_api::SqlState;
 
@@ -49,7 +50,7 @@ impl Visitor for Finder {
     }
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
-        self.stop_at(columnless_subquery(expr))
+        self.stop_at(columnless_subquery(expr).or_else(|| special_numeric_refusal(expr)))
     }
 }
 
@@ -85,6 +86,48 @@ impl Finder {
             None => ControlFlow::Continue(()),
         }
     }
+}
+
+/// `'NaN'::numeric`, `'Infinity'::numeric` (and `NUMERIC 'NaN'`, `CAST(... AS decimal)`):
+/// PostgreSQL's numeric has these values, a decimal column of the planner has not.
+fn special_numeric_refusal(expr: &Expr) -> Option<PgError> {
+    let (data_type, value) = match expr {
+        Expr::Cast {
+            expr: inner,
+            data_type,
+            ..
+        } => match inner.as_ref() {
+            Expr::Value(value) => (data_type, &value.value),
+            _ => return None,
+        },
+        Expr::TypedString(typed) => (&typed.data_type, &typed.value.value),
+        _ => return None,
+    };
+    let numeric = matches!(
+        data_type,
+        DataType::Numeric(_) | DataType::Decimal(_) | DataType::Dec(_)
+    );
+    let text = match value {
+        Value::SingleQuotedString(text) | Value::EscapedStringLiteral(text) => text,
+        _ => return None,
+    };
+    let word = text.trim().to_ascii_lowercase();
+    let special = matches!(
+        word.trim_start_matches(['+', '-']),
+        "nan" | "infinity" | "inf"
+    ) && !(word.starts_with(['+', '-']) && word.ends_with("nan"));
+    (numeric && special).then(|| {
+        PgError::new(
+            SqlState::FeatureNotSupported,
+            format!(
+                "numeric '{}' is not supported outside PostgreSQL servers",
+                text.trim()
+            ),
+        )
+        .with_hint(
+            "use double precision ('NaN'::float8), or place the tables on one PostgreSQL server",
+        )
+    })
 }
 
 fn fetch_refusal(query: &Query) -> Option<PgError> {
@@ -373,6 +416,30 @@ mod tests {
             Some((SqlState::SyntaxError, "subquery has too few columns".into()))
         );
         assert_eq!(error_of("SELECT EXISTS (SELECT FROM emp)"), None);
+    }
+
+    #[test]
+    fn numeric_nan_and_infinity_are_refused() {
+        for sql in [
+            "SELECT 'NaN'::numeric",
+            "SELECT ' infinity'::decimal",
+            "SELECT CAST('-Infinity' AS NUMERIC(10, 2))",
+            "SELECT NUMERIC 'inf'",
+            "SELECT 1 FROM t WHERE x < '+inf'::numeric",
+        ] {
+            let (code, message) = error_of(sql).unwrap_or_else(|| panic!("{sql}"));
+            assert_eq!(code, SqlState::FeatureNotSupported);
+            assert!(message.starts_with("numeric '"), "{message}");
+        }
+        for sql in [
+            "SELECT 'NaN'::float8",
+            "SELECT 'Infinity'::double precision",
+            "SELECT '1.5'::numeric",
+            "SELECT '-NaN'::numeric",
+            "SELECT 'nan'",
+        ] {
+            assert!(error_of(sql).is_none(), "{sql}");
+        }
     }
 
     #[test]

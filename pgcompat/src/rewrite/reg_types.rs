@@ -337,7 +337,7 @@ fn mark_output(query: &mut Query, relations: &dyn Fn(&str) -> Relation) {
             if let (true, FunctionArguments::List(list)) = (is_typeof, &mut function.args) {
                 for arg in &mut list.args {
                     if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = arg {
-                        if let Some(marked) = typed_output(e) {
+                        if let Some(marked) = typeof_argument(e).or_else(|| typed_output(e)) {
                             *e = marked;
                         }
                     }
@@ -346,6 +346,30 @@ fn mark_output(query: &mut Query, relations: &dyn Fn(&str) -> Relation) {
         }
         ControlFlow::<()>::Continue(())
     });
+}
+
+/// A `pg_typeof` argument whose PostgreSQL type the planner's types do not tell: a string
+/// literal is `unknown` there (as `NULL` is), a cast to `varchar` or `char` is `character
+/// varying` or `character` (both are text to the planner).
+fn typeof_argument(expr: &Expr) -> Option<Expr> {
+    match expr {
+        Expr::Value(ValueWithSpan {
+            value:
+                Value::SingleQuotedString(_)
+                | Value::EscapedStringLiteral(_)
+                | Value::DollarQuotedString(_),
+            ..
+        }) => Some(Expr::Value(Value::Null.into())),
+        Expr::Cast { data_type, .. } => {
+            let name = match data_type {
+                DataType::Varchar(_) | DataType::CharacterVarying(_) => "character varying",
+                DataType::Char(_) | DataType::Character(_) => "character",
+                _ => return None,
+            };
+            Some(call(TYPED, vec![expr.clone(), text(name)]))
+        }
+        _ => None,
+    }
 }
 
 /// `x::regtype` of an OID as the type's name, `x::oid` marked `oid`.
@@ -619,6 +643,14 @@ mod tests {
         assert_eq!(
             rewritten("SELECT 'nope'::regtype::text"),
             "SELECT fedgate_error('42704', 'type \"nope\" does not exist')"
+        );
+    }
+
+    #[test]
+    fn typeof_of_untyped_and_character_literals() {
+        assert_eq!(
+            rewritten("SELECT pg_typeof('a'), pg_typeof('a'::varchar), pg_typeof('a'::char), pg_typeof('a'::text)"),
+            "SELECT pg_typeof(NULL), pg_typeof(fedgate_typed('a'::VARCHAR, 'character varying')), pg_typeof(fedgate_typed('a'::CHAR, 'character')), pg_typeof('a'::TEXT)"
         );
     }
 
