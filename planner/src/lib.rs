@@ -21,8 +21,11 @@ mod remote_scan;
 mod remote_sql;
 mod remote_table;
 pub mod sql_render;
+mod unknown_literals;
+mod using_columns;
 
 pub use federation::{federate, FederatingQueryPlanner};
 pub use postgres_semantics::{compares, PostgresSemantics};
 pub use remote_scan::RemoteScanExec;
 pub use remote_table::RemoteTable;
+pub use unknown_literals::UnknownLiterals;

@@ -49,6 +49,11 @@
 //!   emp ...)` over `emp`), `x` was read as the subquery's own column and every answer was
 //!   wrong. The subquery gets a name of its own ([`SET_COMPARISON_ALIAS`]) first.
 //!
+//! - `SELECT *` over `JOIN ... USING` and `NATURAL JOIN` lists the join columns first, once
+//!   each: see `crate::using_columns`.
+//! - Quoted literals that meet numbers in arithmetic, set operations and comparisons are
+//!   typed as PostgreSQL types its `unknown` literals: see `crate::unknown_literals`.
+//!
 //! Runs as the first analyzer rule, before type coercion, so the rewritten expressions are
 //! coerced like any other.
 
@@ -93,6 +98,13 @@ impl AnalyzerRule for PostgresSemantics {
             if matches!(plan, LogicalPlan::Limit(_)) {
                 return Ok(Transformed::no(plan));
             }
+            let (plan, reordered) = match &plan {
+                LogicalPlan::Projection(p) => match crate::using_columns::postgres_wildcard(p)? {
+                    Some(ordered) => (ordered, true),
+                    None => (plan, false),
+                },
+                _ => (plan, false),
+            };
             let schema = input_schema(&plan);
             let names = NamePreserver::new(&plan);
             let rewritten = plan.map_expressions(|expr| {
@@ -107,8 +119,15 @@ impl AnalyzerRule for PostgresSemantics {
                 Ok(result.update_data(|e| saved.restore(e)))
             })?;
             // A rewrite below may have changed an input's types: always recompute.
-            let transformed = rewritten.transformed;
+            let transformed = rewritten.transformed || reordered;
             let plan = microsecond_union(rewritten.data.recompute_schema()?)?;
+            let (plan, transformed) = match &plan {
+                LogicalPlan::Union(union) => match crate::unknown_literals::union(union)? {
+                    Some(typed) => (typed, true),
+                    None => (plan, transformed),
+                },
+                _ => (plan, transformed),
+            };
             Ok(Transformed::new_transformed(plan, transformed))
         })
         .map(|t| t.data)
@@ -237,6 +256,9 @@ fn rewrite(expr: Expr, schema: &DFSchema, int4_literals: bool) -> Result<Transfo
         if let Some(error) = crate::number_rules::text_argument_error(function, schema) {
             return Ok(Transformed::yes(error));
         }
+    }
+    if let Some(typed) = crate::unknown_literals::binary(&expr, schema) {
+        return Ok(Transformed::yes(typed));
     }
     match &expr {
         Expr::ScalarFunction(function)

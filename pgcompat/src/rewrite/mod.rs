@@ -11,7 +11,11 @@ pub(crate) mod numbers;
 pub(crate) mod parse;
 pub(crate) mod pg_clauses;
 pub(crate) mod pg_syntax;
+pub(crate) mod query_forms;
 pub mod refusals;
 pub(crate) mod reg_types;
 pub(crate) mod similar;
 pub mod split;
+pub(crate) mod statement_checks;
+pub(crate) mod statement_text;
+
