@@ -22,7 +22,6 @@ mod remote_sql;
 mod remote_table;
 pub mod sql_render;
 mod unknown_literals;
-mod using_columns;
 
 pub use federation::{federate, FederatingQueryPlanner};
 pub use postgres_semantics::{compares, PostgresSemantics};

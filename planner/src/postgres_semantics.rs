@@ -49,8 +49,6 @@
 //!   emp ...)` over `emp`), `x` was read as the subquery's own column and every answer was
 //!   wrong. The subquery gets a name of its own ([`SET_COMPARISON_ALIAS`]) first.
 //!
-//! - `SELECT *` over `JOIN ... USING` and `NATURAL JOIN` lists the join columns first, once
-//!   each: see `crate::using_columns`.
 //! - Quoted literals that meet numbers in arithmetic, set operations and comparisons are
 //!   typed as PostgreSQL types its `unknown` literals: see `crate::unknown_literals`.
 //!
@@ -98,13 +96,7 @@ impl AnalyzerRule for PostgresSemantics {
             if matches!(plan, LogicalPlan::Limit(_)) {
                 return Ok(Transformed::no(plan));
             }
-            let (plan, reordered) = match &plan {
-                LogicalPlan::Projection(p) => match crate::using_columns::postgres_wildcard(p)? {
-                    Some(ordered) => (ordered, true),
-                    None => (plan, false),
-                },
-                _ => (plan, false),
-            };
+
             let schema = input_schema(&plan);
             let names = NamePreserver::new(&plan);
             let rewritten = plan.map_expressions(|expr| {
@@ -119,7 +111,7 @@ impl AnalyzerRule for PostgresSemantics {
                 Ok(result.update_data(|e| saved.restore(e)))
             })?;
             // A rewrite below may have changed an input's types: always recompute.
-            let transformed = rewritten.transformed || reordered;
+            let transformed = rewritten.transformed;
             let plan = microsecond_union(rewritten.data.recompute_schema()?)?;
             let (plan, transformed) = match &plan {
                 LogicalPlan::Union(union) => match crate::unknown_literals::union(union)? {

@@ -18,4 +18,3 @@ pub(crate) mod similar;
 pub mod split;
 pub(crate) mod statement_checks;
 pub(crate) mod statement_text;
-

@@ -23,9 +23,9 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    visit_expressions, visit_expressions_mut, BinaryOperator, Expr, FunctionArguments,
-    GroupByExpr, Ident, LimitClause, OrderByKind, Query, Select, SelectItem, SetExpr, Statement,
-    TableFactor, Value, VisitMut, VisitorMut,
+    visit_expressions, visit_expressions_mut, BinaryOperator, Expr, FunctionArguments, GroupByExpr,
+    Ident, LimitClause, OrderByKind, Query, Select, SelectItem, SetExpr, Statement, TableFactor,
+    Value, VisitMut, VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -37,11 +37,38 @@ const ROW_IN_ALIAS: &str = "__pg_row_in";
 
 /// Aggregate functions: a select list that calls one is already aggregated.
 const AGGREGATES: &[&str] = &[
-    "count", "sum", "avg", "min", "max", "array_agg", "string_agg", "bool_and", "bool_or",
-    "every", "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "stddev",
-    "stddev_pop", "stddev_samp", "variance", "var_pop", "var_samp", "bit_and", "bit_or",
-    "first_value", "last_value", "percentile_cont", "percentile_disc", "mode", "corr",
-    "covar_pop", "covar_samp", "regr_count", "median",
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "array_agg",
+    "string_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "json_agg",
+    "jsonb_agg",
+    "json_object_agg",
+    "jsonb_object_agg",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "variance",
+    "var_pop",
+    "var_samp",
+    "bit_and",
+    "bit_or",
+    "first_value",
+    "last_value",
+    "percentile_cont",
+    "percentile_disc",
+    "mode",
+    "corr",
+    "covar_pop",
+    "covar_samp",
+    "regr_count",
+    "median",
 ];
 
 /// The statement with the forms of the module documentation rewritten.
@@ -152,9 +179,11 @@ fn from_names(select: &Select) -> Vec<String> {
 /// (`e.dept` where only `d` is in FROM): a reference to an outer query.
 fn is_correlated(select: &Select, item: &Expr) -> bool {
     let names = from_names(select);
-    if select.from.iter().any(|t| {
-        !t.joins.is_empty() || matches!(t.relation, TableFactor::NestedJoin { .. })
-    }) {
+    if select
+        .from
+        .iter()
+        .any(|t| !t.joins.is_empty() || matches!(t.relation, TableFactor::NestedJoin { .. }))
+    {
         // Join conditions may be correlated too; kept to the simple FROM lists.
         return false;
     }
@@ -184,15 +213,21 @@ fn correlated_scalar_subquery(expr: &mut Expr) {
     if !is_correlated(select, item) || query.order_by.is_some() {
         return;
     }
-    let name = alias
-        .cloned()
-        .unwrap_or_else(|| Ident::new(super::column_names::figure_name(item).unwrap_or_else(|| "?column?".to_string())));
+    let name = alias.cloned().unwrap_or_else(|| {
+        Ident::new(super::column_names::figure_name(item).unwrap_or_else(|| "?column?".to_string()))
+    });
     let value = call(
         crate::functions::one_row::ONE_ROW,
-        vec![expression("count(*)"), call("first_value", vec![item.clone()])],
+        vec![
+            expression("count(*)"),
+            call("first_value", vec![item.clone()]),
+        ],
     );
     if let SetExpr::Select(select) = query.body.as_mut() {
-        select.projection = vec![SelectItem::ExprWithAlias { expr: value, alias: name }];
+        select.projection = vec![SelectItem::ExprWithAlias {
+            expr: value,
+            alias: name,
+        }];
     }
 }
 
@@ -214,7 +249,11 @@ fn array_subquery(expr: &mut Expr) {
         Some(order) => match &order.kind {
             OrderByKind::Expressions(exprs) if !exprs.is_empty() => format!(
                 " ORDER BY {}",
-                exprs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
+                exprs
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             _ => return,
         },
@@ -290,7 +329,10 @@ fn row_in_exists(items: &[Expr], subquery: &Query) -> Expr {
             op: BinaryOperator::And,
             right: Box::new(b),
         });
-    if let Expr::Exists { subquery: query, .. } = &mut exists {
+    if let Expr::Exists {
+        subquery: query, ..
+    } = &mut exists
+    {
         if let SetExpr::Select(select) = query.body.as_mut() {
             if let TableFactor::Derived {
                 subquery: derived, ..
@@ -309,7 +351,9 @@ fn quoted_limits(query: &mut Query) {
     let Some(LimitClause::LimitOffset { limit, offset, .. }) = query.limit_clause.as_mut() else {
         return;
     };
-    let values = limit.iter_mut().chain(offset.iter_mut().map(|o| &mut o.value));
+    let values = limit
+        .iter_mut()
+        .chain(offset.iter_mut().map(|o| &mut o.value));
     for value in values {
         let number = super::statement_checks::quoted_text(value)
             .and_then(|text| text.trim().parse::<i64>().ok());

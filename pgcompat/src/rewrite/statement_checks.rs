@@ -12,8 +12,8 @@
 //! - `'infinity'::date`, `TIMESTAMP '-infinity'`: dates and timestamps in fedgate's planner
 //!   are Arrow values without infinities: 0A000.
 //! - `gen_random_uuid()`: `uuid` is not a type of the planner (as for `x::uuid`): 0A000.
-//! - `ARRAY[[1, 2], [3, 4]]`: multidimensional arrays are not built (Arrow lists of lists
-//!   are not PostgreSQL's arrays): 0A000.
+//! - `SELECT ARRAY[[1, 2], [3, 4]]`: a multidimensional array as a result column is not
+//!   built (its value is an Arrow list of lists the output cannot send): 0A000.
 //! - `generate_series(0, 1, 0.25)`: the series of `numeric` values is not built (DataFusion's
 //!   `generate_series` takes integers and timestamps): 0A000.
 //! - The same wildcard twice in a select list (`SELECT d.*, d.*`): DataFusion needs unique
@@ -23,8 +23,8 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
     CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments,
-    LimitClause, ObjectName, Query, SelectItem, SetExpr, TableFactor, Value, ValueWithSpan,
-    Visit, Visitor,
+    LimitClause, ObjectName, Query, SelectItem, SetExpr, TableFactor, Value, ValueWithSpan, Visit,
+    Visitor,
 };
 use fedgate_adapter_api::SqlState;
 
@@ -43,7 +43,9 @@ impl Visitor for Finder {
     type Break = ();
 
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
-        let found = quoted_limit_error(query).or_else(|| repeated_wildcard_refusal(query));
+        let found = quoted_limit_error(query)
+            .or_else(|| repeated_wildcard_refusal(query))
+            .or_else(|| multidimensional_array_refusal(query));
         self.stop_at(found)
     }
 
@@ -63,7 +65,6 @@ impl Visitor for Finder {
         let found = reserved_word_error(expr)
             .or_else(|| infinite_date_refusal(expr))
             .or_else(|| uuid_function_refusal(expr))
-            .or_else(|| multidimensional_array_refusal(expr))
             .or_else(|| match expr {
                 Expr::Function(Function {
                     name,
@@ -90,8 +91,24 @@ impl Finder {
 
 /// Keywords PostgreSQL reserves that sqlparser may read as a column name.
 const RESERVED: &[&str] = &[
-    "select", "from", "where", "group", "having", "order", "limit", "offset", "union",
-    "intersect", "except", "table", "with", "into", "window", "fetch", "returning", "create",
+    "select",
+    "from",
+    "where",
+    "group",
+    "having",
+    "order",
+    "limit",
+    "offset",
+    "union",
+    "intersect",
+    "except",
+    "table",
+    "with",
+    "into",
+    "window",
+    "fetch",
+    "returning",
+    "create",
     "grant",
 ];
 
@@ -168,7 +185,9 @@ fn infinite_date_refusal(expr: &Expr) -> Option<PgError> {
             SqlState::FeatureNotSupported,
             format!("{data_type} '{text}' is not supported across servers or outside PostgreSQL"),
         )
-        .with_hint("fedgate's dates and timestamps are finite; place the tables on one PostgreSQL server")
+        .with_hint(
+            "fedgate's dates and timestamps are finite; place the tables on one PostgreSQL server",
+        )
     })
 }
 
@@ -195,15 +214,24 @@ fn refused(construct: &str) -> PgError {
     .with_hint("place the tables on one PostgreSQL server")
 }
 
-fn multidimensional_array_refusal(expr: &Expr) -> Option<PgError> {
-    let Expr::Array(array) = expr else {
+/// A multidimensional `ARRAY[[...]]` as a select-list item: its value cannot be sent (the
+/// array functions take them: `array_dims(ARRAY[[1, 2]])` answers).
+fn multidimensional_array_refusal(query: &Query) -> Option<PgError> {
+    let SetExpr::Select(select) = query.body.as_ref() else {
         return None;
     };
-    let nested = array
-        .elem
-        .iter()
-        .any(|e| matches!(e, Expr::Array(_)));
-    nested.then(|| refused("a multidimensional array"))
+    let nested = select.projection.iter().any(|item| {
+        let (SelectItem::UnnamedExpr(Expr::Array(array))
+        | SelectItem::ExprWithAlias {
+            expr: Expr::Array(array),
+            ..
+        }) = item
+        else {
+            return false;
+        };
+        array.elem.iter().any(|e| matches!(e, Expr::Array(_)))
+    });
+    nested.then(|| refused("a multidimensional array as a result column"))
 }
 
 fn numeric_series_refusal(name: &ObjectName, args: &[FunctionArg]) -> Option<PgError> {
@@ -318,6 +346,7 @@ mod tests {
         }
         for sql in [
             "SELECT ARRAY[1, 2], generate_series(1, 3, 2)",
+            "SELECT cardinality(ARRAY[[1, 2], [3, 4]])",
             "SELECT d.*, e.* FROM dept AS d, emp AS e",
         ] {
             assert_eq!(code(sql), None, "{sql}");

@@ -15,7 +15,9 @@ const CONSTANT_TYPES: &[&str] = &["inet", "cidr", "macaddr", "macaddr8", "money"
 
 /// `text` respelled (see the module docs), or `None` when nothing applies.
 pub(crate) fn respelled(text: &str) -> Option<String> {
-    let tokens = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize().ok()?;
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, text)
+        .tokenize()
+        .ok()?;
     let mut out = String::with_capacity(text.len() + 16);
     let mut changed = false;
     let mut at_start = true;
