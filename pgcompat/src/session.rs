@@ -202,6 +202,9 @@ impl PgSession {
             ctx.state_ref().write().register_expr_planner(Arc::new(
                 crate::session_time::IntervalArithmetic::default(),
             ))?;
+            ctx.state_ref()
+                .write()
+                .register_expr_planner(Arc::new(fedgate_planner::UnknownLiterals))?;
         }
         // After DataFusion's type coercion, which adds casts the rule must see.
         ctx.add_analyzer_rule(Arc::new(crate::session_time::SessionTime::new(

@@ -23,8 +23,10 @@ mod remote_table;
 pub mod sql_render;
 #[cfg(test)]
 mod sql_render_fuzz;
+mod unknown_literals;
 
 pub use federation::{federate, FederatingQueryPlanner};
 pub use postgres_semantics::{compares, PostgresSemantics};
 pub use remote_scan::RemoteScanExec;
 pub use remote_table::RemoteTable;
+pub use unknown_literals::UnknownLiterals;

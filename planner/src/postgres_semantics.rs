@@ -51,6 +51,9 @@
 //!   emp ...)` over `emp`), `x` was read as the subquery's own column and every answer was
 //!   wrong. The subquery gets a name of its own ([`SET_COMPARISON_ALIAS`]) first.
 //!
+//! - Quoted literals that meet numbers in arithmetic, set operations and comparisons are
+//!   typed as PostgreSQL types its `unknown` literals: see `crate::unknown_literals`.
+//!
 //! Runs as the first analyzer rule, before type coercion, so the rewritten expressions are
 //! coerced like any other.
 
@@ -100,6 +103,7 @@ impl AnalyzerRule for PostgresSemantics {
             if matches!(plan, LogicalPlan::Limit(_)) {
                 return Ok(Transformed::no(plan));
             }
+
             let schema = input_schema(&plan);
             let names = NamePreserver::new(&plan);
             let rewritten = plan.map_expressions(|expr| {
@@ -116,6 +120,13 @@ impl AnalyzerRule for PostgresSemantics {
             // A rewrite below may have changed an input's types: always recompute.
             let transformed = rewritten.transformed;
             let plan = microsecond_union(rewritten.data.recompute_schema()?)?;
+            let (plan, transformed) = match &plan {
+                LogicalPlan::Union(union) => match crate::unknown_literals::union(union)? {
+                    Some(typed) => (typed, true),
+                    None => (plan, transformed),
+                },
+                _ => (plan, transformed),
+            };
             Ok(Transformed::new_transformed(plan, transformed))
         })
         .map(|t| t.data)
@@ -302,6 +313,9 @@ fn rewrite(expr: Expr, schema: &DFSchema, int4_literals: bool) -> Result<Transfo
         if let Some(error) = crate::number_rules::text_argument_error(function, schema) {
             return Ok(Transformed::yes(error));
         }
+    }
+    if let Some(typed) = crate::unknown_literals::binary(&expr, schema) {
+        return Ok(Transformed::yes(typed));
     }
     match &expr {
         Expr::ScalarFunction(function)

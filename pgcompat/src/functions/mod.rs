@@ -56,6 +56,7 @@ pub mod misc;
 pub mod number_format;
 pub mod numeric;
 pub mod numeric_text;
+pub mod one_row;
 pub mod overlaps;
 pub mod regex;
 pub mod regression;
@@ -113,6 +114,7 @@ pub fn register(ctx: &SessionContext, settings: Settings) {
         ));
     }
     ctx.register_udf(ScalarUDF::new_from_impl(misc::PgTypeof::new()));
+    ctx.register_udf(ScalarUDF::new_from_impl(one_row::OneRow::new()));
     ctx.register_udf(ScalarUDF::new_from_impl(local_time::LocalTime::timestamp(
         settings.clone(),
     )));

@@ -173,7 +173,7 @@ fn ident_name(ident: &Ident) -> String {
 }
 
 /// PostgreSQL's name of an output expression, or `None` for `?column?`'s weak cases.
-fn figure_name(expr: &Expr) -> Option<String> {
+pub(crate) fn figure_name(expr: &Expr) -> Option<String> {
     let name = match expr {
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => return column_name(expr),
         // `x = ANY (array)`, planned as a function (`crate::rewrite::numbers`).
@@ -213,6 +213,9 @@ fn figure_name(expr: &Expr) -> Option<String> {
         Expr::Array(array) if array.named => "array".to_string(),
         Expr::Interval(_) => "interval".to_string(),
         Expr::Subquery(query) => return subquery_name(query),
+        Expr::Substring {
+            shorthand: true, ..
+        } => "substr".to_string(),
         Expr::Substring { .. } => "substring".to_string(),
         Expr::Position { .. } => "position".to_string(),
         Expr::Overlay { .. } => "overlay".to_string(),
@@ -355,6 +358,10 @@ mod tests {
         assert_eq!(
             rewrite("SELECT '1'::text::int, x::text::int FROM t"),
             "SELECT '1'::TEXT::INT AS \"int4\", x::TEXT::INT AS \"x\" FROM t"
+        );
+        assert_eq!(
+            rewrite("SELECT substr(a, 2) FROM t"),
+            "SELECT SUBSTR(a, 2) AS \"substr\" FROM t"
         );
         assert_eq!(
             rewrite("SELECT trim(both 'x' FROM a), substring(a FROM 2), extract(year FROM d), ts AT TIME ZONE 'UTC', (SELECT max(v) FROM u), EXISTS (SELECT 1) FROM t"),

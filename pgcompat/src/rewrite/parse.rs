@@ -84,13 +84,27 @@ impl StatementParser {
         Ok(statements
             .into_iter()
             .map(|s| PostgresClauses.rewrite(PostgresSyntax.rewrite(s)))
+            .map(crate::rewrite::query_forms::rewrite)
             .collect())
     }
 
     fn parse_with_rules(&self, text: &str) -> Result<Vec<Statement>, ParserError> {
         let joined = crate::rewrite::continued_strings::join_continued_strings(text);
         let text = joined.as_ref();
-        let mut statements = match Parser::parse_sql(&PostgreSqlDialect {}, text) {
+        let respelled;
+        let (text, parsed) = match Parser::parse_sql(&PostgreSqlDialect {}, text) {
+            Ok(statements) => (text, Ok(statements)),
+            // PostgreSQL spellings sqlparser does not read, respelled and parsed again.
+            Err(error) => match crate::rewrite::statement_text::respelled(text) {
+                Some(spelled) => {
+                    respelled = spelled;
+                    let parsed = Parser::parse_sql(&PostgreSqlDialect {}, &respelled);
+                    (respelled.as_str(), parsed)
+                }
+                None => (text, Err(error)),
+            },
+        };
+        let mut statements = match parsed {
             Ok(statements) => statements,
             // Syntax only the compatibility parser accepts is left to it; it reports errors.
             Err(_) => return self.compatibility.parse(text),

@@ -19,7 +19,8 @@
 //! - `generate_series(...)` (and the json set-returning functions, `jsonb_object_keys`
 //!   ...) as a select-list item becomes `unnest(generate_series(...))`
 //!   named `generate_series`: PostgreSQL returns one row per value, DataFusion's scalar
-//!   function one array;
+//!   function one array; so does a cast of one (`generate_series(...)::date` is
+//!   `CAST(unnest(generate_series(...)) AS date)`);
 //! - `extract(second | milliseconds | microseconds | epoch FROM x)` becomes
 //!   `extract('second', x)` (`crate::functions::extract`): numeric with PostgreSQL's scales;
 //! - `FROM generate_series(...) AS g` names its column `g` (`AS g(g)`), as PostgreSQL
@@ -550,8 +551,35 @@ fn unnest_item(item: &mut SelectItem) {
             let series = array_form(std::mem::replace(expr, Expr::Value(Value::Null.into())));
             *expr = call("unnest", vec![series]);
         }
+        SelectItem::UnnamedExpr(expr) => {
+            if let Some(name) = unnest_cast(expr) {
+                let expr = std::mem::replace(expr, Expr::Value(Value::Null.into()));
+                *item = SelectItem::ExprWithAlias {
+                    expr,
+                    alias: Ident::new(name),
+                };
+            }
+        }
+        SelectItem::ExprWithAlias { expr, .. } => {
+            let _ = unnest_cast(expr);
+        }
         _ => {}
     }
+}
+
+/// `generate_series(...)::date` in a select list: the cast of each value of the series
+/// (`CAST(unnest(generate_series(...)) AS date)`); the function's name when rewritten.
+fn unnest_cast(expr: &mut Expr) -> Option<&'static str> {
+    let Expr::Cast { expr: inner, .. } = expr else {
+        return None;
+    };
+    let name = set_returning_name(inner)?;
+    let series = array_form(std::mem::replace(
+        inner.as_mut(),
+        Expr::Value(Value::Null.into()),
+    ));
+    **inner = call("unnest", vec![series]);
+    Some(name)
 }
 
 #[cfg(test)]
@@ -668,6 +696,10 @@ mod tests {
         assert_eq!(
             rewritten("SELECT generate_series(1, 3)"),
             "SELECT unnest(generate_series(1, 3)) AS generate_series"
+        );
+        assert_eq!(
+            rewritten("SELECT generate_series(DATE '2024-02-27', DATE '2024-03-02', INTERVAL '1 day')::date, generate_series(1, 2)::text AS t"),
+            "SELECT unnest(generate_series(DATE '2024-02-27', DATE '2024-03-02', INTERVAL '1 day'))::DATE AS generate_series, unnest(generate_series(1, 2))::TEXT AS t"
         );
         assert_eq!(
             rewritten("SELECT pg_catalog.generate_series(1, 3) AS g UNION ALL SELECT 4"),

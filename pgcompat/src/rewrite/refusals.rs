@@ -29,7 +29,9 @@ use crate::PgError;
 pub fn refusal(statement: &Statement) -> Option<PgError> {
     let mut finder = Finder(None);
     let _ = statement.visit(&mut finder);
-    finder.0
+    finder
+        .0
+        .or_else(|| super::statement_checks::check(statement))
 }
 
 struct Finder(Option<PgError>);
