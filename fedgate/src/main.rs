@@ -241,6 +241,9 @@ async fn run(options: Options) -> Result<(), String> {
         planning,
         options.query_log(),
     ));
+    if options.metrics_listen.is_some() {
+        metrics::observe_servers(&gateway);
+    }
     let config = ServerConfig {
         auth: options.auth,
         tls,

@@ -120,14 +120,25 @@ async fn metrics_health_and_json_logs() {
         zero.expect_err("division by zero").code().map(|c| c.code()),
         Some("22012")
     );
+    let _database = backend::fresh_database(
+        "fedgate_observability",
+        "CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2), (3);",
+    )
+    .await;
     let create = format!(
         "CREATE SERVER obs FOREIGN DATA WRAPPER postgres OPTIONS (host '{}', port '{}', \
-         dbname 'postgres', user '{}', password '{SERVER_PASSWORD}')",
+         dbname 'fedgate_observability', user '{}', password '{SERVER_PASSWORD}')",
         backend::PG_HOST,
         backend::PG_PORT,
         backend::PG_USER
     );
     client.simple_query(&create).await.expect("CREATE SERVER");
+    // A remote part: rows, bytes and time per server, and the server's pool.
+    let remote = client
+        .simple_query("SELECT x FROM obs.public.t")
+        .await
+        .expect("a statement on the server");
+    assert_eq!(backend::text_rows(remote).len(), 3);
     let refused = connect(gateway.port(), ADMIN, "wrong-password").await;
     assert_eq!(
         refused
@@ -171,6 +182,24 @@ async fn metrics_health_and_json_logs() {
         "{after}"
     );
     assert_eq!(moved(cancels), 1.0, "{after}");
+    assert_eq!(
+        moved(r#"fedgate_remote_rows_total{server="obs"}"#),
+        3.0,
+        "{after}"
+    );
+    assert!(
+        moved(r#"fedgate_remote_bytes_total{server="obs"}"#) > 0.0,
+        "{after}"
+    );
+    assert_eq!(
+        moved(r#"fedgate_remote_part_duration_seconds_count{server="obs"}"#),
+        1.0,
+        "{after}"
+    );
+    assert!(
+        after.contains(r#"fedgate_pool_connections{server="obs",state="idle"}"#),
+        "{after}"
+    );
     assert!(after.contains("fedgate_memory_reserved_bytes "), "{after}");
     assert!(after.contains("fedgate_spill_bytes "), "{after}");
     drop(client);
