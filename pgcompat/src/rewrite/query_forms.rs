@@ -338,7 +338,7 @@ fn row_in_exists(items: &[Expr], subquery: &Query) -> Expr {
                 subquery: derived, ..
             } = &mut select.from[0].relation
             {
-                *derived = Box::new(subquery.clone());
+                **derived = subquery.clone();
             }
             select.selection = matches;
         }
