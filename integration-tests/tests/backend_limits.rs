@@ -203,7 +203,11 @@ async fn frozen_postgres_backend_ends_the_statement_naming_the_server() {
     prepare_postgres().await;
     let proxy = Proxy::start(backend::PG_PORT).await;
     let data = tempfile::tempdir().unwrap();
-    let mut gateway = Gateway::start(data.path()).expect("gateway starts");
+    // Statements still running at the end are terminated at once, not after the default grace.
+    let mut gateway = Gateway::builder(data.path())
+        .env("FEDGATE_SHUTDOWN_GRACE", "1s")
+        .start()
+        .expect("gateway starts");
     let mut client = gateway.connect().await.expect("connect");
     client
         .batch_execute(&pg_server(
@@ -276,7 +280,11 @@ async fn frozen_mariadb_backend_ends_the_statement_naming_the_server() {
     .expect("create the MariaDB tables");
     let proxy = Proxy::start(mysql_fixture::MY_PORT).await;
     let data = tempfile::tempdir().unwrap();
-    let mut gateway = Gateway::start(data.path()).expect("gateway starts");
+    // Statements still running at the end are terminated at once, not after the default grace.
+    let mut gateway = Gateway::builder(data.path())
+        .env("FEDGATE_SHUTDOWN_GRACE", "1s")
+        .start()
+        .expect("gateway starts");
     let client = gateway.connect().await.expect("connect");
     client
         .batch_execute(&format!(
@@ -319,7 +327,11 @@ async fn frozen_mariadb_backend_ends_the_statement_naming_the_server() {
 async fn connect_timeout_and_circuit_breaker() {
     prepare_postgres().await;
     let data = tempfile::tempdir().unwrap();
-    let mut gateway = Gateway::start(data.path()).expect("gateway starts");
+    // Statements still running at the end are terminated at once, not after the default grace.
+    let mut gateway = Gateway::builder(data.path())
+        .env("FEDGATE_SHUTDOWN_GRACE", "1s")
+        .start()
+        .expect("gateway starts");
     let client = gateway.connect().await.expect("connect");
 
     // A socket that listens but never accepts: TCP connects, the protocol never answers.
@@ -394,7 +406,11 @@ async fn connect_timeout_and_circuit_breaker() {
 async fn exhausted_pool_is_53300_naming_the_server() {
     prepare_postgres().await;
     let data = tempfile::tempdir().unwrap();
-    let mut gateway = Gateway::start(data.path()).expect("gateway starts");
+    // Statements still running at the end are terminated at once, not after the default grace.
+    let mut gateway = Gateway::builder(data.path())
+        .env("FEDGATE_SHUTDOWN_GRACE", "1s")
+        .start()
+        .expect("gateway starts");
     let client = gateway.connect().await.expect("connect");
     client
         .batch_execute(&pg_server(
