@@ -162,21 +162,7 @@ fn int4_values(mut values: Values) -> Result<Transformed<LogicalPlan>> {
             }
         }
     }
-    let fields = values
-        .schema
-        .iter()
-        .enumerate()
-        .map(|(c, (qualifier, field))| {
-            let field = if columns.contains(&c) {
-                Arc::new(field.as_ref().clone().with_data_type(DataType::Int32))
-            } else {
-                field.clone()
-            };
-            (qualifier.cloned(), field)
-        })
-        .collect();
-    let schema = DFSchema::new_with_metadata(fields, values.schema.inner().metadata().clone())?;
-    values.schema = Arc::new(schema);
+    values.schema = retyped(&values.schema, &columns, &DataType::Int32)?;
     Ok(Transformed::yes(LogicalPlan::Values(values)))
 }
 
@@ -220,21 +206,7 @@ fn float_values(mut values: Values) -> Result<(Values, bool)> {
             };
         }
     }
-    let fields = values
-        .schema
-        .iter()
-        .enumerate()
-        .map(|(c, (qualifier, field))| {
-            let field = if columns.contains(&c) {
-                Arc::new(field.as_ref().clone().with_data_type(DataType::Float64))
-            } else {
-                field.clone()
-            };
-            (qualifier.cloned(), field)
-        })
-        .collect();
-    let schema = DFSchema::new_with_metadata(fields, values.schema.inner().metadata().clone())?;
-    values.schema = Arc::new(schema);
+    values.schema = retyped(&values.schema, &columns, &DataType::Float64)?;
     Ok((values, true))
 }
 
@@ -571,22 +543,27 @@ fn int4_union(plan: LogicalPlan) -> Result<LogicalPlan> {
     if columns.is_empty() {
         return Ok(LogicalPlan::Union(union));
     }
-    let fields = union
-        .schema
+    union.schema = retyped(&union.schema, &columns, &DataType::Int32)?;
+    Ok(LogicalPlan::Union(union))
+}
+
+/// `schema` with the columns at `columns` typed `to` (names, qualifiers, nullability and
+/// metadata kept).
+fn retyped(schema: &DFSchema, columns: &[usize], to: &DataType) -> Result<Arc<DFSchema>> {
+    let fields = schema
         .iter()
         .enumerate()
         .map(|(c, (qualifier, field))| {
             let field = if columns.contains(&c) {
-                Arc::new(field.as_ref().clone().with_data_type(DataType::Int32))
+                Arc::new(field.as_ref().clone().with_data_type(to.clone()))
             } else {
                 field.clone()
             };
             (qualifier.cloned(), field)
         })
         .collect();
-    let schema = DFSchema::new_with_metadata(fields, union.schema.inner().metadata().clone())?;
-    union.schema = Arc::new(schema);
-    Ok(LogicalPlan::Union(union))
+    let metadata = schema.inner().metadata().clone();
+    Ok(Arc::new(DFSchema::new_with_metadata(fields, metadata)?))
 }
 
 /// A microsecond timestamp type for a cast to a nanosecond one.

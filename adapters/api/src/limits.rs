@@ -110,6 +110,33 @@ impl BackendLimits {
         self.statement_timeout.map(|t| t + STATEMENT_TIMEOUT_GRACE)
     }
 
+    /// 08006 for the backend at `address` that did not answer within `statement_timeout`
+    /// and the grace (its connection is dropped).
+    pub fn no_answer(&self, address: &str) -> AdapterError {
+        AdapterError::connection_failure(format!(
+            "no answer from {address} within statement_timeout ({}) and a grace of {}; the connection is closed",
+            show_duration(self.statement_timeout.unwrap_or_default()),
+            show_duration(STATEMENT_TIMEOUT_GRACE)
+        ))
+        .with_hint("the backend may be frozen or the network between fedgate and it broken")
+    }
+
+    /// Runs `step` (e.g. a discovery step) under [`Self::remote_deadline`]: a frozen
+    /// backend ends it with `no_answer()` instead of holding the statement that needed it.
+    pub async fn bounded<T>(
+        &self,
+        step: impl std::future::Future<Output = Result<T>>,
+        no_answer: impl FnOnce() -> AdapterError,
+    ) -> Result<T> {
+        let Some(limit) = self.remote_deadline() else {
+            return step.await;
+        };
+        match tokio::time::timeout(limit, step).await {
+            Ok(result) => result,
+            Err(_) => Err(no_answer()),
+        }
+    }
+
     /// 53300 for a statement that waited `pool_timeout` for one of the pool's connections.
     pub fn pool_exhausted(&self) -> AdapterError {
         AdapterError::new(

@@ -19,7 +19,6 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
 };
-use fedgate_adapter_api::option_values::show_duration;
 use fedgate_adapter_api::{with_deadline, AdapterError};
 use mongodb::bson::{Bson, Document};
 use mongodb::{Client, Cursor};
@@ -283,14 +282,11 @@ impl ExecutionPlan for MongoScanExec {
 impl MongoScanExec {
     /// 08006 for a server that did not answer within `statement_timeout` and the grace.
     fn no_answer(&self) -> AdapterError {
-        let timeout = self.options.limits.statement_timeout.unwrap_or_default();
-        AdapterError::connection_failure(format!(
-            "no answer from MongoDB at {} within statement_timeout ({}) and a grace of 1s",
-            self.options.endpoint(),
-            show_duration(timeout)
-        ))
-        .with_hint("the server may be frozen or the network between fedgate and it broken")
-        .for_server(&self.server)
+        let address = format!("MongoDB at {}", self.options.endpoint());
+        self.options
+            .limits
+            .no_answer(&address)
+            .for_server(&self.server)
     }
 }
 

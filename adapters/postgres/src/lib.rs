@@ -45,7 +45,6 @@ use async_trait::async_trait;
 use datafusion::execution::SendableRecordBatchStream;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use fedgate_adapter_api::deadline::items_until;
-use fedgate_adapter_api::option_values::show_duration;
 use fedgate_adapter_api::{
     error_stream, with_deadline, AdapterError, Backend, BackendTable, CircuitBreaker, Passthrough,
     PassthroughDescription, PassthroughRequest, PassthroughRows, PoolStatus, RemoteQuery, Result,
@@ -137,27 +136,17 @@ impl PostgresBackend {
             .map_err(|e| self.fail(e))
     }
 
-    /// Runs a discovery step under the remote deadline: a frozen backend ends it with 08006
-    /// instead of holding the statement that needed it.
+    /// Runs a discovery step under the remote deadline (`BackendLimits::bounded`).
     async fn bounded<T>(&self, step: impl Future<Output = Result<T>>) -> Result<T> {
-        let Some(limit) = self.options.limits.remote_deadline() else {
-            return step.await;
-        };
-        match tokio::time::timeout(limit, step).await {
-            Ok(result) => result,
-            Err(_) => Err(self.fail(self.no_answer())),
-        }
+        let limits = &self.options.limits;
+        limits.bounded(step, || self.fail(self.no_answer())).await
     }
 
     /// 08006 for a backend that did not answer within `statement_timeout` and the grace.
     fn no_answer(&self) -> AdapterError {
-        let timeout = self.options.limits.statement_timeout.unwrap_or_default();
-        AdapterError::connection_failure(format!(
-            "no answer from {} within statement_timeout ({}) and a grace of 1s; the connection is closed",
-            self.endpoint.address,
-            show_duration(timeout)
-        ))
-        .with_hint("the backend may be frozen or the network between fedgate and it broken")
+        self.options
+            .limits
+            .no_answer(&self.endpoint.address.to_string())
     }
 
     fn pg_error(&self, error: tokio_postgres::Error) -> AdapterError {
